@@ -1,0 +1,48 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers, bottom up: C shims -> pure logic (HTTP, budgets, sync) -> transport (epoll, TLS)
+// -> sidecar assembly -> the `tollgate` executable. Pure targets do no I/O so they can be
+// tested deterministically and fuzzed.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "tollgate",
+    products: [
+        .executable(name: "tollgate", targets: ["tollgate"]),
+    ],
+    targets: [
+        // C: thin shims only.
+        .target(name: "CTollgateLinux", path: "Sources/CTollgateLinux"),
+        .systemLibrary(name: "CNghttp2", path: "Sources/CNghttp2"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+
+        // Pure logic.
+        .target(name: "TollgateHTTP", swiftSettings: strict),
+        .target(name: "TollgateBudget", swiftSettings: strict),
+        .target(name: "TollgateCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "TollgateSync", dependencies: ["TollgateCrypto"], swiftSettings: strict),
+
+        // Protocol engines and I/O.
+        .target(name: "TollgateHTTP2", dependencies: ["TollgateHTTP", "CNghttp2"], swiftSettings: strict),
+        .target(name: "TollgateTransport", dependencies: ["CTollgateLinux", "COpenSSL"], swiftSettings: strict),
+
+        // Assembly.
+        .target(
+            name: "TollgateSidecar",
+            dependencies: ["TollgateHTTP", "TollgateHTTP2", "TollgateTransport", "TollgateBudget", "TollgateSync", "TollgateCrypto"],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "tollgate", dependencies: ["TollgateSidecar"], swiftSettings: strict),
+
+        .testTarget(name: "TollgateHTTPTests", dependencies: ["TollgateHTTP"]),
+        .testTarget(name: "TollgateHTTP2Tests", dependencies: ["TollgateHTTP2"]),
+        .testTarget(name: "TollgateTransportTests", dependencies: ["TollgateTransport"]),
+        .testTarget(name: "TollgateBudgetTests", dependencies: ["TollgateBudget"]),
+        .testTarget(name: "TollgateSyncTests", dependencies: ["TollgateSync"]),
+        .testTarget(name: "TollgateSidecarTests", dependencies: ["TollgateSidecar"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

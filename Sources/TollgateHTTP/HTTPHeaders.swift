@@ -1,0 +1,88 @@
+/// An ordered list of header fields. Names keep the case they arrived with (HTTP/1.1) or are
+/// lowercase (HTTP/2); lookups are ASCII case-insensitive.
+public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    public typealias Field = (name: String, value: String)
+    public private(set) var fields: [Field]
+
+    public init() { fields = [] }
+    public init(_ fields: [Field]) { self.fields = fields }
+    public init(dictionaryLiteral elements: (String, String)...) {
+        fields = elements.map { (name: $0.0, value: $0.1) }
+    }
+
+    public var count: Int { fields.count }
+    public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+
+    /// The first value of `name`, if any.
+    public subscript(name: String) -> String? {
+        for f in fields where f.name.asciiCaseInsensitiveEquals(name) { return f.value }
+        return nil
+    }
+
+    /// Every value of `name`, in order.
+    public func values(_ name: String) -> [String] {
+        fields.compactMap { $0.name.asciiCaseInsensitiveEquals(name) ? $0.value : nil }
+    }
+
+    public func contains(_ name: String) -> Bool { self[name] != nil }
+
+    public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
+
+    public mutating func remove(_ name: String) {
+        fields.removeAll { $0.name.asciiCaseInsensitiveEquals(name) }
+    }
+
+    /// Replaces every field named `name` by one field with `value`, keeping the first one's place.
+    public mutating func set(_ name: String, _ value: String) {
+        if let i = fields.firstIndex(where: { $0.name.asciiCaseInsensitiveEquals(name) }) {
+            fields[i].value = value
+            var j = fields.count - 1
+            while j > i {
+                if fields[j].name.asciiCaseInsensitiveEquals(name) { fields.remove(at: j) }
+                j -= 1
+            }
+        } else {
+            add(name, value)
+        }
+    }
+
+    public mutating func removeAll(where predicate: (Field) -> Bool) { fields.removeAll(where: predicate) }
+
+    /// Comma-separated tokens of every `name` field, lowercased and trimmed (Connection, TE...).
+    public func tokens(_ name: String) -> [String] {
+        var out: [String] = []
+        for v in values(name) {
+            for part in v.split(separator: ",") {
+                let t = part.trimmingASCIIWhitespace().lowercased()
+                if !t.isEmpty { out.append(t) }
+            }
+        }
+        return out
+    }
+
+    public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {
+        a.fields.count == b.fields.count && zip(a.fields, b.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
+extension StringProtocol {
+    /// ASCII case-insensitive equality without allocating.
+    @inlinable
+    public func asciiCaseInsensitiveEquals<S: StringProtocol>(_ other: S) -> Bool {
+        let a = self.utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
+            let ly = (y >= 65 && y <= 90) ? y | 0x20 : y
+            if lx != ly { return false }
+        }
+        return true
+    }
+
+    public func trimmingASCIIWhitespace() -> Substring {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,3 @@
+import TollgateSidecar
+
+print("tollgate \(TollgateVersion.string)")
