@@ -196,6 +196,8 @@ public final class Connection: FDHandler {
     /// Closes once queued output is written (TLS close_notify and FIN are sent first).
     public func closeAfterFlush() {
         guard state != .closed else { return }
+        delegate = nil
+        readPaused = true
         if output.isEmpty {
             shutdownAndClose()
         } else {

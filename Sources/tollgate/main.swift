@@ -1,3 +1,4 @@
+import Glibc
 import TollgateSidecar
 
-print("tollgate \(TollgateVersion.string)")
+exit(TollgateCLI.run(CommandLine.arguments))

@@ -1,0 +1,89 @@
+import TollgateHTTP
+import TollgateTransport
+
+/// A response from an admin route.
+struct AdminResponse {
+    var status: Int
+    var contentType: String
+    var body: [UInt8]
+
+    static func text(_ status: Int, _ s: String, type: String = "text/plain; charset=utf-8") -> AdminResponse {
+        AdminResponse(status: status, contentType: type, body: Array(s.utf8))
+    }
+}
+
+/// Admin routes: (method, path, body) -> response. Runs on the admin loop; must not block.
+typealias AdminRouter = @Sendable (_ method: String, _ path: Substring, _ headers: HTTPHeaders, _ body: [UInt8]) -> AdminResponse
+
+/// A small HTTP/1.1 server for the admin port (health, readiness, metrics, budgets).
+final class AdminConnection: ConnectionDelegate {
+    let connection: Connection
+    let router: AdminRouter
+    private var parser = HTTP1RequestParser(limits: HTTP1Limits(maxBodyBytes: 1 << 20))
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private let onClose: (AdminConnection) -> Void
+
+    init(connection: Connection, router: @escaping AdminRouter, onClose: @escaping (AdminConnection) -> Void) {
+        self.connection = connection
+        self.router = router
+        self.onClose = onClose
+        connection.delegate = self
+    }
+
+    func connectionDidBecomeActive(_ connection: Connection) {}
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count && !connection.isClosed {
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            do {
+                let (used, event) = try parser.next(slice)
+                offset += used
+                guard let event else { continue }
+                switch event {
+                case .requestHead(let h, _):
+                    head = h
+                    body = []
+                case .body(let r):
+                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: slice[r]))
+                case .end:
+                    if let h = head { respond(h, router(h.method, h.path, h.headers, body)) }
+                    head = nil
+                default:
+                    break
+                }
+            } catch {
+                respond(nil, .text(error.status, "\(error.message)\n"))
+                connection.closeAfterFlush()
+                onClose(self)
+                return
+            }
+        }
+    }
+
+    private func respond(_ h: HTTPRequestHead?, _ r: AdminResponse) {
+        var headers = HTTPHeaders()
+        headers.add("content-type", r.contentType)
+        headers.add("content-length", String(r.body.count))
+        let keep = h?.isKeepAlive ?? false
+        if !keep { headers.add("connection", "close") }
+        var out: [UInt8] = []
+        HTTP1Serializer.appendResponseHead(HTTPResponseHead(status: r.status, headers: headers), to: &out)
+        if h?.method != "HEAD" { out.append(contentsOf: r.body) }
+        connection.write(out)
+        if !keep {
+            connection.closeAfterFlush()
+            onClose(self)
+        }
+    }
+
+    func connectionDidReadEOF(_ connection: Connection) {
+        connection.close()
+        onClose(self)
+    }
+
+    func connectionDidDrain(_ connection: Connection) {}
+
+    func connection(_ connection: Connection, didFail error: TransportError) { onClose(self) }
+}

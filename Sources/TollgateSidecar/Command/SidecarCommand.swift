@@ -1,0 +1,110 @@
+import Glibc
+import TollgateTransport
+
+/// `tollgate sidecar`: parses flags, starts the data plane, and drains on SIGTERM/SIGINT.
+public enum SidecarCommand {
+    public static let usage = """
+    Usage: tollgate sidecar [options]
+
+    Forwards OpenAI-, Anthropic- and MCP-style traffic to an upstream, over HTTP/1.1, HTTP/2
+    (cleartext prior knowledge, or TLS with ALPN) and TLS.
+
+    Listening:
+      --listen ADDR              data-plane address (default 127.0.0.1:8787)
+      --admin ADDR|off           admin address for /healthz /readyz /metrics (default 127.0.0.1:9901)
+      --threads N                event-loop threads (default: number of cores)
+      --tls-cert FILE            serve TLS on --listen with this PEM certificate chain
+      --tls-key FILE             ... and this PEM private key
+
+    Upstream:
+      --upstream URL             http:// or https:// base URL to forward to
+      --upstream-h2              speak HTTP/2 (prior knowledge) to an http:// upstream
+      --upstream-ca FILE         extra CA bundle for verifying an https:// upstream
+                                 (verification is always on)
+
+    Limits (defaults in brackets):
+      --max-header-bytes N       request head size [32768]
+      --max-header-count N       header fields per request [100]
+      --max-request-line N       request line length [8192]
+      --max-body-bytes N         request body size [33554432]
+
+    Timeouts (seconds; 500ms and 2m forms accepted):
+      --idle-timeout S           keep-alive idle connection [60]
+      --header-timeout S         receiving a request head [10]
+      --connect-timeout S        connecting to the upstream [5]
+      --upstream-timeout S       whole upstream exchange [600]
+      --upstream-idle-timeout S  idle pooled upstream connection [4]
+      --drain-timeout S          finishing in-flight requests on SIGTERM [30]
+
+    Other:
+      --log-level LEVEL          debug, info, warn, error [info]
+      -h, --help                 this help
+    """
+
+    public static func parse(_ args: [String]) throws(ConfigError) -> SidecarOptions {
+        var o = SidecarOptions()
+        var r = ArgumentReader(args)
+        while !r.isAtEnd {
+            let f = try r.nextFlag()
+            switch f.name {
+            case "--listen":
+                do { o.listen = try SocketAddress(parsing: try r.value(for: f)) } catch let e as SocketAddressError { throw ConfigError("--listen: \(e)") } catch { throw error as! ConfigError }
+            case "--admin":
+                let v = try r.value(for: f)
+                if v == "off" || v == "none" { o.admin = nil } else {
+                    do { o.admin = try SocketAddress(parsing: v) } catch { throw ConfigError("--admin: \(error)") }
+                }
+            case "--threads": o.threads = try r.int(for: f, min: 1, max: 256)
+            case "--tls-cert": o.tlsCertFile = try r.value(for: f)
+            case "--tls-key": o.tlsKeyFile = try r.value(for: f)
+            case "--upstream": o.upstream = try UpstreamTarget(parsing: try r.value(for: f))
+            case "--upstream-h2": o.upstreamH2 = true
+            case "--upstream-ca": o.upstreamCAFile = try r.value(for: f)
+            case "--max-header-bytes": o.maxHeaderBytes = try r.int(for: f, min: 1024, max: 1 << 24)
+            case "--max-header-count": o.maxHeaderCount = try r.int(for: f, min: 1, max: 10_000)
+            case "--max-request-line": o.maxRequestLineBytes = try r.int(for: f, min: 256, max: 1 << 20)
+            case "--max-body-bytes": o.maxBodyBytes = Int64(try r.int(for: f, min: 0))
+            case "--idle-timeout": o.idleTimeout = try r.seconds(for: f)
+            case "--header-timeout": o.headerTimeout = try r.seconds(for: f)
+            case "--connect-timeout": o.connectTimeout = try r.seconds(for: f)
+            case "--upstream-timeout": o.upstreamTimeout = try r.seconds(for: f)
+            case "--upstream-idle-timeout": o.upstreamIdleTimeout = try r.seconds(for: f)
+            case "--drain-timeout": o.drainTimeout = try r.seconds(for: f)
+            case "--log-level":
+                let v = try r.value(for: f)
+                guard let l = LogLevel(name: v) else { throw ConfigError("--log-level expects debug, info, warn or error, got '\(v)'") }
+                o.logLevel = l
+            default:
+                throw ConfigError("unknown option \(f.name) (see tollgate sidecar --help)")
+            }
+        }
+        if o.maxRequestLineBytes > o.maxHeaderBytes { o.maxRequestLineBytes = o.maxHeaderBytes }
+        return o
+    }
+
+    /// Runs until SIGTERM or SIGINT, then drains and returns the exit status.
+    public static func run(_ options: SidecarOptions) -> Int32 {
+        Log.level = options.logLevel
+        Socket.ignoreSIGPIPE()
+        let signals = SignalWaiter([SIGTERM, SIGINT, SIGHUP])
+        let server = SidecarServer(options: options)
+        do {
+            try server.start()
+        } catch {
+            Log.error("cannot start: \(error)")
+            return 1
+        }
+        Log.info("tollgate \(TollgateVersion.string) sidecar listening on \(server.boundAddress.map { "\($0)" } ?? "?")\(options.tlsCertFile != nil ? " (TLS)" : "") with \(options.threads) loop(s); admin on \(server.boundAdminAddress.map { "\($0)" } ?? "off"); upstream \(options.upstream?.description ?? "none")")
+        while true {
+            let sig = signals.wait()
+            if sig == SIGHUP {
+                Log.info("SIGHUP: nothing to reload (no config file)")
+                continue
+            }
+            Log.info("\(sig == SIGTERM ? "SIGTERM" : "SIGINT"): draining (up to \(options.drainTimeout)s)")
+            let clean = server.drain(timeout: options.drainTimeout)
+            Log.info(clean ? "drained; exiting" : "drain timed out; exiting")
+            return 0
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// The `tollgate` command line: dispatches subcommands.
+public enum TollgateCLI {
+    public static let usage = """
+    Usage: tollgate <command> [options]
+
+    Commands:
+      sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
+      version      print the version
+      help         this help
+    """
+
+    public static func run(_ arguments: [String]) -> Int32 {
+        var args = Array(arguments.dropFirst())
+        guard let command = args.first else {
+            print(usage)
+            return 2
+        }
+        args.removeFirst()
+        switch command {
+        case "sidecar":
+            if args.contains("--help") || args.contains("-h") {
+                print(SidecarCommand.usage)
+                return 0
+            }
+            do {
+                return SidecarCommand.run(try SidecarCommand.parse(args))
+            } catch {
+                printError("tollgate sidecar: \(error)")
+                return 2
+            }
+        case "version", "--version", "-V":
+            print("tollgate \(TollgateVersion.string)")
+            return 0
+        case "help", "--help", "-h":
+            print(usage)
+            return 0
+        default:
+            printError("tollgate: unknown command '\(command)'\n\n\(usage)")
+            return 2
+        }
+    }
+
+    static func printError(_ s: String) {
+        var line = s + "\n"
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+import Glibc

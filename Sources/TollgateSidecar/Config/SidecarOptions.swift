@@ -1,0 +1,41 @@
+import TollgateTransport
+
+/// Everything `tollgate sidecar` takes from its flags. Defaults are safe for production.
+public struct SidecarOptions: Sendable {
+    public var listen: SocketAddress = try! SocketAddress(parsing: "127.0.0.1:8787")
+    public var admin: SocketAddress? = try! SocketAddress(parsing: "127.0.0.1:9901")
+    public var upstream: UpstreamTarget? = nil
+    /// Speak HTTP/2 with prior knowledge to an http:// upstream (https:// negotiates by ALPN).
+    public var upstreamH2 = false
+    public var upstreamCAFile: String? = nil
+    public var threads: Int = max(1, SidecarOptions.cpuCount())
+    public var tlsCertFile: String? = nil
+    public var tlsKeyFile: String? = nil
+
+    // Limits.
+    public var maxHeaderBytes = 32 * 1024
+    public var maxHeaderCount = 100
+    public var maxRequestLineBytes = 8 * 1024
+    public var maxBodyBytes: Int64 = 32 * 1024 * 1024
+
+    // Timeouts, in seconds.
+    public var idleTimeout: Double = 60
+    public var headerTimeout: Double = 10
+    public var connectTimeout: Double = 5
+    /// Whole upstream exchange, first byte sent to last byte received. Long: LLM streams run minutes.
+    public var upstreamTimeout: Double = 600
+    public var drainTimeout: Double = 30
+    /// Idle upstream keep-alive connections are closed after this (shorter than typical server
+    /// keep-alive timeouts, so a reused connection is rarely one the server is closing).
+    public var upstreamIdleTimeout: Double = 4
+
+    public var logLevel: LogLevel = .info
+
+    public init() {}
+
+    static func cpuCount() -> Int {
+        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+}
+
+import Glibc

@@ -1,0 +1,105 @@
+import TollgateHTTP
+
+/// The API dialect a caller speaks, so every refusal answers in the caller's protocol.
+public enum APIDialect: Sendable, Equatable {
+    case openAI
+    case anthropic
+    case mcp
+
+    /// Chooses by path: Anthropic's /v1/messages family, MCP endpoints, else OpenAI.
+    public static func forPath(_ path: Substring) -> APIDialect {
+        if path.hasPrefix("/v1/messages") { return .anthropic }
+        if path == "/mcp" || path.hasPrefix("/mcp/") { return .mcp }
+        return .openAI
+    }
+}
+
+/// A proxy-generated error: HTTP status plus a machine-readable code and a clear message.
+public struct ProxyError: Error, Sendable, Equatable {
+    public var status: Int
+    /// OpenAI-style `type` ("invalid_request_error", "upstream_error", ...).
+    public var type: String
+    public var code: String
+    public var message: String
+    public var extraHeaders: HTTPHeaders = HTTPHeaders()
+
+    public init(status: Int, type: String, code: String, message: String) {
+        self.status = status
+        self.type = type
+        self.code = code
+        self.message = message
+    }
+
+    public static func upstreamUnavailable(_ detail: String) -> ProxyError {
+        ProxyError(status: 502, type: "upstream_error", code: "upstream_unavailable", message: "upstream unavailable: \(detail)")
+    }
+
+    public static func upstreamTimeout(_ detail: String) -> ProxyError {
+        ProxyError(status: 504, type: "upstream_error", code: "upstream_timeout", message: "upstream timed out: \(detail)")
+    }
+
+    public static func badRequest(_ status: Int, code: String, _ message: String) -> ProxyError {
+        ProxyError(status: status, type: "invalid_request_error", code: code, message: message)
+    }
+
+    /// The response head and body for `dialect`.
+    public func response(for dialect: APIDialect, version: HTTPVersion = .http1_1) -> (HTTPResponseHead, [UInt8]) {
+        let body: String
+        switch dialect {
+        case .openAI:
+            body = "{\"error\":{\"message\":\(JSONText.quote(message)),\"type\":\(JSONText.quote(type)),\"param\":null,\"code\":\(JSONText.quote(code))}}"
+        case .anthropic:
+            body = "{\"type\":\"error\",\"error\":{\"type\":\(JSONText.quote(anthropicType)),\"message\":\(JSONText.quote(message))}}"
+        case .mcp:
+            body = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":\(jsonRPCCode),\"message\":\(JSONText.quote(message)),\"data\":{\"code\":\(JSONText.quote(code))}}}"
+        }
+        var headers = HTTPHeaders()
+        headers.add("content-type", "application/json")
+        headers.add("content-length", String(body.utf8.count))
+        for f in extraHeaders { headers.add(f.name, f.value) }
+        return (HTTPResponseHead(status: status, version: version, headers: headers), Array(body.utf8))
+    }
+
+    var anthropicType: String {
+        switch status {
+        case 400, 411, 413, 414, 431: return status == 413 ? "request_too_large" : "invalid_request_error"
+        case 401: return "authentication_error"
+        case 403: return "permission_error"
+        case 404: return "not_found_error"
+        case 429: return "rate_limit_error"
+        case 529: return "overloaded_error"
+        default: return "api_error"
+        }
+    }
+
+    var jsonRPCCode: Int {
+        switch status {
+        case 400...499: return -32600
+        default: return -32603
+        }
+    }
+}
+
+/// Minimal JSON text helpers for the bodies the proxy writes itself.
+public enum JSONText {
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

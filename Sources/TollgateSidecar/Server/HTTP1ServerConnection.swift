@@ -1,0 +1,352 @@
+import TollgateHTTP
+import TollgateTransport
+
+/// A downstream HTTP/1.1 connection: parses requests (keep-alive, pipelining, chunked,
+/// Expect: 100-continue), runs one exchange at a time and writes responses in order.
+final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, DownstreamConnection {
+    let context: LoopContext
+    let connection: Connection
+    private var parser: HTTP1RequestParser
+    /// Bytes read but not yet parsed (pipelined requests, or a body while paused).
+    private var inbound = ByteQueue()
+    private var exchange: ProxyExchange?
+    private var requestHead: HTTPRequestHead?
+    private var requestComplete = true
+    private var keepAlive = true
+    private var closeAfterResponse = false
+    private var bodyPaused = false
+    private var responseChunked = false
+    private var responseNoBody = false
+    private var responseInProgress = false
+    private var waitTimer: LoopTimer?
+    private var waitingForHead = true
+    private var closed = false
+    private var scratch: [UInt8] = []
+
+    let protocolIndex = 0
+    var isTLS: Bool { connection.isTLS }
+    var clientIP: String? { connection.peer?.host }
+
+    init(context: LoopContext, connection: Connection) {
+        self.context = context
+        self.connection = connection
+        let o = context.options
+        parser = HTTP1RequestParser(limits: HTTP1Limits(
+            maxRequestLineBytes: o.maxRequestLineBytes, maxHeaderBytes: o.maxHeaderBytes,
+            maxHeaderCount: o.maxHeaderCount, maxBodyBytes: o.maxBodyBytes))
+        connection.delegate = self
+        armWaitTimer(seconds: o.headerTimeout, idle: false)
+    }
+
+    /// Feeds bytes that were read before this handler took over (protocol detection).
+    func start(initialBytes: [UInt8]) {
+        guard !initialBytes.isEmpty else { return }
+        initialBytes.withUnsafeBytes { connection(connection, didRead: $0) }
+    }
+
+    private var blocked: Bool {
+        closed || bodyPaused || (exchange != nil && requestComplete) || (responseInProgress && requestComplete)
+    }
+
+    // MARK: Reading
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        context.metrics.received(bytes.count)
+        if waitingForHead && waitTimerIsIdle {
+            // First bytes of a new request: the header timeout starts now.
+            armWaitTimer(seconds: context.options.headerTimeout, idle: false)
+        }
+        if inbound.isEmpty && !blocked {
+            let used = process(bytes)
+            if used < bytes.count && !closed { inbound.append(UnsafeRawBufferPointer(rebasing: bytes[used...])) }
+        } else {
+            inbound.append(bytes)
+            processInbound()
+        }
+        // Bound what a client can make us hold while a response is pending.
+        if !closed && inbound.count > FlowLimits.highWater { connection.pauseReading() }
+    }
+
+    private func processInbound() {
+        guard !inbound.isEmpty, !blocked, !closed else { return }
+        var local = ByteQueue()
+        swap(&local, &inbound)
+        let used = local.withReadableBytes { process($0) }
+        local.consume(used)
+        if !local.isEmpty && !closed {
+            local.withReadableBytes { leftover in
+                var merged = ByteQueue()
+                merged.append(leftover)
+                inbound.withReadableBytes { merged.append($0) }
+                inbound = merged
+            }
+        }
+        if !closed && inbound.count <= FlowLimits.highWater && !bodyPaused { connection.resumeReading() }
+    }
+
+    /// Parses and dispatches as much of `input` as the current state allows; returns bytes used.
+    private func process(_ input: UnsafeRawBufferPointer) -> Int {
+        var offset = 0
+        while offset < input.count && !blocked {
+            let slice = UnsafeRawBufferPointer(rebasing: input[offset...])
+            let step: (consumed: Int, event: HTTP1ParserEvent?)
+            do {
+                step = try parser.next(slice)
+            } catch {
+                protocolError(error)
+                return input.count
+            }
+            offset += step.consumed
+            guard let event = step.event else {
+                if step.consumed == 0 { break }
+                continue
+            }
+            switch event {
+            case .requestHead(let head, let framing):
+                beginRequest(head, framing)
+            case .body(let range):
+                exchange?.receiveRequestBody(UnsafeRawBufferPointer(rebasing: slice[range]))
+            case .trailers:
+                break
+            case .end:
+                requestComplete = true
+                if let ex = exchange {
+                    ex.receiveRequestEnd()
+                } else if !responseInProgress {
+                    finishResponseCycle()
+                }
+            case .responseHead:
+                break
+            }
+        }
+        return offset
+    }
+
+    private func beginRequest(_ head: HTTPRequestHead, _ framing: HTTP1BodyFraming) {
+        waitingForHead = false
+        waitTimer?.cancel()
+        waitTimer = nil
+        requestHead = head
+        requestComplete = false
+        keepAlive = head.isKeepAlive
+        if context.draining { closeAfterResponse = true }
+        let shape: RequestBodyShape
+        switch framing {
+        case .none, .untilClose: shape = .none
+        case .contentLength(let n): shape = .length(n)
+        case .chunked: shape = .streaming
+        }
+        if let expect = head.headers["expect"] {
+            if expect.lowercased() == "100-continue" {
+                if shape != .none && shape != .length(0) {
+                    connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                }
+            } else {
+                keepAlive = false
+                let err = ProxyError.badRequest(417, code: "expectation_failed", "unsupported Expect: \(expect)")
+                sendError(err, path: head.path)
+                return
+            }
+        }
+        let ex = ProxyExchange(context: context, downstream: self, head: head, bodyShape: shape)
+        exchange = ex
+        responseInProgress = true
+        ex.start()
+    }
+
+    private func protocolError(_ error: HTTP1ParseError) {
+        Log.debug("bad request from \(clientIP ?? "?"): \(error.message)")
+        keepAlive = false
+        closeAfterResponse = true
+        if let ex = exchange {
+            exchange = nil
+            if ex.responseStarted {
+                ex.downstreamClosed()
+                close()
+                return
+            }
+            ex.downstreamClosed()
+        }
+        let err = ProxyError.badRequest(error.status, code: error.code.rawValue, error.message)
+        responseInProgress = true
+        sendError(err, path: requestHead?.path ?? "/")
+    }
+
+    private func sendError(_ error: ProxyError, path: Substring) {
+        let (head, body) = error.response(for: APIDialect.forPath(path))
+        responseInProgress = true
+        sendResponseHead(head, endStream: false)
+        body.withUnsafeBytes { sendResponseBody($0) }
+        sendResponseEnd(trailers: nil)
+    }
+
+    func connectionDidReadEOF(_ connection: Connection) {
+        // Like nginx, an EOF while a request is in flight is a client abort: stop the upstream.
+        if let ex = exchange {
+            exchange = nil
+            ex.downstreamClosed()
+        }
+        close()
+    }
+
+    func connectionDidDrain(_ connection: Connection) {
+        exchange?.downstreamDrained()
+    }
+
+    func connection(_ connection: Connection, didFail error: TransportError) {
+        Log.debug("downstream connection from \(clientIP ?? "?") failed: \(error.message)")
+        if let ex = exchange {
+            exchange = nil
+            ex.downstreamClosed()
+        }
+        close()
+    }
+
+    func connectionDidBecomeActive(_ connection: Connection) {}
+
+    // MARK: DownstreamStream
+
+    func sendResponseHead(_ head: HTTPResponseHead, endStream: Bool) {
+        guard !closed else { return }
+        var h = head
+        h.version = .http1_1
+        let isHead = requestHead?.method == "HEAD"
+        let bodiless = h.status == 204 || h.status == 304 || (h.status >= 100 && h.status < 200)
+        responseNoBody = endStream || isHead || bodiless
+        responseChunked = false
+        if !responseNoBody {
+            if h.headers["content-length"] == nil {
+                if requestHead?.version == .http1_0 {
+                    keepAlive = false
+                } else {
+                    h.headers.add("transfer-encoding", "chunked")
+                    responseChunked = true
+                }
+            }
+        } else if endStream && !isHead && !bodiless && h.headers["content-length"] == nil {
+            h.headers.add("content-length", "0")
+        }
+        if !keepAlive || closeAfterResponse || !requestCompleteOrBodyless {
+            h.headers.set("connection", "close")
+            keepAlive = false
+        } else if requestHead?.version == .http1_0 {
+            h.headers.set("connection", "keep-alive")
+        }
+        scratch.removeAll(keepingCapacity: true)
+        HTTP1Serializer.appendResponseHead(h, to: &scratch)
+        context.metrics.sent(scratch.count)
+        connection.write(scratch)
+        if endStream { responseFinished() }
+    }
+
+    /// A response that starts before its request body was fully read cannot keep the
+    /// connection: the rest of the body would have to be read and thrown away.
+    private var requestCompleteOrBodyless: Bool { requestComplete || exchange?.bodyShape == RequestBodyShape.none }
+
+    func sendResponseBody(_ bytes: UnsafeRawBufferPointer) {
+        guard !closed, !responseNoBody, !bytes.isEmpty else { return }
+        context.metrics.sent(bytes.count)
+        if responseChunked {
+            scratch.removeAll(keepingCapacity: true)
+            HTTP1Serializer.appendChunk(bytes, to: &scratch)
+            connection.write(scratch)
+        } else {
+            connection.write(bytes)
+        }
+    }
+
+    func sendResponseEnd(trailers: HTTPHeaders?) {
+        guard !closed else { return }
+        if responseChunked && !responseNoBody {
+            scratch.removeAll(keepingCapacity: true)
+            HTTP1Serializer.appendLastChunk(trailers: trailers, to: &scratch)
+            context.metrics.sent(scratch.count)
+            connection.write(scratch)
+        }
+        responseFinished()
+    }
+
+    func abortResponse() {
+        exchange = nil
+        close()
+    }
+
+    var responseBufferedBytes: Int { connection.outputBufferedBytes }
+
+    func pauseRequestBody() {
+        bodyPaused = true
+        connection.pauseReading()
+    }
+
+    func resumeRequestBody() {
+        guard bodyPaused else { return }
+        bodyPaused = false
+        connection.resumeReading()
+        processInbound()
+    }
+
+    // MARK: Lifecycle
+
+    private func responseFinished() {
+        responseInProgress = false
+        if exchange != nil && !requestComplete {
+            // Answered before the body was read: the connection cannot be reused.
+            exchange = nil
+            close(flushing: true)
+            return
+        }
+        exchange = nil
+        if requestComplete { finishResponseCycle() }
+    }
+
+    private func finishResponseCycle() {
+        requestHead = nil
+        if !keepAlive || closeAfterResponse {
+            close(flushing: true)
+            return
+        }
+        waitingForHead = true
+        armWaitTimer(seconds: context.options.idleTimeout, idle: true)
+        if !bodyPaused { connection.resumeReading() }
+        processInbound()
+    }
+
+    private var waitTimerIsIdle = false
+
+    private func armWaitTimer(seconds: Double, idle: Bool) {
+        waitTimer?.cancel()
+        waitTimerIsIdle = idle
+        waitTimer = context.loop.schedule(afterSeconds: seconds) { [weak self] in
+            guard let self, !self.closed, self.waitingForHead else { return }
+            if !self.waitTimerIsIdle && (!self.inbound.isEmpty || !self.parser.isIdle) {
+                // Slow or stalled head (slowloris): answer 408 and close.
+                self.closeAfterResponse = true
+                self.keepAlive = false
+                self.responseInProgress = true
+                self.sendError(ProxyError.badRequest(408, code: "request_timeout", "request head not received within \(self.context.options.headerTimeout)s"), path: "/")
+            } else {
+                self.close()
+            }
+        }
+    }
+
+    func beginDrain() {
+        closeAfterResponse = true
+        if exchange == nil && !responseInProgress { close(flushing: true) }
+    }
+
+    func forceClose() { close() }
+
+    private func close(flushing: Bool = false) {
+        guard !closed else { return }
+        closed = true
+        waitTimer?.cancel()
+        waitTimer = nil
+        if let ex = exchange {
+            exchange = nil
+            ex.downstreamClosed()
+        }
+        if flushing { connection.closeAfterFlush() } else { connection.close() }
+        context.remove(self)
+    }
+}

@@ -1,0 +1,272 @@
+import TollgateHTTP
+import TollgateHTTP2
+import TollgateTransport
+
+/// A downstream HTTP/2 connection (h2c prior knowledge or TLS ALPN h2): one exchange per stream.
+final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, DownstreamConnection {
+    let context: LoopContext
+    let connection: Connection
+    let session: HTTP2Session
+    private var streams: [Int32: HTTP2ServerStream] = [:]
+    private var inCallback = false
+    private var closed = false
+    private var output: [UInt8] = []
+    private var idleTimer: LoopTimer?
+    private var draining = false
+
+    init(context: LoopContext, connection: Connection) {
+        self.context = context
+        self.connection = connection
+        var settings = HTTP2Settings()
+        settings.maxHeaderListSize = UInt32(context.options.maxHeaderBytes)
+        session = HTTP2Session(role: .server, settings: settings)
+        session.delegate = self
+        connection.delegate = self
+        armIdle()
+    }
+
+    func start(initialBytes: [UInt8]) {
+        if !initialBytes.isEmpty {
+            initialBytes.withUnsafeBytes { connection(connection, didRead: $0) }
+        } else {
+            flush()
+        }
+    }
+
+    func flush() {
+        guard !inCallback, !closed else { return }
+        output.removeAll(keepingCapacity: true)
+        do {
+            try session.takeOutput(into: &output)
+        } catch {
+            close()
+            return
+        }
+        if !output.isEmpty {
+            context.metrics.sent(output.count)
+            connection.write(output)
+        }
+        if !session.wantsRead && !session.wantsWrite {
+            close(flushing: true)
+        }
+    }
+
+    private func armIdle() {
+        idleTimer?.cancel()
+        idleTimer = context.loop.schedule(afterSeconds: context.options.idleTimeout) { [weak self] in
+            guard let self, !self.closed else { return }
+            if self.streams.isEmpty {
+                self.session.goAway(errorCode: .noError, graceful: false)
+                self.flush()
+                self.close(flushing: true)
+            } else {
+                self.armIdle()
+            }
+        }
+    }
+
+    // MARK: ConnectionDelegate
+
+    func connectionDidBecomeActive(_ connection: Connection) {}
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        context.metrics.received(bytes.count)
+        inCallback = true
+        do {
+            try session.receive(bytes)
+            inCallback = false
+        } catch {
+            inCallback = false
+            Log.debug("HTTP/2 connection error from \(connection.peer?.host ?? "?"): \(error.message)")
+            flush()
+            close(flushing: true)
+            return
+        }
+        flush()
+    }
+
+    func connectionDidReadEOF(_ connection: Connection) { close() }
+
+    func connectionDidDrain(_ connection: Connection) {
+        for s in streams.values { s.exchange?.downstreamDrained() }
+    }
+
+    func connection(_ connection: Connection, didFail error: TransportError) { close() }
+
+    // MARK: HTTP2SessionDelegate
+
+    func http2Session(_ session: HTTP2Session, didReceiveRequest head: HTTPRequestHead, scheme: String, streamID: Int32, endStream: Bool) {
+        let stream = HTTP2ServerStream(connection: self, streamID: streamID)
+        streams[streamID] = stream
+        let shape: RequestBodyShape
+        if endStream {
+            shape = .none
+        } else if let cl = head.headers["content-length"], let n = Int64(cl), n >= 0 {
+            if n > context.options.maxBodyBytes {
+                let err = ProxyError.badRequest(413, code: "bodyTooLarge", "request body of \(n) bytes exceeds the limit of \(context.options.maxBodyBytes)")
+                stream.sendError(err, path: head.path)
+                return
+            }
+            shape = .length(n)
+        } else {
+            shape = .streaming
+        }
+        let ex = ProxyExchange(context: context, downstream: stream, head: head, bodyShape: shape)
+        stream.exchange = ex
+        stream.isHead = head.method == "HEAD"
+        ex.start()
+    }
+
+    func http2Session(_ session: HTTP2Session, didReceiveResponse head: HTTPResponseHead, streamID: Int32, endStream: Bool) {
+        session.resetStream(streamID, errorCode: .protocolError)
+    }
+
+    func http2Session(_ session: HTTP2Session, didReceiveData bytes: UnsafeRawBufferPointer, streamID: Int32) {
+        guard let s = streams[streamID], let ex = s.exchange else {
+            session.consume(streamID: streamID, count: bytes.count)
+            return
+        }
+        s.received += Int64(bytes.count)
+        if s.received > context.options.maxBodyBytes {
+            session.resetStream(streamID, errorCode: .cancel)
+            return
+        }
+        ex.receiveRequestBody(bytes)
+        if s.paused { s.unconsumed += bytes.count } else { session.consume(streamID: streamID, count: bytes.count) }
+    }
+
+    func http2Session(_ session: HTTP2Session, didReceiveTrailers trailers: HTTPHeaders, streamID: Int32) {}
+
+    func http2Session(_ session: HTTP2Session, didReceiveEndStream streamID: Int32) {
+        streams[streamID]?.exchange?.receiveRequestEnd()
+    }
+
+    func http2Session(_ session: HTTP2Session, streamDidClose streamID: Int32, errorCode: HTTP2ErrorCode) {
+        guard let s = streams.removeValue(forKey: streamID) else { return }
+        if let ex = s.exchange {
+            s.exchange = nil
+            ex.downstreamClosed()
+        }
+        if draining && streams.isEmpty { flush() }
+    }
+
+    func http2Session(_ session: HTTP2Session, didReceiveGoAway lastStreamID: Int32, errorCode: HTTP2ErrorCode) {}
+
+    func http2Session(_ session: HTTP2Session, didDrainOutbound streamID: Int32) {
+        streams[streamID]?.exchange?.downstreamDrained()
+    }
+
+    // MARK: Lifecycle
+
+    func beginDrain() {
+        draining = true
+        session.goAway(errorCode: .noError, graceful: true)
+        flush()
+        if streams.isEmpty { close(flushing: true) }
+    }
+
+    func forceClose() { close() }
+
+    func close(flushing: Bool = false) {
+        guard !closed else { return }
+        closed = true
+        idleTimer?.cancel()
+        idleTimer = nil
+        let s = streams
+        streams.removeAll()
+        for st in s.values {
+            if let ex = st.exchange {
+                st.exchange = nil
+                ex.downstreamClosed()
+            }
+        }
+        if flushing { connection.closeAfterFlush() } else { connection.close() }
+        context.remove(self)
+    }
+
+    func streamFinished(_ sid: Int32) {
+        // The stream object stays until nghttp2 reports it closed.
+        if let s = streams[sid] { s.exchange = nil }
+    }
+}
+
+/// One request stream on a downstream HTTP/2 connection.
+final class HTTP2ServerStream: DownstreamStream {
+    let connection: HTTP2ServerConnection
+    let streamID: Int32
+    var exchange: ProxyExchange?
+    var paused = false
+    var unconsumed = 0
+    var received: Int64 = 0
+    var isHead = false
+    private var ended = false
+
+    init(connection: HTTP2ServerConnection, streamID: Int32) {
+        self.connection = connection
+        self.streamID = streamID
+    }
+
+    let protocolIndex = 1
+    var isTLS: Bool { connection.connection.isTLS }
+    var clientIP: String? { connection.connection.peer?.host }
+
+    func sendResponseHead(_ head: HTTPResponseHead, endStream: Bool) {
+        guard !ended else { return }
+        var h = head
+        h.version = .http2
+        let end = endStream || isHead
+        connection.session.sendResponseHead(h, streamID: streamID, endStream: end)
+        if end { finish() }
+        connection.flush()
+    }
+
+    func sendResponseBody(_ bytes: UnsafeRawBufferPointer) {
+        guard !ended, !isHead, !bytes.isEmpty else { return }
+        connection.session.sendData(bytes, streamID: streamID, endStream: false)
+        connection.flush()
+    }
+
+    func sendResponseEnd(trailers: HTTPHeaders?) {
+        guard !ended else { return }
+        if let t = trailers, t.count > 0 {
+            connection.session.sendTrailers(t, streamID: streamID)
+        } else {
+            connection.session.sendEndStream(streamID: streamID)
+        }
+        finish()
+        connection.flush()
+    }
+
+    func abortResponse() {
+        guard !ended else { return }
+        connection.session.resetStream(streamID, errorCode: .internalError)
+        finish()
+        connection.flush()
+    }
+
+    var responseBufferedBytes: Int { connection.session.outboundBufferedBytes(streamID: streamID) }
+
+    func pauseRequestBody() { paused = true }
+
+    func resumeRequestBody() {
+        guard paused else { return }
+        paused = false
+        if unconsumed > 0 {
+            connection.session.consume(streamID: streamID, count: unconsumed)
+            unconsumed = 0
+            connection.flush()
+        }
+    }
+
+    func sendError(_ error: ProxyError, path: Substring) {
+        let (head, body) = error.response(for: APIDialect.forPath(path), version: .http2)
+        sendResponseHead(head, endStream: false)
+        body.withUnsafeBytes { sendResponseBody($0) }
+        sendResponseEnd(trailers: nil)
+    }
+
+    private func finish() {
+        ended = true
+        connection.streamFinished(streamID)
+    }
+}

@@ -1,0 +1,56 @@
+import TollgateTransport
+
+/// A downstream connection handler that the drain logic can reach.
+protocol DownstreamConnection: AnyObject {
+    /// Stop taking new requests; close once in-flight ones finish.
+    func beginDrain()
+    /// Close now (drain timeout).
+    func forceClose()
+}
+
+/// Everything one loop owns: its upstream pool, metrics shard and open downstream connections.
+final class LoopContext {
+    let loop: EventLoop
+    let options: SidecarOptions
+    let metrics: MetricsShard
+    let pool: UpstreamPool
+    private(set) var connections: [ObjectIdentifier: any DownstreamConnection] = [:]
+    private(set) var draining = false
+    var onDrained: (() -> Void)?
+
+    init(loop: EventLoop, options: SidecarOptions, metrics: MetricsShard, pool: UpstreamPool) {
+        self.loop = loop
+        self.options = options
+        self.metrics = metrics
+        self.pool = pool
+    }
+
+    func add(_ c: any DownstreamConnection) {
+        connections[ObjectIdentifier(c)] = c
+        metrics.connectionOpened()
+    }
+
+    func remove(_ c: any DownstreamConnection) {
+        guard connections.removeValue(forKey: ObjectIdentifier(c)) != nil else { return }
+        metrics.connectionClosed()
+        if draining && connections.isEmpty { finishDrain() }
+    }
+
+    func beginDrain() {
+        guard !draining else { return }
+        draining = true
+        pool.closeIdle()
+        for c in Array(connections.values) { c.beginDrain() }
+        if connections.isEmpty { finishDrain() }
+    }
+
+    func forceClose() {
+        for c in Array(connections.values) { c.forceClose() }
+    }
+
+    private func finishDrain() {
+        let cb = onDrained
+        onDrained = nil
+        cb?()
+    }
+}

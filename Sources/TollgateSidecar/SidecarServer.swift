@@ -1,0 +1,152 @@
+import Dispatch
+import Synchronization
+import TollgateTransport
+
+/// The sidecar data plane: N event loops, each with its own SO_REUSEPORT listener, upstream
+/// pool and metrics shard, plus an admin loop. Built and started from the main thread; after
+/// `start`, loop state is touched only on its loop.
+public final class SidecarServer: @unchecked Sendable {
+    public let options: SidecarOptions
+    private var loops: [EventLoop] = []
+    private var contexts: [LoopContext] = []
+    private var listeners: [Listener] = []
+    private let shards: [MetricsShard]
+    private var adminLoop: EventLoop?
+    private var adminListener: Listener?
+    private var adminConnections: [ObjectIdentifier: AdminConnection] = [:]
+    private let ready = Atomic<Bool>(false)
+    private let draining = Atomic<Bool>(false)
+    public private(set) var boundAddress: SocketAddress?
+    public private(set) var boundAdminAddress: SocketAddress?
+
+    public init(options: SidecarOptions) {
+        self.options = options
+        shards = (0..<max(1, options.threads)).map { _ in MetricsShard() }
+    }
+
+    /// Resolves the upstream, binds every listener and starts the loop threads.
+    public func start() throws {
+        var addresses: [String: [SocketAddress]] = [:]
+        var clientTLS: TLSContext? = nil
+        if let up = options.upstream {
+            addresses[up.poolKey] = try Socket.resolve(host: up.host, port: up.port)
+            if up.isTLS {
+                clientTLS = try TLSContext.client(extraCAFile: options.upstreamCAFile, alpn: ["h2", "http/1.1"])
+            }
+        }
+        var serverTLS: TLSContext? = nil
+        if let cert = options.tlsCertFile, let key = options.tlsKeyFile {
+            serverTLS = try TLSContext.server(certificateFile: cert, keyFile: key)
+        } else if options.tlsCertFile != nil || options.tlsKeyFile != nil {
+            throw ConfigError("--tls-cert and --tls-key must be given together")
+        }
+
+        var listenAddress = options.listen
+        for i in 0..<max(1, options.threads) {
+            let loop = try EventLoop(index: i)
+            let pool = UpstreamPool(loop: loop, options: options, tls: clientTLS, addresses: addresses)
+            let ctx = LoopContext(loop: loop, options: options, metrics: shards[i], pool: pool)
+            let listener = try Listener(address: listenAddress, loop: loop, reusePort: true, tls: serverTLS) { l, fd, peer in
+                Self.accept(fd: fd, peer: peer, listener: l, context: ctx)
+            }
+            // With port 0, later loops bind the port the first one got.
+            if i == 0 { listenAddress = listener.address }
+            loops.append(loop)
+            contexts.append(ctx)
+            listeners.append(listener)
+        }
+        boundAddress = listenAddress
+
+        if let adminAddress = options.admin {
+            let loop = try EventLoop(index: loops.count)
+            let router = makeAdminRouter()
+            adminListener = try Listener(address: adminAddress, loop: loop, reusePort: false, tls: nil) { [unowned self] l, fd, peer in
+                guard let c = try? Connection(accepted: fd, peer: peer, loop: l.loop, tls: nil) else { return }
+                let ac = AdminConnection(connection: c, router: router) { [unowned self] ac in
+                    self.adminConnections[ObjectIdentifier(ac)] = nil
+                }
+                self.adminConnections[ObjectIdentifier(ac)] = ac
+            }
+            boundAdminAddress = adminListener?.address
+            adminLoop = loop
+            loop.startThread(name: "tollgate-admin")
+        }
+        for (i, loop) in loops.enumerated() { loop.startThread(name: "tollgate-loop-\(i)") }
+        ready.store(true, ordering: .releasing)
+    }
+
+    private static func accept(fd: Int32, peer: SocketAddress?, listener: Listener, context: LoopContext) {
+        guard !context.draining else {
+            close(fd)
+            return
+        }
+        do {
+            let c = try Connection(accepted: fd, peer: peer, loop: listener.loop, tls: listener.tls)
+            _ = ProtocolDetector(context: context, connection: c)
+        } catch {
+            Log.warning("cannot accept connection: \(error.message)")
+        }
+    }
+
+    private func makeAdminRouter() -> AdminRouter {
+        let shards = self.shards
+        return { [unowned self] method, path, _, _ in
+            switch (method, path) {
+            case ("GET", "/healthz"), ("HEAD", "/healthz"):
+                return .text(200, "ok\n")
+            case ("GET", "/readyz"), ("HEAD", "/readyz"):
+                let ok = self.ready.load(ordering: .acquiring) && !self.draining.load(ordering: .acquiring)
+                return ok ? .text(200, "ready\n") : .text(503, self.draining.load(ordering: .acquiring) ? "draining\n" : "starting\n")
+            case ("GET", "/metrics"):
+                return .text(200, MetricsRenderer.render(shards), type: "text/plain; version=0.0.4; charset=utf-8")
+            case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"):
+                return .text(405, "method not allowed\n")
+            default:
+                return .text(404, "not found\n")
+            }
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests and streams finish, and returns once every
+    /// loop is idle or `timeout` passed (then open connections are closed). Blocks the caller.
+    @discardableResult
+    public func drain(timeout: Double) -> Bool {
+        draining.store(true, ordering: .releasing)
+        let done = DispatchSemaphore(value: 0)
+        for (i, loop) in loops.enumerated() {
+            let ctx = contexts[i]
+            let listener = listeners[i]
+            loop.execute {
+                listener.close()
+                ctx.onDrained = { done.signal() }
+                ctx.beginDrain()
+            }
+        }
+        let deadline = DispatchTime.now() + timeout
+        var clean = true
+        for _ in loops {
+            if done.wait(timeout: deadline) == .timedOut {
+                clean = false
+                break
+            }
+        }
+        if !clean {
+            Log.warning("drain timeout after \(timeout)s: closing remaining connections")
+            for (i, loop) in loops.enumerated() {
+                let ctx = contexts[i]
+                loop.execute { ctx.forceClose() }
+            }
+        }
+        return clean
+    }
+
+    /// Stops every loop thread.
+    public func stop() {
+        for loop in loops { loop.stop() }
+        adminLoop?.stop()
+        for loop in loops { loop.join() }
+        adminLoop?.join()
+    }
+}
+
+import Glibc

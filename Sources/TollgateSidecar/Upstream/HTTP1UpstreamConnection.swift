@@ -1,0 +1,254 @@
+import TollgateHTTP
+import TollgateTransport
+
+/// One HTTP/1.1 connection to an upstream, carrying one request at a time and returning to
+/// its loop's pool when the exchange ends cleanly.
+final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
+    let pool: UpstreamPool
+    let target: UpstreamTarget
+    let connection: Connection
+    private(set) var exchange: ProxyExchange?
+    private var parser = HTTP1ResponseParser()
+    private var chunkedRequest = false
+    private var requestDone = true
+    private var responseDone = true
+    private var responseKeepAlive = true
+    private var sawResponseBytes = false
+    private var connectTimer: LoopTimer?
+    private var idleTimer: LoopTimer?
+    private(set) var isActive = false
+    private var scratch: [UInt8] = []
+
+    init(pool: UpstreamPool, target: UpstreamTarget, connection: Connection) {
+        self.pool = pool
+        self.target = target
+        self.connection = connection
+        connection.delegate = self
+        connectTimer = connection.loop.schedule(afterSeconds: pool.options.connectTimeout) { [weak self] in
+            guard let self, !self.isActive else { return }
+            self.failExchange(.upstreamTimeout("connect to \(self.target.authority) took longer than \(self.pool.options.connectTimeout)s"))
+        }
+    }
+
+    var isIdle: Bool { exchange == nil && !connection.isClosed && requestDone && responseDone }
+
+    /// Starts `head` on this connection (fresh or reused). On a fresh connection the request
+    /// waits until the connection is up, since TLS may negotiate HTTP/2 instead.
+    func start(exchange: ProxyExchange, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+        idleTimer?.cancel()
+        idleTimer = nil
+        self.exchange = exchange
+        requestDone = false
+        responseDone = false
+        guard isActive else {
+            pending = (head, bodyShape)
+            return
+        }
+        begin(head: head, bodyShape: bodyShape)
+    }
+
+    private var pending: (HTTPRequestHead, RequestBodyShape)?
+
+    /// The request not yet written, for a connection that turned out to speak HTTP/2.
+    func pendingForPromotion() -> (ProxyExchange, HTTPRequestHead, RequestBodyShape)? {
+        defer {
+            pending = nil
+            exchange = nil
+            connectTimer?.cancel()
+            connectTimer = nil
+        }
+        guard let ex = exchange, let (h, s) = pending else { return nil }
+        return (ex, h, s)
+    }
+
+    private func begin(head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+        guard let exchange else { return }
+        requestDone = false
+        responseDone = false
+        sawResponseBytes = false
+        responseKeepAlive = true
+        parser.expectResponse(toMethod: head.method)
+        var h = head
+        switch bodyShape {
+        case .none:
+            chunkedRequest = false
+            if ["POST", "PUT", "PATCH"].contains(h.method) { h.headers.add("content-length", "0") }
+        case .length:
+            chunkedRequest = false
+        case .streaming:
+            chunkedRequest = true
+            h.headers.add("transfer-encoding", "chunked")
+        }
+        scratch.removeAll(keepingCapacity: true)
+        HTTP1Serializer.appendRequestHead(h, to: &scratch)
+        connection.write(scratch)
+        if bodyShape == .none { requestDone = true }
+        exchange.upstreamAttached(self)
+    }
+
+    // MARK: UpstreamStream
+
+    func sendRequestBody(_ bytes: UnsafeRawBufferPointer) {
+        guard !requestDone, !bytes.isEmpty else { return }
+        if chunkedRequest {
+            scratch.removeAll(keepingCapacity: true)
+            HTTP1Serializer.appendChunk(bytes, to: &scratch)
+            connection.write(scratch)
+        } else {
+            connection.write(bytes)
+        }
+    }
+
+    func sendRequestEnd() {
+        guard !requestDone else { return }
+        requestDone = true
+        if chunkedRequest {
+            scratch.removeAll(keepingCapacity: true)
+            HTTP1Serializer.appendLastChunk(trailers: nil, to: &scratch)
+            connection.write(scratch)
+        }
+        if responseDone { recycle() }
+    }
+
+    func cancel() {
+        exchange = nil
+        close()
+    }
+
+    var requestBufferedBytes: Int { connection.outputBufferedBytes }
+    func pauseResponseBody() { connection.pauseReading() }
+    func resumeResponseBody() { connection.resumeReading() }
+
+    // MARK: ConnectionDelegate
+
+    func connectionDidBecomeActive(_ connection: Connection) {
+        isActive = true
+        connectTimer?.cancel()
+        connectTimer = nil
+        if connection.alpn == "h2" {
+            // The server chose HTTP/2: hand the connection and its request over.
+            pool.promoteToHTTP2(self)
+            return
+        }
+        if let (h, s) = pending {
+            pending = nil
+            begin(head: h, bodyShape: s)
+        }
+    }
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        sawResponseBytes = true
+        var offset = 0
+        while offset < bytes.count || exchange != nil {
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            let result: (consumed: Int, event: HTTP1ParserEvent?)
+            do {
+                result = try parser.next(slice)
+            } catch {
+                failExchange(.upstreamUnavailable("invalid HTTP response from \(target.authority): \(error.message)"))
+                return
+            }
+            offset += result.consumed
+            guard let event = result.event else {
+                if offset >= bytes.count { return }
+                continue
+            }
+            switch event {
+            case .responseHead(let head, let framing):
+                if head.isInformational { continue }
+                responseKeepAlive = !head.headers.tokens("connection").contains("close") && head.version != .http1_0
+                let noBody = framing == .none
+                if noBody { responseDone = true }
+                if let ex = exchange {
+                    if noBody { detachAndRecycle() }
+                    ex.upstreamResponseHead(head, endStream: noBody)
+                    if noBody { return }
+                }
+            case .body(let range):
+                exchange?.upstreamResponseBody(UnsafeRawBufferPointer(rebasing: slice[range]))
+            case .trailers:
+                continue
+            case .end:
+                responseDone = true
+                let ex = exchange
+                detachAndRecycle()
+                ex?.upstreamResponseEnd(trailers: nil)
+                return
+            case .requestHead:
+                failExchange(.upstreamUnavailable("unexpected request from upstream"))
+                return
+            }
+            if connection.isClosed { return }
+        }
+    }
+
+    func connectionDidReadEOF(_ connection: Connection) {
+        if exchange == nil {
+            close()
+            return
+        }
+        do {
+            if let ev = try parser.finishAtEOF(), ev == .end {
+                responseDone = true
+                let ex = exchange
+                exchange = nil
+                close()
+                ex?.upstreamResponseEnd(trailers: nil)
+                return
+            }
+            failExchange(.upstreamUnavailable("\(target.authority) closed the connection before responding"))
+        } catch {
+            failExchange(.upstreamUnavailable("\(target.authority) closed the connection mid-response"))
+        }
+    }
+
+    func connectionDidDrain(_ connection: Connection) {
+        exchange?.upstreamDrained()
+    }
+
+    func connection(_ connection: Connection, didFail error: TransportError) {
+        let proxyError: ProxyError = error.code == .tlsVerification || error.code == .tls
+            ? .upstreamUnavailable("TLS to \(target.authority): \(error.message)")
+            : .upstreamUnavailable(error.message)
+        failExchange(proxyError)
+    }
+
+    // MARK: Lifecycle
+
+    private func failExchange(_ error: ProxyError) {
+        let ex = exchange
+        exchange = nil
+        close()
+        ex?.upstreamFailed(error)
+    }
+
+    /// The response ended: detach the exchange and, if the request was fully sent, pool the
+    /// connection for the next request.
+    private func detachAndRecycle() {
+        exchange = nil
+        if requestDone { recycle() } else { close() }
+    }
+
+    private func recycle() {
+        guard exchange == nil, responseDone, requestDone, !connection.isClosed else { return }
+        guard responseKeepAlive else {
+            close()
+            return
+        }
+        connection.resumeReading()
+        pool.release(self)
+        idleTimer = connection.loop.schedule(afterSeconds: pool.options.upstreamIdleTimeout) { [weak self] in
+            guard let self, self.isIdle else { return }
+            self.close()
+        }
+    }
+
+    func close() {
+        connectTimer?.cancel()
+        idleTimer?.cancel()
+        connectTimer = nil
+        idleTimer = nil
+        if !connection.isClosed { connection.close() }
+        pool.forget(self)
+    }
+}

@@ -1,0 +1,235 @@
+import TollgateHTTP
+import TollgateHTTP2
+import TollgateTransport
+
+/// A multiplexed HTTP/2 connection to one upstream target: h2c with prior knowledge, or h2
+/// chosen by ALPN. Requests wait in `waiting` until the connection is up.
+final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
+    let pool: UpstreamPool
+    let target: UpstreamTarget
+    let connection: Connection
+    let session: HTTP2Session
+    private var streams: [Int32: HTTP2UpstreamStream] = [:]
+    private var waiting: [(ProxyExchange, HTTPRequestHead, RequestBodyShape)] = []
+    private var isActive = false
+    private var goingAway = false
+    private var connectTimer: LoopTimer?
+    private var output: [UInt8] = []
+    private var inCallback = false
+
+    init(pool: UpstreamPool, target: UpstreamTarget, connection: Connection) {
+        self.pool = pool
+        self.target = target
+        self.connection = connection
+        session = HTTP2Session(role: .client)
+        session.delegate = self
+        connection.delegate = self
+        connectTimer = connection.loop.schedule(afterSeconds: pool.options.connectTimeout) { [weak self] in
+            guard let self, !self.isActive else { return }
+            self.failAll(.upstreamTimeout("connect to \(self.target.authority) took longer than \(self.pool.options.connectTimeout)s"))
+        }
+    }
+
+    /// Builds on a connection that is already up (ALPN chose h2).
+    init(pool: UpstreamPool, target: UpstreamTarget, adopting connection: Connection) {
+        self.pool = pool
+        self.target = target
+        self.connection = connection
+        session = HTTP2Session(role: .client)
+        session.delegate = self
+        connection.delegate = self
+    }
+
+    var acceptsNewStreams: Bool { !goingAway && !connection.isClosed }
+
+    func open(exchange: ProxyExchange, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+        guard isActive else {
+            waiting.append((exchange, head, bodyShape))
+            return
+        }
+        var h = head
+        h.headers.remove("host")
+        let sid: Int32
+        do {
+            sid = try session.sendRequestHead(h, scheme: target.scheme, authority: target.authority, endStream: bodyShape == .none)
+        } catch {
+            exchange.upstreamFailed(.upstreamUnavailable("HTTP/2 request to \(target.authority) failed: \(error.message)"))
+            return
+        }
+        let stream = HTTP2UpstreamStream(connection: self, streamID: sid, exchange: exchange)
+        streams[sid] = stream
+        flush()
+        exchange.upstreamAttached(stream)
+    }
+
+    func flush() {
+        guard !inCallback, !connection.isClosed else { return }
+        output.removeAll(keepingCapacity: true)
+        do {
+            try session.takeOutput(into: &output)
+        } catch {
+            failAll(.upstreamUnavailable("HTTP/2 session to \(target.authority) failed: \(error.message)"))
+            return
+        }
+        if !output.isEmpty { connection.write(output) }
+        if !session.wantsRead && !session.wantsWrite && streams.isEmpty { close() }
+    }
+
+    func bufferedBytes(_ sid: Int32) -> Int { session.outboundBufferedBytes(streamID: sid) }
+
+    func streamCancelled(_ sid: Int32) {
+        guard streams.removeValue(forKey: sid) != nil else { return }
+        session.resetStream(sid, errorCode: .cancel)
+        flush()
+    }
+
+    // MARK: ConnectionDelegate
+
+    func connectionDidBecomeActive(_ connection: Connection) {
+        isActive = true
+        connectTimer?.cancel()
+        connectTimer = nil
+        let w = waiting
+        waiting.removeAll()
+        for (ex, h, s) in w { open(exchange: ex, head: h, bodyShape: s) }
+        flush()
+    }
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        inCallback = true
+        do {
+            try session.receive(bytes)
+            inCallback = false
+        } catch {
+            inCallback = false
+            flush()
+            failAll(.upstreamUnavailable("HTTP/2 protocol error from \(target.authority): \(error.message)"))
+            return
+        }
+        flush()
+    }
+
+    func connectionDidReadEOF(_ connection: Connection) {
+        failAll(.upstreamUnavailable("\(target.authority) closed the HTTP/2 connection"))
+    }
+
+    func connectionDidDrain(_ connection: Connection) {
+        for s in streams.values { s.exchange?.upstreamDrained() }
+    }
+
+    func connection(_ connection: Connection, didFail error: TransportError) {
+        failAll(.upstreamUnavailable(error.code == .tlsVerification ? "TLS to \(target.authority): \(error.message)" : error.message))
+    }
+
+    private func failAll(_ error: ProxyError) {
+        goingAway = true
+        let w = waiting
+        waiting.removeAll()
+        let s = streams
+        streams.removeAll()
+        close()
+        for (ex, _, _) in w { ex.upstreamFailed(error) }
+        for st in s.values { st.exchange?.upstreamFailed(error) }
+    }
+
+    func close() {
+        connectTimer?.cancel()
+        connectTimer = nil
+        goingAway = true
+        if !connection.isClosed { connection.close() }
+        pool.forget(self)
+    }
+
+    // MARK: HTTP2SessionDelegate
+
+    func http2Session(_ session: HTTP2Session, didReceiveRequest head: HTTPRequestHead, scheme: String, streamID: Int32, endStream: Bool) {
+        session.resetStream(streamID, errorCode: .protocolError)
+    }
+
+    func http2Session(_ session: HTTP2Session, didReceiveResponse head: HTTPResponseHead, streamID: Int32, endStream: Bool) {
+        guard !head.isInformational, let s = streams[streamID] else { return }
+        if endStream { streams[streamID] = nil }
+        s.exchange?.upstreamResponseHead(head, endStream: endStream)
+    }
+
+    func http2Session(_ session: HTTP2Session, didReceiveData bytes: UnsafeRawBufferPointer, streamID: Int32) {
+        guard let s = streams[streamID] else {
+            session.consume(streamID: streamID, count: bytes.count)
+            return
+        }
+        s.exchange?.upstreamResponseBody(bytes)
+        if s.paused { s.unconsumed += bytes.count } else { session.consume(streamID: streamID, count: bytes.count) }
+    }
+
+    func http2Session(_ session: HTTP2Session, didReceiveTrailers trailers: HTTPHeaders, streamID: Int32) {
+        streams[streamID]?.trailers = trailers
+    }
+
+    func http2Session(_ session: HTTP2Session, didReceiveEndStream streamID: Int32) {
+        guard let s = streams.removeValue(forKey: streamID) else { return }
+        s.exchange?.upstreamResponseEnd(trailers: s.trailers)
+    }
+
+    func http2Session(_ session: HTTP2Session, streamDidClose streamID: Int32, errorCode: HTTP2ErrorCode) {
+        guard let s = streams.removeValue(forKey: streamID) else { return }
+        s.exchange?.upstreamFailed(.upstreamUnavailable("\(target.authority) reset the HTTP/2 stream (\(errorCode))"))
+    }
+
+    func http2Session(_ session: HTTP2Session, didReceiveGoAway lastStreamID: Int32, errorCode: HTTP2ErrorCode) {
+        goingAway = true
+        pool.forget(self)
+        for (sid, s) in streams where sid > lastStreamID {
+            streams[sid] = nil
+            s.exchange?.upstreamFailed(.upstreamUnavailable("\(target.authority) refused the stream (GOAWAY)"))
+        }
+    }
+
+    func http2Session(_ session: HTTP2Session, didDrainOutbound streamID: Int32) {
+        streams[streamID]?.exchange?.upstreamDrained()
+    }
+}
+
+/// One request on an upstream HTTP/2 connection.
+final class HTTP2UpstreamStream: UpstreamStream {
+    let connection: HTTP2UpstreamConnection
+    let streamID: Int32
+    weak var exchange: ProxyExchange?
+    var paused = false
+    var unconsumed = 0
+    var trailers: HTTPHeaders?
+
+    init(connection: HTTP2UpstreamConnection, streamID: Int32, exchange: ProxyExchange) {
+        self.connection = connection
+        self.streamID = streamID
+        self.exchange = exchange
+    }
+
+    func sendRequestBody(_ bytes: UnsafeRawBufferPointer) {
+        connection.session.sendData(bytes, streamID: streamID, endStream: false)
+        connection.flush()
+    }
+
+    func sendRequestEnd() {
+        connection.session.sendEndStream(streamID: streamID)
+        connection.flush()
+    }
+
+    func cancel() {
+        exchange = nil
+        connection.streamCancelled(streamID)
+    }
+
+    var requestBufferedBytes: Int { connection.bufferedBytes(streamID) }
+
+    func pauseResponseBody() { paused = true }
+
+    func resumeResponseBody() {
+        guard paused else { return }
+        paused = false
+        if unconsumed > 0 {
+            connection.session.consume(streamID: streamID, count: unconsumed)
+            unconsumed = 0
+            connection.flush()
+        }
+    }
+}
