@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Byte classes and small scanning helpers shared by the HTTP/1 parsers. Everything works on
+/// raw bytes: no Characters, no allocation.
+enum HTTP1Bytes {
+    static let cr: UInt8 = 0x0D
+    static let lf: UInt8 = 0x0A
+    static let sp: UInt8 = 0x20
+    static let htab: UInt8 = 0x09
+    static let colon: UInt8 = 0x3A
+    static let comma: UInt8 = 0x2C
+    static let semicolon: UInt8 = 0x3B
+
+    /// tchar (RFC 9110 5.6.2) as two 64-bit masks: bytes 0-63 and 64-127.
+    @inline(__always)
+    static func isToken(_ b: UInt8) -> Bool {
+        if b < 64 { return (0x03FF_6CFA_0000_0000 as UInt64) >> UInt64(b) & 1 == 1 }
+        if b < 128 { return (0x57FF_FFFF_C7FF_FFFE as UInt64) >> UInt64(b &- 64) & 1 == 1 }
+        return false
+    }
+
+    /// field-vchar / SP / HTAB, obs-text included (RFC 9110 5.5).
+    @inline(__always)
+    static func isFieldValueByte(_ b: UInt8) -> Bool {
+        (b >= 0x20 && b != 0x7F) || b == htab
+    }
+
+    @inline(__always)
+    static func isOWS(_ b: UInt8) -> Bool { b == sp || b == htab }
+
+    @inline(__always)
+    static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+
+    @inline(__always)
+    static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x41...0x46: return b - 0x41 + 10
+        case 0x61...0x66: return b - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    /// Index of the first LF in `bytes[from..<to]`, via memchr.
+    @inline(__always)
+    static func findLF(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from < to, let base = bytes.baseAddress else { return nil }
+        guard let hit = memchr(base + from, Int32(lf), to - from) else { return nil }
+        return UnsafeRawPointer(hit) - base
+    }
+
+    /// ASCII case-insensitive comparison of `bytes[range]` with a lowercase ASCII literal.
+    @inline(__always)
+    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ lower: StaticString) -> Bool {
+        guard range.count == lower.utf8CodeUnitCount else { return false }
+        let l = lower.utf8Start
+        var i = 0
+        for j in range {
+            var b = bytes[j]
+            if b >= 0x41 && b <= 0x5A { b |= 0x20 }
+            if b != l[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// `bytes[range]` with OWS trimmed on both sides.
+    @inline(__always)
+    static func trimOWS(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi && isOWS(bytes[lo]) { lo += 1 }
+        while hi > lo && isOWS(bytes[hi - 1]) { hi -= 1 }
+        return lo..<hi
+    }
+
+    /// A String of `bytes[range]`, which the caller validated as ASCII or checks as UTF-8.
+    /// Returns nil for invalid UTF-8 so no byte is silently replaced (a proxy must forward what it got).
+    @inline(__always)
+    static func string(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, asciiOnly: Bool) -> String? {
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if asciiOnly { return String(decoding: slice, as: UTF8.self) }
+        return String(validating: slice, as: UTF8.self)
+    }
+}

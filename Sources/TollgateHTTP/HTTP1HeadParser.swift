@@ -1,0 +1,229 @@
+/// Parses a complete head (or trailer section) that `HTTP1SectionScanner` delimited. Input is
+/// `start..<end` of a buffer, `end` just past the blank line; every line ends in CRLF already.
+enum HTTP1HeadParser {
+    typealias B = HTTP1Bytes
+
+    /// The end of the line starting at `from` (index of its CR) and the start of the next line.
+    @inline(__always)
+    static func line(_ b: UnsafeRawBufferPointer, from: Int, end: Int) -> (contentEnd: Int, next: Int) {
+        // The scanner proved an LF exists before `end` and that a CR precedes it.
+        let lf = B.findLF(b, from: from, to: end) ?? (end - 1)
+        return (max(from, lf - 1), lf + 1)
+    }
+
+    /// The error for a byte that has no place where it was found.
+    @inline(__always)
+    static func misplaced(_ c: UInt8, _ code: HTTP1ParseError.Code, _ message: @autoclosure () -> String) -> HTTP1ParseError {
+        if c == B.cr { return HTTP1ParseError(.bareCR, "bare CR inside a line") }
+        if c == 0 { return HTTP1ParseError(code, message() + " (NUL byte)") }
+        return HTTP1ParseError(code, message())
+    }
+
+    // MARK: Request and status lines
+
+    static func parseRequest(_ b: UnsafeRawBufferPointer, start: Int, end: Int, limits: HTTP1Limits) throws(HTTP1ParseError) -> (HTTPRequestHead, HTTP1BodyFraming) {
+        let (le, next) = line(b, from: start, end: end)
+        var i = start
+        // method SP
+        while i < le && b[i] != B.sp {
+            guard B.isToken(b[i]) else { throw misplaced(b[i], .badRequestLine, "request method is not a token") }
+            i += 1
+        }
+        guard i > start, i < le else { throw HTTP1ParseError(.badRequestLine, "request line has no method or target") }
+        let methodRange = start..<i
+        i += 1
+        // request-target SP: visible ASCII only (RFC 3986 characters, anything else percent-encoded)
+        let targetStart = i
+        while i < le && b[i] != B.sp {
+            let c = b[i]
+            guard c > 0x20 && c < 0x7F && c != 0x23 else { throw misplaced(c, .badRequestLine, "request target has an invalid byte") }
+            i += 1
+        }
+        guard i > targetStart, i < le else { throw HTTP1ParseError(.badRequestLine, "request line is not 'method SP target SP version'") }
+        let targetRange = targetStart..<i
+        i += 1
+        let version = try parseVersion(b, i..<le, code: .badRequestLine, what: "request line")
+
+        let method = knownMethod(b, methodRange) ?? B.string(b, methodRange, asciiOnly: true) ?? ""
+        try checkTargetForm(b, targetRange, method: method)
+        let target = B.string(b, targetRange, asciiOnly: true) ?? ""
+
+        var facts = HTTP1FramingFacts()
+        let headers = try parseFields(b, from: next, end: end, facts: &facts, isRequest: true)
+        let framing = try facts.requestFraming(version: version, limits: limits)
+        return (HTTPRequestHead(method: method, target: target, version: version, headers: headers), framing)
+    }
+
+    static func parseResponse(_ b: UnsafeRawBufferPointer, start: Int, end: Int) throws(HTTP1ParseError) -> (HTTPResponseHead, HTTP1FramingFacts) {
+        let (le, next) = line(b, from: start, end: end)
+        // HTTP-version SP 3DIGIT [SP reason]; a missing SP before an empty reason is tolerated.
+        guard le - start >= 12, b[start + 8] == B.sp else {
+            for j in start..<le where b[j] == B.cr { throw HTTP1ParseError(.bareCR, "bare CR inside a line") }
+            throw HTTP1ParseError(.badStatusLine, "status line is not 'HTTP/x.y SP code SP reason'")
+        }
+        let version = try parseVersion(b, start..<(start + 8), code: .badStatusLine, what: "status line")
+        var status = 0
+        for j in (start + 9)..<(start + 12) {
+            guard B.isDigit(b[j]) else { throw misplaced(b[j], .badStatusLine, "status code is not three digits") }
+            status = status * 10 + Int(b[j] &- 0x30)
+        }
+        guard status >= 100 else { throw HTTP1ParseError(.badStatusLine, "status code \(status) is out of range") }
+        var reason = ""
+        if le > start + 12 {
+            guard b[start + 12] == B.sp else { throw misplaced(b[start + 12], .badStatusLine, "status code is not followed by SP") }
+            let r = (start + 13)..<le
+            var ascii = true
+            for j in r {
+                let c = b[j]
+                guard B.isFieldValueByte(c) else { throw misplaced(c, .badStatusLine, "reason phrase has a control byte") }
+                if c >= 0x80 { ascii = false }
+            }
+            // The reason phrase is informational only: repair rather than refuse odd encodings.
+            reason = ascii ? (B.string(b, r, asciiOnly: true) ?? "") : String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)
+        }
+        var facts = HTTP1FramingFacts()
+        let headers = try parseFields(b, from: next, end: end, facts: &facts, isRequest: false)
+        return (HTTPResponseHead(status: status, reason: reason, version: version, headers: headers), facts)
+    }
+
+    /// "HTTP/" DIGIT "." DIGIT; only 1.0 and 1.1 are spoken here (505 for others).
+    static func parseVersion(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, code: HTTP1ParseError.Code, what: String) throws(HTTP1ParseError) -> HTTPVersion {
+        guard r.count == 8, b[r.lowerBound] == 0x48, b[r.lowerBound + 1] == 0x54, b[r.lowerBound + 2] == 0x54,
+              b[r.lowerBound + 3] == 0x50, b[r.lowerBound + 4] == 0x2F, B.isDigit(b[r.lowerBound + 5]),
+              b[r.lowerBound + 6] == 0x2E, B.isDigit(b[r.lowerBound + 7])
+        else {
+            for j in r where b[j] == B.cr { throw HTTP1ParseError(.bareCR, "bare CR inside a line") }
+            throw HTTP1ParseError(code, "\(what) has no valid HTTP version")
+        }
+        let major = Int(b[r.lowerBound + 5] &- 0x30), minor = Int(b[r.lowerBound + 7] &- 0x30)
+        guard major == 1 && minor <= 1 else {
+            throw HTTP1ParseError(.unsupportedVersion, "HTTP/\(major).\(minor) is not supported")
+        }
+        return minor == 1 ? .http1_1 : .http1_0
+    }
+
+    /// RFC 9112 3.2: origin-form, absolute-form, authority-form (CONNECT only), asterisk-form (OPTIONS only).
+    static func checkTargetForm(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, method: String) throws(HTTP1ParseError) {
+        let first = b[r.lowerBound]
+        if method == "CONNECT" {
+            // authority-form: host ":" port, nothing else.
+            var colon = false
+            for j in r {
+                let c = b[j]
+                if c == B.colon { colon = true }
+                if c == 0x2F || c == 0x3F || c == 0x40 {
+                    throw HTTP1ParseError(.badRequestLine, "CONNECT target must be host:port")
+                }
+            }
+            guard colon else { throw HTTP1ParseError(.badRequestLine, "CONNECT target must be host:port") }
+            return
+        }
+        if first == 0x2F { return }  // origin-form
+        if r.count == 1 && first == 0x2A {
+            guard method == "OPTIONS" else { throw HTTP1ParseError(.badRequestLine, "asterisk-form target is only allowed for OPTIONS") }
+            return
+        }
+        // absolute-form: scheme ":" ...
+        guard (first | 0x20) >= 0x61 && (first | 0x20) <= 0x7A else {
+            throw HTTP1ParseError(.badRequestLine, "request target is not origin-form or absolute-form")
+        }
+        for j in (r.lowerBound + 1)..<r.upperBound {
+            let c = b[j]
+            if c == B.colon { return }
+            let l = c | 0x20
+            guard (l >= 0x61 && l <= 0x7A) || B.isDigit(c) || c == 0x2B || c == 0x2D || c == 0x2E else { break }
+        }
+        throw HTTP1ParseError(.badRequestLine, "request target is not origin-form or absolute-form")
+    }
+
+    /// Interned method strings so common requests allocate nothing for them.
+    @inline(__always)
+    static func knownMethod(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String? {
+        switch r.count {
+        case 3:
+            if b[r.lowerBound] == 0x47 && b[r.lowerBound + 1] == 0x45 && b[r.lowerBound + 2] == 0x54 { return "GET" }
+            if b[r.lowerBound] == 0x50 && b[r.lowerBound + 1] == 0x55 && b[r.lowerBound + 2] == 0x54 { return "PUT" }
+        case 4:
+            if b[r.lowerBound] == 0x50 && b[r.lowerBound + 1] == 0x4F && b[r.lowerBound + 2] == 0x53 && b[r.lowerBound + 3] == 0x54 { return "POST" }
+            if b[r.lowerBound] == 0x48 && b[r.lowerBound + 1] == 0x45 && b[r.lowerBound + 2] == 0x41 && b[r.lowerBound + 3] == 0x44 { return "HEAD" }
+        default: break
+        }
+        return nil
+    }
+
+    // MARK: Fields
+
+    /// Header (or trailer) fields from `from` up to the blank line that ends at `end`.
+    static func parseFields(_ b: UnsafeRawBufferPointer, from: Int, end: Int, facts: inout HTTP1FramingFacts, isRequest: Bool) throws(HTTP1ParseError) -> HTTPHeaders {
+        var fields: [HTTPHeaders.Field] = []
+        var ls = from
+        while ls < end {
+            let (le, next) = line(b, from: ls, end: end)
+            if le == ls { break }  // the blank line
+            let c0 = b[ls]
+            if B.isOWS(c0) {
+                throw HTTP1ParseError(.obsFold, "obsolete line folding (a field line starting with whitespace) is not allowed")
+            }
+            var i = ls
+            while i < le && b[i] != B.colon {
+                let c = b[i]
+                guard B.isToken(c) else {
+                    if B.isOWS(c) { throw HTTP1ParseError(.badHeaderName, "whitespace between a field name and its colon") }
+                    throw misplaced(c, .badHeaderName, "field name has an invalid byte")
+                }
+                i += 1
+            }
+            guard i < le else { throw HTTP1ParseError(.badHeaderName, "field line has no colon") }
+            guard i > ls else { throw HTTP1ParseError(.badHeaderName, "field name is empty") }
+            let nameRange = ls..<i
+            let valueRange = B.trimOWS(b, (i + 1)..<le)
+            var ascii = true
+            for j in valueRange {
+                let c = b[j]
+                if !B.isFieldValueByte(c) {
+                    throw misplaced(c, .badHeaderValue, "field value has a control byte")
+                }
+                if c >= 0x80 { ascii = false }
+            }
+            noteFramingField(b, nameRange, valueRange, &facts)
+            if isRequest && B.equalsLowercase(b, nameRange, "host") {
+                try checkHost(b, valueRange)
+            }
+            guard let value = B.string(b, valueRange, asciiOnly: ascii) else {
+                throw HTTP1ParseError(.badHeaderValue, "field value is not valid UTF-8")
+            }
+            let name = B.string(b, nameRange, asciiOnly: true) ?? ""
+            fields.append((name: name, value: value))
+            ls = next
+        }
+        return HTTPHeaders(fields)
+    }
+
+    @inline(__always)
+    static func noteFramingField(_ b: UnsafeRawBufferPointer, _ name: Range<Int>, _ value: Range<Int>, _ facts: inout HTTP1FramingFacts) {
+        switch name.count {
+        case 4:
+            if B.equalsLowercase(b, name, "host") { facts.hostCount += 1 }
+        case 14:
+            if B.equalsLowercase(b, name, "content-length") { facts.addContentLength(b, value) }
+        case 17:
+            if B.equalsLowercase(b, name, "transfer-encoding") { facts.addTransferEncoding(b, value) }
+        default: break
+        }
+    }
+
+    /// Host = uri-host [ ":" port ]: reg-name, IPv4 or IP-literal characters only. No comma (a
+    /// list of hosts), no userinfo, no whitespace: routing must not disagree with the upstream.
+    static func checkHost(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) throws(HTTP1ParseError) {
+        for j in r {
+            let c = b[j]
+            let l = c | 0x20
+            let ok = (l >= 0x61 && l <= 0x7A) || B.isDigit(c)
+                || c == 0x2D || c == 0x2E || c == 0x5F || c == 0x7E  // - . _ ~
+                || c == 0x21 || c == 0x24 || c == 0x26 || c == 0x27 || c == 0x28 || c == 0x29  // ! $ & ' ( )
+                || c == 0x2A || c == 0x2B || c == 0x3B || c == 0x3D  // * + ; =
+                || c == B.colon || c == 0x5B || c == 0x5D || c == 0x25  // : [ ] %
+            guard ok else { throw HTTP1ParseError(.badHost, "Host header has an invalid character") }
+        }
+    }
+}

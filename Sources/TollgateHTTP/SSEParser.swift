@@ -1,0 +1,161 @@
+/// Splits a text/event-stream (WHATWG HTML 9.2.6) into events incrementally, keeping each
+/// event's exact bytes so a proxy can inspect events and still forward them byte-identically.
+public struct SSEParser: Sendable {
+    static let lf: UInt8 = 0x0A
+    static let cr: UInt8 = 0x0D
+    static let colon: UInt8 = 0x3A
+
+    public let maxEventBytes: Int
+    /// Bytes of the current event so far.
+    var raw: [UInt8] = []
+    /// Where the current unterminated line starts in `raw`.
+    var lineStart = 0
+    /// The last byte fed was a CR ending a line: an LF right after it belongs to that line end.
+    var skipLF = false
+    /// No line of the stream has ended yet, so a UTF-8 BOM may still have to be skipped.
+    var atStreamStart = true
+    var failure: SSEParseError?
+
+    // Fields of the current event.
+    var eventType: String?
+    var data: [UInt8] = []
+    var hasData = false
+    var id: String?
+    var retry: Int?
+    var sawComment = false
+    var sawField = false
+
+    public init(maxEventBytes: Int = 1 << 20) {
+        self.maxEventBytes = max(1, maxEventBytes)
+    }
+
+    /// Bytes held for the event in progress.
+    public var bufferedByteCount: Int { raw.count }
+
+    /// Splits a text/event-stream incrementally; calls onEvent for every complete event (blank-line terminated), in order.
+    /// Handles \n, \r\n and \r line ends (also split across feeds), a UTF-8 BOM at stream start, comments.
+    /// After an error every later feed throws it again.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ onEvent: (SSEEvent) -> Void) throws(SSEParseError) {
+        if let failure { throw failure }
+        let n = bytes.count
+        var segStart = 0
+        var i = 0
+        if skipLF && n > 0 {
+            skipLF = false
+            if bytes[0] == Self.lf {
+                try append(UnsafeRawBufferPointer(rebasing: bytes[0..<1]))
+                lineStart = raw.count
+                segStart = 1
+                i = 1
+            }
+        }
+        while i < n {
+            let b = bytes[i]
+            guard b == Self.lf || b == Self.cr else { i += 1; continue }
+            var termEnd = i + 1
+            if b == Self.cr {
+                if i + 1 < n {
+                    if bytes[i + 1] == Self.lf { termEnd = i + 2 }
+                } else {
+                    skipLF = true
+                }
+            }
+            let contentEnd = raw.count + (i - segStart)
+            try append(UnsafeRawBufferPointer(rebasing: bytes[segStart..<termEnd]))
+            segStart = termEnd
+            i = termEnd
+            if let event = processLine(lineStart..<contentEnd) {
+                onEvent(event)
+            } else {
+                lineStart = raw.count
+            }
+        }
+        try append(UnsafeRawBufferPointer(rebasing: bytes[segStart..<n]))
+    }
+
+    /// End of stream: returns the partial trailing event (raw bytes kept so nothing is lost), if
+    /// any. Its fields come from its complete lines only. The parser is then ready for a new stream.
+    public mutating func finish() -> SSEEvent? {
+        defer { self = SSEParser(maxEventBytes: maxEventBytes) }
+        guard !raw.isEmpty else { return nil }
+        return makeEvent()
+    }
+
+    private mutating func append(_ bytes: UnsafeRawBufferPointer) throws(SSEParseError) {
+        guard !bytes.isEmpty else { return }
+        if raw.count + bytes.count > maxEventBytes {
+            let e = SSEParseError(.eventTooLarge, "event is larger than \(maxEventBytes) bytes")
+            failure = e
+            throw e
+        }
+        raw.append(contentsOf: bytes)
+    }
+
+    /// Interprets one complete line `raw[range]`; returns the event when the line was blank.
+    private mutating func processLine(_ range: Range<Int>) -> SSEEvent? {
+        var start = range.lowerBound
+        let end = range.upperBound
+        if atStreamStart {
+            atStreamStart = false
+            if end - start >= 3 && raw[start] == 0xEF && raw[start + 1] == 0xBB && raw[start + 2] == 0xBF {
+                start += 3
+            }
+        }
+        if start == end {
+            let event = makeEvent()
+            resetEvent()
+            return event
+        }
+        if raw[start] == Self.colon {
+            sawComment = true
+            return nil
+        }
+        sawField = true
+        var colon = start
+        while colon < end && raw[colon] != Self.colon { colon += 1 }
+        var valueStart = min(colon + 1, end)
+        if valueStart < end && raw[valueStart] == 0x20 { valueStart += 1 }
+        let name = raw[start..<colon]
+        let value = raw[valueStart..<end]
+        if name.elementsEqual("data".utf8) {
+            if hasData { data.append(Self.lf) }
+            data.append(contentsOf: value)
+            hasData = true
+        } else if name.elementsEqual("event".utf8) {
+            eventType = String(decoding: value, as: UTF8.self)
+        } else if name.elementsEqual("id".utf8) {
+            if !value.contains(0) { id = String(decoding: value, as: UTF8.self) }
+        } else if name.elementsEqual("retry".utf8) {
+            if !value.isEmpty && value.allSatisfy({ $0 &- 0x30 < 10 }) {
+                var r = 0
+                var overflow = false
+                for d in value {
+                    let (m, o1) = r.multipliedReportingOverflow(by: 10)
+                    let (s, o2) = m.addingReportingOverflow(Int(d &- 0x30))
+                    if o1 || o2 { overflow = true; break }
+                    r = s
+                }
+                if !overflow { retry = r }
+            }
+        }
+        return nil
+    }
+
+    private func makeEvent() -> SSEEvent {
+        SSEEvent(
+            raw: raw, event: eventType, data: String(decoding: data, as: UTF8.self), hasData: hasData,
+            id: id, retry: retry, isCommentOnly: sawComment && !sawField)
+    }
+
+    private mutating func resetEvent() {
+        raw = []
+        lineStart = 0
+        eventType = nil
+        data.removeAll(keepingCapacity: true)
+        hasData = false
+        id = nil
+        retry = nil
+        sawComment = false
+        sawField = false
+    }
+}

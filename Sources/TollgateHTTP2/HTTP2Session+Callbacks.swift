@@ -1,0 +1,223 @@
+internal import CNghttp2
+import TollgateHTTP
+
+// nghttp2 callbacks. Each is a captureless C function that recovers the session from
+// user_data and hands over to a method at once. Nothing here throws across C: failures become
+// nghttp2 return codes (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE resets just the stream).
+
+@inline(__always)
+private func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
+    Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+}
+
+private func onBeginHeaders(
+    _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    owner(userData).handleBeginHeaders(frame!)
+}
+
+private func onHeader(
+    _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?,
+    _ name: UnsafePointer<UInt8>?, _ nameLength: Int, _ value: UnsafePointer<UInt8>?, _ valueLength: Int,
+    _ flags: UInt8, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    owner(userData).handleHeader(
+        frame!, name: UnsafeBufferPointer(start: name, count: nameLength),
+        value: UnsafeBufferPointer(start: value, count: valueLength))
+}
+
+private func onFrameRecv(
+    _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    owner(userData).handleFrameRecv(frame!)
+}
+
+private func onDataChunkRecv(
+    _ session: OpaquePointer?, _ flags: UInt8, _ streamID: Int32,
+    _ data: UnsafePointer<UInt8>?, _ length: Int, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    owner(userData).handleDataChunk(streamID: streamID, UnsafeRawBufferPointer(start: data, count: length))
+}
+
+private func onStreamClose(
+    _ session: OpaquePointer?, _ streamID: Int32, _ errorCode: UInt32, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    owner(userData).handleStreamClose(streamID: streamID, errorCode: errorCode)
+}
+
+private func onFrameSend(
+    _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    owner(userData).handleFrameSend(frame!)
+}
+
+private func onFrameNotSend(
+    _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ libErrorCode: Int32,
+    _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    owner(userData).handleFrameNotSend(frame!, libErrorCode: libErrorCode)
+}
+
+private func onError(
+    _ session: OpaquePointer?, _ libErrorCode: Int32, _ message: UnsafePointer<CChar>?, _ length: Int,
+    _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    let text = message.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? ""
+    owner(userData).lastLibraryError = (libErrorCode, text)
+    return 0
+}
+
+/// The data provider's read callback, shared by every stream we send a body on.
+private func onDataSourceRead(
+    _ session: OpaquePointer?, _ streamID: Int32, _ buffer: UnsafeMutablePointer<UInt8>?, _ length: Int,
+    _ dataFlags: UnsafeMutablePointer<UInt32>?, _ source: UnsafeMutablePointer<nghttp2_data_source>?,
+    _ userData: UnsafeMutableRawPointer?
+) -> Int {
+    owner(userData).readOutbound(streamID: streamID, into: buffer!, length: length, flags: dataFlags!)
+}
+
+extension HTTP2Session {
+    static func installCallbacks(_ cb: OpaquePointer) {
+        nghttp2_session_callbacks_set_on_begin_headers_callback(cb, onBeginHeaders)
+        nghttp2_session_callbacks_set_on_header_callback(cb, onHeader)
+        nghttp2_session_callbacks_set_on_frame_recv_callback(cb, onFrameRecv)
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, onDataChunkRecv)
+        nghttp2_session_callbacks_set_on_stream_close_callback(cb, onStreamClose)
+        nghttp2_session_callbacks_set_on_frame_send_callback(cb, onFrameSend)
+        nghttp2_session_callbacks_set_on_frame_not_send_callback(cb, onFrameNotSend)
+        nghttp2_session_callbacks_set_error_callback2(cb, onError)
+    }
+
+    /// The provider for every body we send: bytes come from the stream's outbound queue.
+    static var dataProvider: nghttp2_data_provider {
+        nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: onDataSourceRead)
+    }
+
+    static let endStreamFlag = UInt8(NGHTTP2_FLAG_END_STREAM.rawValue)
+
+    func handleBeginHeaders(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        let id = frame.pointee.hd.stream_id
+        if role == .server && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
+            streams[id] = HTTP2StreamState(id: id)
+        } else if let s = streams[id] {
+            s.inbound = HTTP2InboundHeaders()
+        }
+        return 0
+    }
+
+    func handleHeader(_ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Int32 {
+        guard let s = streams[frame.pointee.hd.stream_id] else { return 0 }
+        // nghttp2 advertises SETTINGS_MAX_HEADER_LIST_SIZE but does not enforce it; we do, so a
+        // peer cannot make us hold more than that per stream.
+        if !s.inbound.add(name: name, value: value, limit: Int(settings.maxHeaderListSize)) {
+            s.inbound = HTTP2InboundHeaders()
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+        }
+        return 0
+    }
+
+    func handleFrameRecv(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        let hd = frame.pointee.hd
+        let endStream = hd.flags & Self.endStreamFlag != 0
+        switch UInt32(hd.type) {
+        case NGHTTP2_HEADERS.rawValue:
+            guard let s = streams[hd.stream_id] else { return 0 }
+            deliverHeaderBlock(s, endStream: endStream)
+            if endStream, streams[hd.stream_id]?.reported == true {
+                notify { $0.http2Session(self, didReceiveEndStream: hd.stream_id) }
+            }
+        case NGHTTP2_DATA.rawValue:
+            if endStream, streams[hd.stream_id]?.reported == true {
+                notify { $0.http2Session(self, didReceiveEndStream: hd.stream_id) }
+            }
+        case NGHTTP2_GOAWAY.rawValue:
+            let g = frame.pointee.goaway
+            notify { $0.http2Session(self, didReceiveGoAway: g.last_stream_id, errorCode: Self.errorCode(g.error_code)) }
+        case NGHTTP2_PING.rawValue:
+            if hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0, shutdown == .awaitingPingAck {
+                let matches = withUnsafeBytes(of: frame.pointee.ping.opaque_data) { Array($0) == Self.shutdownPingPayload }
+                if matches { submitFinalGoAway() }
+            }
+        default:
+            break
+        }
+        return 0
+    }
+
+    /// A complete header block: the request (server), a response head (client; 1xx heads come
+    /// first, then the final one) or trailers.
+    func deliverHeaderBlock(_ s: HTTP2StreamState, endStream: Bool) {
+        let block = s.inbound
+        s.inbound = HTTP2InboundHeaders()
+        let id = s.id
+        if s.headReceived {
+            let trailers = block.trailers()
+            if s.reported { notify { $0.http2Session(self, didReceiveTrailers: trailers, streamID: id) } }
+            return
+        }
+        switch role {
+        case .server:
+            s.headReceived = true
+            s.reported = true
+            reportedStreamCount += 1
+            let (head, scheme) = block.requestHead()
+            notify { $0.http2Session(self, didReceiveRequest: head, scheme: scheme, streamID: id, endStream: endStream) }
+        case .client:
+            guard let head = block.responseHead() else { return }
+            if !head.isInformational { s.headReceived = true }
+            notify { $0.http2Session(self, didReceiveResponse: head, streamID: id, endStream: endStream) }
+        }
+    }
+
+    func handleDataChunk(streamID: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        if let s = streams[streamID], s.reported, delegate != nil {
+            notify { $0.http2Session(self, didReceiveData: bytes, streamID: streamID) }
+        } else if let session {
+            // Nobody will consume these bytes: acknowledge them now or the window leaks.
+            _ = nghttp2_session_consume(session, streamID, bytes.count)
+        }
+        return 0
+    }
+
+    func handleStreamClose(streamID: Int32, errorCode: UInt32) -> Int32 {
+        guard let s = streams.removeValue(forKey: streamID) else { return 0 }
+        if s.reported {
+            reportedStreamCount -= 1
+            notify { $0.http2Session(self, streamDidClose: streamID, errorCode: Self.errorCode(errorCode)) }
+        }
+        return 0
+    }
+
+    func handleFrameSend(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        guard UInt32(frame.pointee.hd.type) == NGHTTP2_GOAWAY.rawValue else { return 0 }
+        let g = frame.pointee.goaway
+        if let i = ownGoAwayCodes.firstIndex(of: g.error_code) {
+            ownGoAwayCodes.remove(at: i)
+        } else if g.error_code != HTTP2ErrorCode.noError.rawValue, detectedConnectionError == nil {
+            let reason = g.opaque_data.map { String(decoding: UnsafeBufferPointer(start: $0, count: g.opaque_data_len), as: UTF8.self) } ?? ""
+            detectedConnectionError = (Self.errorCode(g.error_code), reason)
+        }
+        return 0
+    }
+
+    func handleFrameNotSend(_ frame: UnsafePointer<nghttp2_frame>, libErrorCode: Int32) -> Int32 {
+        let hd = frame.pointee.hd
+        switch UInt32(hd.type) {
+        case NGHTTP2_HEADERS.rawValue:
+            // A request that never went out (GOAWAY received, reset before sending, stream ids
+            // exhausted) never becomes an nghttp2 stream, so on_stream_close will not come.
+            guard let session, let s = streams[hd.stream_id], nghttp2_session_find_stream(session, hd.stream_id) == nil else { return 0 }
+            streams[hd.stream_id] = nil
+            if s.reported {
+                reportedStreamCount -= 1
+                let code = s.resetCode ?? .refusedStream
+                notify { $0.http2Session(self, streamDidClose: hd.stream_id, errorCode: code) }
+            }
+        case NGHTTP2_GOAWAY.rawValue:
+            if let i = ownGoAwayCodes.firstIndex(of: frame.pointee.goaway.error_code) { ownGoAwayCodes.remove(at: i) }
+        default:
+            break
+        }
+        return 0
+    }
+}

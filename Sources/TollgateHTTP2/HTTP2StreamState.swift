@@ -1,0 +1,37 @@
+import TollgateHTTP
+
+/// Per-stream bookkeeping. Owned only by `HTTP2Session.streams`, keyed by stream id: created
+/// when the stream starts (request HEADERS begin on a server, `sendRequestHead` on a client)
+/// and removed in nghttp2's on_stream_close. nghttp2's stream user data is never used, so no
+/// pointer can outlive the stream: a late callback finds no entry and does nothing.
+final class HTTP2StreamState {
+    let id: Int32
+    /// The delegate knows this stream (request delivered, or the client opened it), so it is
+    /// owed exactly one `streamDidClose`.
+    var reported = false
+
+    // Inbound.
+    var inbound = HTTP2InboundHeaders()
+    /// Server: the request head was delivered. Client: the final (non-1xx) response head was.
+    var headReceived = false
+
+    // Outbound.
+    var outbound = HTTP2OutboundBuffer()
+    /// The data provider returned NGHTTP2_ERR_DEFERRED for want of bytes; more bytes (or the
+    /// end) must call nghttp2_session_resume_data.
+    var deferred = false
+    /// Server: the final response head was submitted.
+    var headSent = false
+    /// END_STREAM is wanted once `outbound` is empty (after `trailers`, if any).
+    var endQueued = false
+    var trailers: HTTPHeaders?
+    /// The outbound queue held bytes since it was last reported empty.
+    var heldData = false
+    /// We reset the stream with this code; nothing more is sent on it.
+    var resetCode: HTTP2ErrorCode?
+
+    init(id: Int32) { self.id = id }
+
+    /// Whether new outbound content may still be queued.
+    var acceptsOutbound: Bool { !endQueued && resetCode == nil }
+}
