@@ -2,7 +2,8 @@ import Glibc
 
 /// A listening socket on one loop. With SO_REUSEPORT every loop has its own listener on the
 /// same address, so accepted connections stay on the loop that accepted them.
-public final class Listener: FDHandler {
+/// Loop-confined: other threads reach it only through `loop.execute`.
+public final class Listener: FDHandler, @unchecked Sendable {
     public let loop: EventLoop
     public let fd: Int32
     public let address: SocketAddress

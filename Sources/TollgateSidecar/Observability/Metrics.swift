@@ -1,5 +1,12 @@
 import Synchronization
 
+/// One relaxed atomic counter; a class so counters can live in arrays.
+public final class Counter: Sendable {
+    let value = Atomic<UInt64>(0)
+    @inline(__always) func add(_ n: UInt64) { value.add(n, ordering: .relaxed) }
+    @inline(__always) func load() -> UInt64 { value.load(ordering: .relaxed) }
+}
+
 /// Data-plane counters. Each loop writes only its own shard (relaxed atomics, no contention);
 /// the admin endpoint sums the shards when scraped.
 public final class MetricsShard: Sendable {
@@ -8,8 +15,8 @@ public final class MetricsShard: Sendable {
     public static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
 
     /// requests[protocol * 600 + status]
-    let requests: [Atomic<UInt64>]
-    let latencyCounts: [Atomic<UInt64>]   // per bucket (+Inf last)
+    let requests: [Counter]
+    let latencyCounts: [Counter]   // per bucket (+Inf last)
     let latencySumMicros = Atomic<UInt64>(0)
     let activeConnections = Atomic<Int64>(0)
     let acceptedConnections = Atomic<UInt64>(0)
@@ -19,19 +26,19 @@ public final class MetricsShard: Sendable {
     let clientAborts = Atomic<UInt64>(0)
 
     public init() {
-        requests = (0..<(MetricsShard.protocols.count * 600)).map { _ in Atomic<UInt64>(0) }
-        latencyCounts = (0...MetricsShard.latencyBuckets.count).map { _ in Atomic<UInt64>(0) }
+        requests = (0..<(MetricsShard.protocols.count * 600)).map { _ in Counter() }
+        latencyCounts = (0...MetricsShard.latencyBuckets.count).map { _ in Counter() }
     }
 
     public func recordRequest(protocolIndex: Int, status: Int, seconds: Double) {
         let s = (status >= 100 && status < 600) ? status : 0
-        requests[protocolIndex * 600 + s].add(1, ordering: .relaxed)
+        requests[protocolIndex * 600 + s].add(1)
         var b = MetricsShard.latencyBuckets.count
         for (i, bound) in MetricsShard.latencyBuckets.enumerated() where seconds <= bound {
             b = i
             break
         }
-        latencyCounts[b].add(1, ordering: .relaxed)
+        latencyCounts[b].add(1)
         latencySumMicros.add(UInt64(max(0, seconds) * 1e6), ordering: .relaxed)
     }
 
@@ -60,7 +67,7 @@ public struct MetricsRenderer {
         for (pi, p) in MetricsShard.protocols.enumerated() {
             for status in 0..<600 {
                 var n: UInt64 = 0
-                for s in shards { n &+= s.requests[pi * 600 + status].load(ordering: .relaxed) }
+                for s in shards { n &+= s.requests[pi * 600 + status].load() }
                 if n > 0 { out += "tollgate_requests_total{protocol=\"\(p)\",status=\"\(status)\"} \(n)\n" }
             }
         }
@@ -68,10 +75,10 @@ public struct MetricsRenderer {
         out += "# TYPE tollgate_request_duration_seconds histogram\n"
         var cumulative: UInt64 = 0
         for (i, bound) in MetricsShard.latencyBuckets.enumerated() {
-            for s in shards { cumulative &+= s.latencyCounts[i].load(ordering: .relaxed) }
+            for s in shards { cumulative &+= s.latencyCounts[i].load() }
             out += "tollgate_request_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
         }
-        for s in shards { cumulative &+= s.latencyCounts[MetricsShard.latencyBuckets.count].load(ordering: .relaxed) }
+        for s in shards { cumulative &+= s.latencyCounts[MetricsShard.latencyBuckets.count].load() }
         out += "tollgate_request_duration_seconds_bucket{le=\"+Inf\"} \(cumulative)\n"
         let sumMicros = shards.reduce(UInt64(0)) { $0 &+ $1.latencySumMicros.load(ordering: .relaxed) }
         out += "tollgate_request_duration_seconds_sum \(Double(sumMicros) / 1e6)\n"

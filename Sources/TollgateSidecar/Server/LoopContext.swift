@@ -9,7 +9,8 @@ protocol DownstreamConnection: AnyObject {
 }
 
 /// Everything one loop owns: its upstream pool, metrics shard and open downstream connections.
-final class LoopContext {
+/// Loop-confined: only its loop's thread touches it (other threads go through `loop.execute`).
+final class LoopContext: @unchecked Sendable {
     let loop: EventLoop
     let options: SidecarOptions
     let metrics: MetricsShard
