@@ -131,6 +131,22 @@ struct HTTP2LifecycleTests {
         #expect(!server.wantsRead)
     }
 
+    /// A second graceful goAway sends the final GOAWAY without waiting for the PING round trip.
+    @Test func secondGracefulGoAwayForcesFinal() throws {
+        let p = SessionPair()
+        let id = try p.client.sendRequestHead(HTTPRequestHead(method: "POST", target: "/"), scheme: "http", authority: "a", endStream: false)
+        try p.pump()
+        p.server.goAway(graceful: true)
+        p.server.goAway(graceful: true)
+        var out: [UInt8] = []
+        try p.server.takeOutput(into: &out)
+        let goAways = parseFrames(out).filter { $0.type == 0x7 }
+        #expect(goAways.map { be32($0.payload, 0) } == [UInt32(Int32.max), UInt32(id)])
+        try p.client.receive(out)
+        #expect(p.clientDelegate.events.contains(.goAway(id, .noError)))
+        #expect(p.client.activeStreamCount == 1)
+    }
+
     /// Non-graceful goAway sends GOAWAY with the code at once; the client's streams above the last id are refused.
     @Test func immediateGoAway() throws {
         let p = SessionPair()
