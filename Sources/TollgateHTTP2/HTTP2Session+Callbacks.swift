@@ -121,13 +121,14 @@ extension HTTP2Session {
         let endStream = hd.flags & Self.endStreamFlag != 0
         switch UInt32(hd.type) {
         case NGHTTP2_HEADERS.rawValue:
-            guard let s = streams[hd.stream_id] else { return 0 }
+            // Once we reset a stream, frames the peer sent before seeing the reset are dropped.
+            guard let s = streams[hd.stream_id], s.resetCode == nil else { return 0 }
             deliverHeaderBlock(s, endStream: endStream)
-            if endStream, streams[hd.stream_id]?.reported == true {
+            if endStream, isLive(hd.stream_id) {
                 notify { $0.http2Session(self, didReceiveEndStream: hd.stream_id) }
             }
         case NGHTTP2_DATA.rawValue:
-            if endStream, streams[hd.stream_id]?.reported == true {
+            if endStream, isLive(hd.stream_id) {
                 notify { $0.http2Session(self, didReceiveEndStream: hd.stream_id) }
             }
         case NGHTTP2_GOAWAY.rawValue:
@@ -142,6 +143,12 @@ extension HTTP2Session {
             break
         }
         return 0
+    }
+
+    /// The delegate knows the stream and has not reset it.
+    func isLive(_ id: Int32) -> Bool {
+        guard let s = streams[id] else { return false }
+        return s.reported && s.resetCode == nil
     }
 
     /// A complete header block: the request (server), a response head (client; 1xx heads come
@@ -170,7 +177,7 @@ extension HTTP2Session {
     }
 
     func handleDataChunk(streamID: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
-        if let s = streams[streamID], s.reported, delegate != nil {
+        if isLive(streamID), delegate != nil {
             notify { $0.http2Session(self, didReceiveData: bytes, streamID: streamID) }
         } else if let session {
             // Nobody will consume these bytes: acknowledge them now or the window leaks.

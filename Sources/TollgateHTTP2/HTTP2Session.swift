@@ -241,14 +241,20 @@ public final class HTTP2Session {
 
     /// graceful = send a shutdown notice (GOAWAY with the maximum id, and a PING), let open
     /// streams finish, then the final GOAWAY once the PING comes back (one round trip, RFC 9113
-    /// section 6.8); otherwise GOAWAY with `errorCode` now. A client has no shutdown notice: its
-    /// GOAWAY only stops new streams, which nghttp2 then refuses locally.
+    /// section 6.8); otherwise GOAWAY with `errorCode` now. A server calling it again while the
+    /// PING is out sends the final GOAWAY at once (a drain deadline for a peer that never acks).
+    /// A client has no shutdown notice: its GOAWAY only stops new streams, which are then refused
+    /// locally.
     public func goAway(errorCode: HTTP2ErrorCode = .noError, graceful: Bool) {
         guard let session, failure == nil else { return }
         if !graceful || errorCode != .noError {
             ownGoAwayCodes.append(errorCode.rawValue)
             _ = nghttp2_session_terminate_session(session, errorCode.rawValue)
             shutdown = .finalGoAwaySubmitted
+            return
+        }
+        if shutdown == .awaitingPingAck {
+            submitFinalGoAway()
             return
         }
         guard shutdown == .none else { return }

@@ -25,6 +25,7 @@ public protocol HTTP2SessionDelegate: AnyObject {
     /// GOAWAY received.
     func http2Session(_ session: HTTP2Session, didReceiveGoAway lastStreamID: Int32, errorCode: HTTP2ErrorCode)
     /// The outbound queue of `streamID` fell to zero bytes buffered after having held data (so
-    /// the producer may resume: backpressure).
+    /// the producer may resume: backpressure). Reported after the frames are serialized, from
+    /// `takeOutput`; not reported for a stream that closed meanwhile.
     func http2Session(_ session: HTTP2Session, didDrainOutbound streamID: Int32)
 }
