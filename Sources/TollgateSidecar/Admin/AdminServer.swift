@@ -35,12 +35,12 @@ final class AdminConnection: ConnectionDelegate {
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         var offset = 0
-        while offset < bytes.count && !connection.isClosed {
+        while !connection.isClosed {
             let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             do {
                 let (used, event) = try parser.next(slice)
                 offset += used
-                guard let event else { continue }
+                guard let event else { break }
                 switch event {
                 case .requestHead(let h, _):
                     head = h

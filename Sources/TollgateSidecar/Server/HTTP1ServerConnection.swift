@@ -87,7 +87,9 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     /// Parses and dispatches as much of `input` as the current state allows; returns bytes used.
     private func process(_ input: UnsafeRawBufferPointer) -> Int {
         var offset = 0
-        while offset < input.count && !blocked {
+        // Events can remain with no input left (the .end after a bodiless head), so the
+        // parser is asked until it has nothing more to say.
+        while !blocked {
             let slice = UnsafeRawBufferPointer(rebasing: input[offset...])
             let step: (consumed: Int, event: HTTP1ParserEvent?)
             do {
@@ -97,10 +99,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
                 return input.count
             }
             offset += step.consumed
-            guard let event = step.event else {
-                if step.consumed == 0 { break }
-                continue
-            }
+            guard let event = step.event else { break }
             switch event {
             case .requestHead(let head, let framing):
                 beginRequest(head, framing)

@@ -137,9 +137,14 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     }
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        guard !responseDone else {
+            // Bytes on an idle pooled connection: the peer is confused; never reuse it.
+            close()
+            return
+        }
         sawResponseBytes = true
         var offset = 0
-        while offset < bytes.count || exchange != nil {
+        while !connection.isClosed {
             let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             let result: (consumed: Int, event: HTTP1ParserEvent?)
             do {
@@ -149,20 +154,18 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
                 return
             }
             offset += result.consumed
-            guard let event = result.event else {
-                if offset >= bytes.count { return }
-                continue
-            }
+            guard let event = result.event else { return }
             switch event {
             case .responseHead(let head, let framing):
                 if head.isInformational { continue }
                 responseKeepAlive = !head.headers.tokens("connection").contains("close") && head.version != .http1_0
-                let noBody = framing == .none
-                if noBody { responseDone = true }
-                if let ex = exchange {
-                    if noBody { detachAndRecycle() }
-                    ex.upstreamResponseHead(head, endStream: noBody)
-                    if noBody { return }
+                if framing == .none {
+                    // No body: the exchange is done now; the parser's .end follows.
+                    let ex = exchange
+                    exchange = nil
+                    ex?.upstreamResponseHead(head, endStream: true)
+                } else {
+                    exchange?.upstreamResponseHead(head, endStream: false)
                 }
             case .body(let range):
                 exchange?.upstreamResponseBody(UnsafeRawBufferPointer(rebasing: slice[range]))
@@ -173,12 +176,12 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
                 let ex = exchange
                 detachAndRecycle()
                 ex?.upstreamResponseEnd(trailers: nil)
+                if offset < bytes.count { close() }
                 return
             case .requestHead:
                 failExchange(.upstreamUnavailable("unexpected request from upstream"))
                 return
             }
-            if connection.isClosed { return }
         }
     }
 
