@@ -145,3 +145,18 @@ struct SSEParserTests {
         }
     }
 }
+
+/// Inputs the fuzzer found, kept as regression tests.
+struct SSEParserFuzzRegressionTests {
+    /// A CRLF blank line split after its CR leaves only the LF for finish(), as a fieldless remainder.
+    @Test func splitFinalCRLF() throws {
+        let b: [UInt8] = [0xEF, 0x0D, 0x0A, 0x0D, 0x0A]
+        let whole = try sse([b])
+        #expect(whole.events.count == 1 && whole.rest == nil)
+        let split = try sse([Array(b[..<4]), [0x0A]])
+        #expect(split.events.count == 1)
+        #expect(split.events[0].raw == Array(b[..<4]))
+        #expect(split.rest?.raw == [0x0A] && split.rest?.hasData == false && split.rest?.isCommentOnly == false)
+        #expect(split.events.flatMap(\.raw) + (split.rest?.raw ?? []) == b)
+    }
+}
