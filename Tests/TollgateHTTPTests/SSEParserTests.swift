@@ -160,3 +160,17 @@ struct SSEParserFuzzRegressionTests {
         #expect(split.events.flatMap(\.raw) + (split.rest?.raw ?? []) == b)
     }
 }
+
+struct SSEEventTests {
+    /// The dispatch type defaults to "message" when the event field is absent or empty.
+    @Test func type() {
+        #expect(SSEEvent(raw: []).type == "message")
+        #expect(SSEEvent(raw: [], event: "").type == "message")
+        #expect(SSEEvent(raw: [], event: "ping").type == "ping")
+    }
+
+    /// Errors describe themselves with their code.
+    @Test func errorDescription() {
+        #expect(SSEParseError(.eventTooLarge, "event is larger than 5 bytes").description.contains("eventTooLarge"))
+    }
+}
