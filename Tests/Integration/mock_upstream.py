@@ -667,7 +667,7 @@ class MockUpstream:
                 with self._lock:
                     self.requests.append(rec)
                 te = (rec.header("transfer-encoding") or "").lower()
-                if rec.header("expect", "").lower() == "100-continue":
+                if (rec.header("expect") or "").lower() == "100-continue":
                     writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 body = bytearray()
                 if "chunked" in te:
