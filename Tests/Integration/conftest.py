@@ -96,7 +96,13 @@ def certs(tmp_path_factory) -> dict[str, str]:
                                "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-out", "server.pem", "-days", "7", "-extfile", "ext.cnf")
-    return {"ca": str(d / "ca.pem"), "cert": str(d / "server.pem"), "key": str(d / "server.key"), "dir": str(d)}
+    # A certificate from the same CA for a name the proxy never dials: hostname check must fail.
+    run("req", *ec, "-keyout", "wrong.key", "-out", "wrong.csr", "-subj", "/CN=wrong.example")
+    (d / "wrong.cnf").write_text("subjectAltName=DNS:wrong.example\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", "wrong.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "wrong.pem", "-days", "7", "-extfile", "wrong.cnf")
+    return {"wrong_cert": str(d / "wrong.pem"), "wrong_key": str(d / "wrong.key"),
+            "ca": str(d / "ca.pem"), "cert": str(d / "server.pem"), "key": str(d / "server.key"), "dir": str(d)}
 
 
 @pytest.fixture

@@ -451,3 +451,17 @@ def goaway_code(frames) -> int | None:
         if ftype == 7 and len(payload) >= 8:
             return struct.unpack(">I", payload[4:8])[0]
     return None
+
+
+def assert_openai_error(body: bytes | str) -> dict:
+    """The body is an OpenAI-style error: {"error": {"message": str, "type": str, "code": ...}}."""
+    try:
+        j = json.loads(body)
+    except ValueError:
+        raise AssertionError(f"error body is not JSON: {body[:300]!r}")
+    err = j.get("error") if isinstance(j, dict) else None
+    assert isinstance(err, dict), f"no error object: {j}"
+    assert isinstance(err.get("message"), str) and err["message"], f"no message: {j}"
+    assert isinstance(err.get("type"), str) and err["type"], f"no type: {j}"
+    assert "code" in err, f"no code: {j}"
+    return err

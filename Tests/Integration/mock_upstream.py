@@ -497,6 +497,8 @@ class MockUpstream:
         self.certfile, self.keyfile, self.alpn, self.h2c = certfile, keyfile, alpn, h2c
         self.requests: list[RequestRecord] = []
         self.connections: list[ConnRecord] = []
+        self.sni_names: list[str | None] = []   # TLS server names seen in ClientHellos
+        self.tls_failures = 0                    # handshakes that failed (e.g. client rejected cert)
         self.app = MockApp(self)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread: threading.Thread | None = None
@@ -608,6 +610,10 @@ class MockUpstream:
             ctx.load_cert_chain(self.certfile, self.keyfile)
             if self.alpn:
                 ctx.set_alpn_protocols(list(self.alpn))
+
+            def on_sni(sslobj, name, _ctx):
+                self.sni_names.append(name)
+            ctx.sni_callback = on_sni
         server = await asyncio.start_server(self._on_conn, self.host, self.port, ssl=ctx,
                                             limit=MAX_HEAD, backlog=512)
         self.port = server.sockets[0].getsockname()[1]
