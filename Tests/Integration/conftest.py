@@ -8,6 +8,8 @@
 
 Environment:
   TOLLGATE_BIN            the binary (default: <repo>/.build/debug/tollgate)
+  TOLLGATE_ITEST_READY_PROBE=listen  diagnostic only: treat "data port accepts TCP" as ready when
+                          the admin port is broken, so the other tests still say something
   TOLLGATE_ITEST_DIRECT=1 harness self-check: `sidecar(...)` returns the upstream itself, tests
                           marked `proxy_only` are skipped. Proves the tests and the mock agree.
 """
@@ -31,6 +33,7 @@ from mock_upstream import ANTHROPIC_SECRET_KEY, SECRET_KEY, MockUpstream  # noqa
 REPO = Path(__file__).resolve().parents[2]
 TOLLGATE_BIN = os.environ.get("TOLLGATE_BIN") or str(REPO / ".build" / "debug" / "tollgate")
 DIRECT = os.environ.get("TOLLGATE_ITEST_DIRECT") == "1"
+READY_PROBE = os.environ.get("TOLLGATE_ITEST_READY_PROBE", "readyz")
 READY_TIMEOUT = float(os.environ.get("TOLLGATE_ITEST_READY_TIMEOUT", "15"))
 CRASH_MARKERS = ("Fatal error", "Sanitizer", "Segmentation fault", "Illegal instruction",
                  "Current stack trace", "Swift runtime failure", "Trace/breakpoint", "core dumped",
@@ -161,7 +164,14 @@ class Sidecar:
         return body
 
 
-def _ready(admin_url: str) -> bool:
+def _ready(admin_url: str, listen_url: str) -> bool:
+    if READY_PROBE == "listen":
+        import socket
+        try:
+            socket.create_connection(("127.0.0.1", int(listen_url.rsplit(":", 1)[1])), timeout=1).close()
+            return True
+        except OSError:
+            return False
     try:
         with urllib.request.urlopen(admin_url + "/readyz", timeout=1) as r:
             return r.status == 200
@@ -199,7 +209,7 @@ def sidecar(request, tmp_path):
             s = Sidecar(proc, f"{scheme}://127.0.0.1:{port}", f"http://127.0.0.1:{admin}", log_path, args)
             deadline = time.monotonic() + READY_TIMEOUT
             while time.monotonic() < deadline and proc.poll() is None:
-                if _ready(s.admin_url):
+                if _ready(s.admin_url, s.url):
                     started.append(s)
                     return s
                 time.sleep(0.05)
