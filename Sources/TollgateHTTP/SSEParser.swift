@@ -75,6 +75,8 @@ public struct SSEParser: Sendable {
 
     /// End of stream: returns the partial trailing event (raw bytes kept so nothing is lost), if
     /// any. Its fields come from its complete lines only. The parser is then ready for a new stream.
+    /// (If the stream ended in a CRLF whose LF came in a feed of its own, that LF is returned here
+    /// as an event with `raw == [0x0A]` and no fields: forward it, there is nothing to interpret.)
     public mutating func finish() -> SSEEvent? {
         defer { self = SSEParser(maxEventBytes: maxEventBytes) }
         guard !raw.isEmpty else { return nil }
