@@ -11,6 +11,8 @@ final class ProxyExchange {
     let requestHead: HTTPRequestHead
     let bodyShape: RequestBodyShape
     let dialect: APIDialect
+    /// Kept here: the downstream stream may be gone by the time the exchange completes.
+    private let protocolIndex: Int
     private let startNanos: UInt64
     private var pendingBody = ByteQueue()
     private var requestEnded: Bool
@@ -26,6 +28,7 @@ final class ProxyExchange {
         self.bodyShape = bodyShape
         self.dialect = APIDialect.forPath(head.path)
         self.requestEnded = bodyShape == .none
+        self.protocolIndex = downstream.protocolIndex
         self.startNanos = context.loop.now
     }
 
@@ -164,6 +167,6 @@ final class ProxyExchange {
         timeout?.cancel()
         timeout = nil
         let seconds = Double(MonotonicClock.now() &- startNanos) / 1e9
-        context.metrics.recordRequest(protocolIndex: downstream?.protocolIndex ?? 0, status: status, seconds: seconds)
+        context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: seconds)
     }
 }

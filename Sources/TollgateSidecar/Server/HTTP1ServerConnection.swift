@@ -288,14 +288,13 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
 
     private func responseFinished() {
         responseInProgress = false
-        if exchange != nil && !requestComplete {
-            // Answered before the body was read: the connection cannot be reused.
-            exchange = nil
+        exchange = nil
+        guard requestComplete else {
+            // Answered before the request was fully read: the connection cannot be reused.
             close(flushing: true)
             return
         }
-        exchange = nil
-        if requestComplete { finishResponseCycle() }
+        finishResponseCycle()
     }
 
     private func finishResponseCycle() {

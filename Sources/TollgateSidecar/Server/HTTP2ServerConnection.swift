@@ -34,22 +34,43 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     }
 
     func flush() {
+        // nghttp2 calls back while serializing (stream closed, outbound drained) and those
+        // callbacks may ask for another flush: note it and loop instead of re-entering.
         guard !inCallback, !closed else { return }
-        output.removeAll(keepingCapacity: true)
-        do {
-            try session.takeOutput(into: &output)
-        } catch {
-            close()
+        if flushing {
+            flushAgain = true
             return
         }
-        if !output.isEmpty {
-            context.metrics.sent(output.count)
-            connection.write(output)
-        }
-        if !session.wantsRead && !session.wantsWrite {
+        flushing = true
+        defer { flushing = false }
+        repeat {
+            flushAgain = false
+            var out: [UInt8] = []
+            swap(&out, &output)
+            out.removeAll(keepingCapacity: true)
+            do {
+                try session.takeOutput(into: &out)
+            } catch {
+                swap(&out, &output)
+                close()
+                return
+            }
+            if !out.isEmpty {
+                context.metrics.sent(out.count)
+                connection.write(out)
+            }
+            swap(&out, &output)
+            if closed { return }
+        } while flushAgain
+        // nghttp2 stops wanting reads once GOAWAY is out even while half-closed streams
+        // still send: the connection ends only when our streams are done too.
+        if !session.wantsRead && !session.wantsWrite && streams.isEmpty {
             close(flushing: true)
         }
     }
+
+    private var flushing = false
+    private var flushAgain = false
 
     private func armIdle() {
         idleTimer?.cancel()
@@ -96,6 +117,10 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     // MARK: HTTP2SessionDelegate
 
     func http2Session(_ session: HTTP2Session, didReceiveRequest head: HTTPRequestHead, scheme: String, streamID: Int32, endStream: Bool) {
+        if draining {
+            session.resetStream(streamID, errorCode: .refusedStream)
+            return
+        }
         let stream = HTTP2ServerStream(connection: self, streamID: streamID)
         streams[streamID] = stream
         let shape: RequestBodyShape
@@ -147,7 +172,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
             s.exchange = nil
             ex.downstreamClosed()
         }
-        if draining && streams.isEmpty { flush() }
+        finishDrainIfIdle()
     }
 
     func http2Session(_ session: HTTP2Session, didReceiveGoAway lastStreamID: Int32, errorCode: HTTP2ErrorCode) {}
@@ -158,11 +183,24 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
 
     // MARK: Lifecycle
 
+    /// Draining lets open streams finish first and only then sends GOAWAY: common clients
+    /// (python-h2, so httpx) treat any GOAWAY as the end of every stream, even a shutdown notice.
+    /// Streams opened meanwhile are refused with REFUSED_STREAM, which clients may retry safely.
     func beginDrain() {
         draining = true
-        session.goAway(errorCode: .noError, graceful: true)
-        flush()
-        if streams.isEmpty { close(flushing: true) }
+        finishDrainIfIdle()
+    }
+
+    private func finishDrainIfIdle() {
+        guard draining, streams.isEmpty, !closed else { return }
+        // Deferred: this may run inside nghttp2's serialization, whose frames (the last
+        // stream's END_STREAM) are written only when it returns.
+        context.loop.schedule(afterNanos: 0) { [weak self] in
+            guard let self, self.draining, self.streams.isEmpty, !self.closed else { return }
+            self.session.goAway(errorCode: .noError, graceful: false)
+            self.flush()
+            self.close(flushing: true)
+        }
     }
 
     func forceClose() { close() }

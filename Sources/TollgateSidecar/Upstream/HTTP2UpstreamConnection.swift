@@ -63,17 +63,35 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     }
 
     func flush() {
+        // nghttp2 calls back while serializing and those callbacks may ask for another
+        // flush: note it and loop instead of re-entering.
         guard !inCallback, !connection.isClosed else { return }
-        output.removeAll(keepingCapacity: true)
-        do {
-            try session.takeOutput(into: &output)
-        } catch {
-            failAll(.upstreamUnavailable("HTTP/2 session to \(target.authority) failed: \(error.message)"))
+        if flushing {
+            flushAgain = true
             return
         }
-        if !output.isEmpty { connection.write(output) }
+        flushing = true
+        defer { flushing = false }
+        repeat {
+            flushAgain = false
+            var out: [UInt8] = []
+            swap(&out, &output)
+            out.removeAll(keepingCapacity: true)
+            do {
+                try session.takeOutput(into: &out)
+            } catch {
+                failAll(.upstreamUnavailable("HTTP/2 session to \(target.authority) failed: \(error.message)"))
+                return
+            }
+            if !out.isEmpty { connection.write(out) }
+            swap(&out, &output)
+            if connection.isClosed { return }
+        } while flushAgain
         if !session.wantsRead && !session.wantsWrite && streams.isEmpty { close() }
     }
+
+    private var flushing = false
+    private var flushAgain = false
 
     func bufferedBytes(_ sid: Int32) -> Int { session.outboundBufferedBytes(streamID: sid) }
 
