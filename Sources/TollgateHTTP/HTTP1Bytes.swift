@@ -29,6 +29,32 @@ enum HTTP1Bytes {
         (b >= 0x20 && b != 0x7F) || b == htab
     }
 
+    /// Index of the first byte in `bytes[from..<to]` that is not printable ASCII (0x20-0x7E), or
+    /// `to`. Eight bytes at a time: header values are the bulk of a head and almost always ASCII.
+    @inline(__always)
+    static func skipPrintableASCII(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int {
+        var i = from
+        if let base = bytes.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= to {
+                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                // A byte < 0x20, a byte == 0x7F (zero after xor), or a byte >= 0x80 stops the fast path.
+                let below = (w &- ones &* 0x20) & ~w & highs
+                let x = w ^ (ones &* 0x7F)
+                let del = (x &- ones) & ~x & highs
+                if (below | del | (w & highs)) != 0 { break }
+                i += 8
+            }
+        }
+        while i < to {
+            let c = bytes[i]
+            if c < 0x20 || c >= 0x7F { return i }
+            i += 1
+        }
+        return i
+    }
+
     @inline(__always)
     static func isOWS(_ b: UInt8) -> Bool { b == sp || b == htab }
 

@@ -156,6 +156,7 @@ enum HTTP1HeadParser {
     /// Header (or trailer) fields from `from` up to the blank line that ends at `end`.
     static func parseFields(_ b: UnsafeRawBufferPointer, from: Int, end: Int, facts: inout HTTP1FramingFacts, isRequest: Bool) throws(HTTP1ParseError) -> HTTPHeaders {
         var fields: [HTTPHeaders.Field] = []
+        fields.reserveCapacity(16)  // typical heads fit: one allocation instead of several regrowths
         var ls = from
         while ls < end {
             let (le, next) = line(b, from: ls, end: end)
@@ -178,12 +179,14 @@ enum HTTP1HeadParser {
             let nameRange = ls..<i
             let valueRange = B.trimOWS(b, (i + 1)..<le)
             var ascii = true
-            for j in valueRange {
+            var j = B.skipPrintableASCII(b, from: valueRange.lowerBound, to: valueRange.upperBound)
+            while j < valueRange.upperBound {
                 let c = b[j]
                 if !B.isFieldValueByte(c) {
                     throw misplaced(c, .badHeaderValue, "field value has a control byte")
                 }
                 if c >= 0x80 { ascii = false }
+                j += 1
             }
             noteFramingField(b, nameRange, valueRange, &facts)
             if isRequest && B.equalsLowercase(b, nameRange, "host") {

@@ -36,9 +36,6 @@ struct HTTP1MessageDecoder: Sendable {
 
     var isIdle: Bool { state == .head && buffer.isEmpty && scanner.isAtStart }
 
-    /// Bytes of the current message received but not yet reported: a partial head or framing line.
-    var hasPartialBytes: Bool { !buffer.isEmpty }
-
     mutating func fail(_ e: HTTP1ParseError) -> HTTP1ParseError {
         state = .failed(e)
         buffer = []

@@ -71,7 +71,9 @@ func fuzzRun(_ input: UnsafeRawBufferPointer, limits: HTTP1Limits, seed: UInt8) 
                 break
             }
             switch event {
-            case .requestHead(let h, let f): run.add(.head(h, f))
+            case .requestHead(let h, let f):
+                run.add(.head(h, f))
+                checkReserialization(h, f, limits: limits)
             case .responseHead: preconditionFailure("response head from a request parser")
             case .body(let range):
                 precondition(!range.isEmpty && range.lowerBound >= 0 && range.upperBound <= r.consumed, "body range out of bounds")
@@ -85,6 +87,20 @@ func fuzzRun(_ input: UnsafeRawBufferPointer, limits: HTTP1Limits, seed: UInt8) 
         }
     }
     return run
+}
+
+/// A parsed head, serialized again, must parse back to itself with the same framing.
+func checkReserialization(_ head: HTTPRequestHead, _ framing: HTTP1BodyFraming, limits: HTTP1Limits) {
+    var wire: [UInt8] = []
+    HTTP1Serializer.appendRequestHead(head, to: &wire)
+    // Re-serialized heads can be a little longer ("Name: value"), so only the body limit is kept.
+    var parser = HTTP1RequestParser(limits: HTTP1Limits(maxRequestLineBytes: 1 << 20, maxHeaderBytes: 1 << 20, maxHeaderCount: 1 << 20, maxBodyBytes: limits.maxBodyBytes))
+    let res: Result<(consumed: Int, event: HTTP1ParserEvent?), HTTP1ParseError> = wire.withUnsafeBytes { b in
+        do throws(HTTP1ParseError) { return .success(try parser.next(b)) } catch { return .failure(error) }
+    }
+    guard case .success(let r) = res else { preconditionFailure("re-serialized head does not parse") }
+    precondition(r.consumed == wire.count, "re-serialized head not consumed whole")
+    precondition(r.event == .requestHead(head, framing), "re-serialized head parses differently")
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

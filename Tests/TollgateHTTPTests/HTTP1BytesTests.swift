@@ -1,0 +1,25 @@
+import Testing
+@testable import TollgateHTTP
+
+struct HTTP1BytesTests {
+    /// The eight-bytes-at-a-time printable-ASCII scan agrees with a byte loop on random input.
+    @Test func skipPrintableASCIIMatchesNaive() {
+        var rng = SplitMix64(seed: 3)
+        let interesting: [UInt8] = [0x00, 0x09, 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0xFF, 0x41]
+        for _ in 0..<3000 {
+            let n = Int.random(in: 0...40, using: &rng)
+            let buf = (0..<n).map { _ in Bool.random(using: &rng) ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0x20...0x7E, using: &rng) }
+            let from = Int.random(in: 0...n, using: &rng)
+            let to = Int.random(in: from...n, using: &rng)
+            let naive = buf[from..<to].firstIndex { $0 < 0x20 || $0 >= 0x7F } ?? to
+            let fast = buf.withUnsafeBytes { HTTP1Bytes.skipPrintableASCII($0, from: from, to: to) }
+            #expect(fast == naive, "\(buf) \(from)..<\(to)")
+        }
+    }
+
+    /// Token bytes are exactly RFC 9110 tchar.
+    @Test func tokenTable() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        for b in 0...255 { #expect(HTTP1Bytes.isToken(UInt8(b)) == tchar.contains(UInt8(b)), "byte \(b)") }
+    }
+}
