@@ -24,6 +24,9 @@ let package = Package(
         .target(name: "TollgateBudget", swiftSettings: strict),
         .target(name: "TollgateCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "TollgateSync", dependencies: ["TollgateCrypto"], swiftSettings: strict),
+        .target(name: "TollgateJSON", swiftSettings: strict),
+        .target(name: "TollgateConfig", swiftSettings: strict),
+        .target(name: "TollgateLLM", dependencies: ["TollgateJSON", "TollgateHTTP"], swiftSettings: strict),
 
         // Protocol engines and I/O.
         .target(name: "TollgateHTTP2", dependencies: ["TollgateHTTP", "CNghttp2"], swiftSettings: strict),
@@ -32,7 +35,10 @@ let package = Package(
         // Assembly.
         .target(
             name: "TollgateSidecar",
-            dependencies: ["TollgateHTTP", "TollgateHTTP2", "TollgateTransport", "TollgateBudget", "TollgateSync", "TollgateCrypto"],
+            dependencies: [
+                "TollgateHTTP", "TollgateHTTP2", "TollgateTransport", "TollgateBudget", "TollgateSync", "TollgateCrypto",
+                "TollgateJSON", "TollgateConfig", "TollgateLLM",
+            ],
             swiftSettings: strict
         ),
         .executableTarget(name: "tollgate", dependencies: ["TollgateSidecar"], swiftSettings: strict),
@@ -43,6 +49,9 @@ let package = Package(
         .testTarget(name: "TollgateBudgetTests", dependencies: ["TollgateBudget"]),
         .testTarget(name: "TollgateSyncTests", dependencies: ["TollgateSync"]),
         .testTarget(name: "TollgateSidecarTests", dependencies: ["TollgateSidecar"]),
+        .testTarget(name: "TollgateJSONTests", dependencies: ["TollgateJSON"]),
+        .testTarget(name: "TollgateConfigTests", dependencies: ["TollgateConfig"]),
+        .testTarget(name: "TollgateLLMTests", dependencies: ["TollgateLLM"]),
     ],
     swiftLanguageModes: [.v6]
 )
