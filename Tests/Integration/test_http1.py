@@ -225,3 +225,16 @@ def test_http1_post_body_identical_content_length(mock, sidecar):
     j = r.json()
     assert j["body_len"] == len(data) and j["body_sha256"] == hashlib.sha256(data).hexdigest()
     assert not j["chunked"]
+
+
+def test_http10_client_gets_close_delimited_body(mock, sidecar):
+    """An HTTP/1.0 client gets a body it can read (no chunked coding) and the connection closes."""
+    sc = sidecar(mock.url)
+    with connect(sc.url) as s:
+        s.sendall(f"GET /large?bytes=100000&chunked=1 HTTP/1.0\r\nHost: {sc.hostport}\r\n\r\n".encode())
+        rd = H1Reader(s)
+        r = rd.read_response()
+        assert r.status == 200
+        assert "chunked" not in (r.header("transfer-encoding") or "").lower()
+        assert r.body == pattern_bytes(100000)
+        assert rd.closed_within(3)
