@@ -122,7 +122,7 @@ def test_http1_raw_chunked_upload_in_pieces(mock, sidecar):
 
 
 def test_http1_expect_100_continue(mock, sidecar):
-    """A client sending Expect: 100-continue gets a 100 (or the final answer) and its body goes through."""
+    """A client sending Expect: 100-continue gets 100 Continue before sending, and its body goes through."""
     sc = sidecar(mock.url)
     data = pattern_bytes(2_000_000)
     with connect(sc.url) as s:
