@@ -320,6 +320,7 @@ class H2Client:
         self.streams: dict[int, H2Stream] = {}
         self.terminated: h2.events.ConnectionTerminated | None = None
         self.closed = False
+        self.protocol_error: str | None = None  # what the h2 library objected to, if anything
         self.timeout = timeout
 
     def request(self, method: str, path: str, headers=None, body: bytes | None = None) -> int:
@@ -361,7 +362,8 @@ class H2Client:
             return False
         try:
             events = self.conn.receive_data(data)
-        except h2.exceptions.ProtocolError:
+        except h2.exceptions.ProtocolError as e:
+            self.protocol_error = repr(e)
             self.closed = True
             return False
         now = time.monotonic()

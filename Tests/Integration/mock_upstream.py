@@ -421,10 +421,11 @@ class ConnReader:
 
 
 class H1Writer(ResponseWriter):
-    def __init__(self, rec: RequestRecord, writer: asyncio.StreamWriter, keep_alive: bool):
+    def __init__(self, rec: RequestRecord, writer: asyncio.StreamWriter, keep_alive: bool, http10: bool = False):
         super().__init__(rec)
         self.writer = writer
         self.keep_alive = keep_alive
+        self.http10 = http10
         self.chunked = False
         self.started = False
 
@@ -444,8 +445,11 @@ class H1Writer(ResponseWriter):
         names = {k.lower() for k, _ in headers}
         bodyless = status in (204, 304) or status < 200
         if not bodyless and "content-length" not in names and not self.head_only:
-            self.chunked = True
-            headers = headers + [("transfer-encoding", "chunked")]
+            if self.http10:
+                self.keep_alive = False  # HTTP/1.0 has no chunked coding: close-delimited body
+            else:
+                self.chunked = True
+                headers = headers + [("transfer-encoding", "chunked")]
         if not self.keep_alive:
             headers = headers + [("connection", "close")]
         head = f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\n".encode()
@@ -692,7 +696,7 @@ class MockUpstream:
                 rec.body_len = len(body)
                 rec.body_sha256 = hashlib.sha256(body).hexdigest()
                 keep_alive = (rec.header("connection") or "").lower() != "close" and version == "HTTP/1.1"
-                w = H1Writer(rec, writer, keep_alive)
+                w = H1Writer(rec, writer, keep_alive, version == "HTTP/1.0")
                 cr.on_eof = [w.mark_disconnected]
                 if cr.eof:
                     w.mark_disconnected()
@@ -704,6 +708,7 @@ class MockUpstream:
                     cr.on_eof = []
                 if not w.keep_alive or rec.finished is None:
                     await writer.drain()
+                    writer.close()
                     return
         finally:
             cr.task.cancel()

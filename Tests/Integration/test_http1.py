@@ -122,7 +122,7 @@ def test_http1_raw_chunked_upload_in_pieces(mock, sidecar):
 
 
 def test_http1_expect_100_continue(mock, sidecar):
-    """A client sending Expect: 100-continue gets a 100 (or the final answer) and its body goes through."""
+    """A client sending Expect: 100-continue gets 100 Continue before sending, and its body goes through."""
     sc = sidecar(mock.url)
     data = pattern_bytes(2_000_000)
     with connect(sc.url) as s:
@@ -225,3 +225,16 @@ def test_http1_post_body_identical_content_length(mock, sidecar):
     j = r.json()
     assert j["body_len"] == len(data) and j["body_sha256"] == hashlib.sha256(data).hexdigest()
     assert not j["chunked"]
+
+
+def test_http10_client_gets_close_delimited_body(mock, sidecar):
+    """An HTTP/1.0 client gets a body it can read (no chunked coding) and the connection closes."""
+    sc = sidecar(mock.url)
+    with connect(sc.url) as s:
+        s.sendall(f"GET /large?bytes=100000&chunked=1 HTTP/1.0\r\nHost: {sc.hostport}\r\n\r\n".encode())
+        rd = H1Reader(s)
+        r = rd.read_response()
+        assert r.status == 200
+        assert "chunked" not in (r.header("transfer-encoding") or "").lower()
+        assert r.body == pattern_bytes(100000)
+        assert rd.closed_within(3)

@@ -77,7 +77,9 @@ def test_sigterm_drains_h2_stream_with_goaway(mock, sidecar):
         c.wait(sid, 10, until=lambda st: len(st.events) >= 2)
         sc.signal(signal.SIGTERM)
         st = c.wait(sid, 15)
-        assert st.ended and st.reset_code is None
+        assert st.ended and st.reset_code is None, \
+            f"stream not ended cleanly: events={len(st.events)} closed={c.closed} " \
+            f"h2 error={c.protocol_error} goaway={c.terminated}"
         assert len(st.events) == 15
         end = time.monotonic() + 3
         while c.terminated is None and not c.closed and time.monotonic() < end:

@@ -325,3 +325,20 @@ def test_fuzz_random_blobs(mock, sidecar):
             pass
         assert sc.alive(), f"proxy died on blob #{i}: {blob[:64]!r}"
     still_serving(sc, mock)
+
+
+def test_h2_body_too_large(mock, sidecar):
+    """Over h2 a body past --max-body-bytes gets 413 (or RST_STREAM) and never reaches the upstream whole."""
+    sc = sidecar(mock.url, "--max-body-bytes", "1048576")
+    c = H2Client(sc.url, timeout=20)
+    try:
+        sid = c.request("POST", "/echo?h2big", [("content-length", str(3 * 1048576))], b"q" * (3 * 1048576))
+        st = c.wait(sid, 10)
+        assert (st.headers and st.status == 413) or st.reset_code is not None, \
+            f"headers={st.headers} reset={st.reset_code}"
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        c.close()
+    assert not [x for x in mock.find("/echo?h2big") if x.finished is not None]
+    still_serving(sc, mock)

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from mcp import Client
 
 from helpers import free_port
 
@@ -39,6 +38,8 @@ def mcp_upstream(tmp_path):
 
 
 async def session_results(url):
+    from mcp import Client  # imported here: keeps collection fast
+
     async with Client(url + "/mcp", read_timeout_seconds=20) as c:
         tools = await c.list_tools()
         add = await c.call_tool("add", {"a": 2, "b": 40})

@@ -1,14 +1,27 @@
 """Real SDK clients through the proxy: the `openai` SDK (non-stream, stream, include_usage,
 errors, models) and the `anthropic` SDK (messages, stream) get the same objects as direct."""
 import asyncio
+import importlib
 import time
 
-import anthropic
-import openai
 import pytest
 
 from mock_upstream import ANTHROPIC_SECRET_KEY, SECRET_KEY
 
+
+
+class _Lazy:
+    """Import the SDK on first use: keeps collection (run once per xdist worker) fast."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attr):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+openai = _Lazy("openai")
+anthropic = _Lazy("anthropic")
 MSGS = [{"role": "user", "content": "Say hello through Tollgate."}]
 
 

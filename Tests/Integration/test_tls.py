@@ -58,7 +58,7 @@ def test_tls_downstream_h2_streams(mock, sidecar, certs):
 
 
 def test_tls_downstream_plaintext_rejected(mock, sidecar, certs):
-    """Plain HTTP sent to the TLS listener gets no HTTP answer and the proxy stays up."""
+    """Plain HTTP sent to the TLS listener is not proxied, and the proxy stays up."""
     sc = sidecar(mock.url, tls=certs)
     out = subprocess.run(["curl", "-sS", "-m", "5", sc.url.replace("https", "http") + "/v1/models"],
                          capture_output=True, timeout=15)
