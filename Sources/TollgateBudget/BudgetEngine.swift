@@ -80,6 +80,7 @@ public final class BudgetEngine: Sendable {
 
     /// Settles to the usage the provider reported: the surplus returns, and each budget is charged
     /// `actual` in the window it was reserved in. Idempotent.
+    @discardableResult
     public func settle(_ r: Reservation, actual: RequestCost, now: UTCNanos) -> Settlement {
         guard r.claim() else { return Settlement(applied: false, overruns: [], ticket: nil) }
         var overruns: [String] = []
