@@ -1,8 +1,8 @@
 import Synchronization
 
 /// One budget's identity plus its counter behind its own Mutex. Cells are the unit of locking:
-/// a request locks only the cells that apply to it, in `ordinal` order, so two requests never
-/// wait on each other unless they share a budget, and never deadlock.
+/// a request locks only the cells that apply to it, in `lockOrder`, so two requests never wait
+/// on each other unless they share a budget, and never deadlock.
 public final class BudgetCell: Sendable {
     public let id: String
     public let scope: BudgetScope
@@ -10,6 +10,10 @@ public final class BudgetCell: Sendable {
     public let window: BudgetWindow
     /// Global lock order. Assigned once per cell from a process-wide counter.
     public let ordinal: UInt64
+    /// The global lock order: most specific scopes first, the global budget last. Every request
+    /// that touches the global budget locks it innermost, so it is held for the shortest time
+    /// (just its own check and apply) and contention on it stays low.
+    public let lockOrder: UInt64
     let state: Mutex<BudgetCounter>
 
     init(_ d: BudgetDefinition, ordinal: UInt64, now: UTCNanos) {
@@ -18,6 +22,7 @@ public final class BudgetCell: Sendable {
         unit = d.unit
         window = d.window
         self.ordinal = ordinal
+        lockOrder = UInt64(BudgetScope.Kind.allCases.count - d.scope.constraints.count) << 56 | (ordinal & (1 << 56 - 1))
         state = Mutex(BudgetCounter(d, now: now))
     }
 

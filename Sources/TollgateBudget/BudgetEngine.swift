@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Hot path: no global lock. The table of budgets is an immutable value (cached per loop, see
 /// `BudgetTableCache`); each budget has its own Mutex; a reservation locks the cells it needs in
-/// ordinal order (deadlock-free), decides for all of them while all are held, and applies to all
+/// `lockOrder` (deadlock-free; the shared global budget innermost), decides for all of them while all are held, and applies to all
 /// or none. Reservation ids come from an atomic counter.
 public final class BudgetEngine: Sendable {
     private let tableBox: Mutex<BudgetTable>
@@ -58,7 +58,7 @@ public final class BudgetEngine: Sendable {
         reserve(table().matching(subject), estimate, now: now)
     }
 
-    /// Reserves `estimate` on every cell, all or nothing. `cells` must be in ordinal order
+    /// Reserves `estimate` on every cell, all or nothing. `cells` must be in lock order
     /// (as `BudgetTable.matching` returns them). Chooses the output grant (max_tokens) under the
     /// locks: the smallest headroom of the hard budgets, refused if below their minimum grant.
     public func reserve(_ cells: [BudgetCell], _ estimate: CostEstimate, now: UTCNanos) -> Admission {
@@ -145,7 +145,8 @@ public final class BudgetEngine: Sendable {
             }
             c.take(amount)
             w.entries.append(ReservationEntry(cell: cell, windowID: c.windowID, amount: amount, limit: c.limit,
-                                              remaining: remaining - amount, resetIn: c.resetIn(now: w.now), mode: c.mode))
+                                              remaining: remaining - amount, reservedAt: w.now,
+                                              bucketResetIn: cell.window.isRate ? c.resetIn(now: w.now) : nil, mode: c.mode))
             return true
         }
     }

@@ -7,7 +7,7 @@ public struct BudgetTable: Sendable {
 
     init(version: UInt64, cells: [BudgetCell]) {
         self.version = version
-        self.cells = cells.sorted { $0.ordinal < $1.ordinal }
+        self.cells = cells.sorted { $0.lockOrder < $1.lockOrder }
         var map: [String: BudgetCell] = [:]
         for c in self.cells { map[c.id] = c }
         byID = map

@@ -9,9 +9,17 @@ public struct ReservationEntry: Sendable {
     public let limit: Int64
     /// What the budget had left after this reservation (for response headers).
     public let remaining: Int64
-    /// Nanoseconds until the budget is whole again; nil if it never resets.
-    public let resetIn: Int64?
+    let reservedAt: UTCNanos
+    /// For a bucket, computed under its lock; calendar resets are derived outside the lock.
+    let bucketResetIn: Int64?
     public let mode: BudgetMode
+
+    /// Nanoseconds (from the reservation) until the budget is whole again; nil if it never resets.
+    public var resetIn: Int64? {
+        if cell.window.isRate { return bucketResetIn }
+        if cell.unit == .concurrent { return nil }
+        return cell.window.windowStart(windowID + 1).map { $0 - reservedAt }
+    }
 }
 
 /// An admitted request's hold on its budgets. Settle or release it exactly once: a second call

@@ -25,8 +25,10 @@ extension WALRecord {
     public func encode(into out: inout [UInt8]) {
         let start = out.count
         out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
-        var w = ByteWriter(out: out)
-        out = []
+        // Swap the buffer in and out so it stays uniquely referenced: a copy per record would
+        // make encoding a batch quadratic.
+        var w = ByteWriter(out: [])
+        swap(&w.out, &out)
         switch self {
         case .reserve(let id, let entries), .settle(let id, let entries):
             if case .reserve = self { w.u8(Kind.reserve.rawValue) } else { w.u8(Kind.settle.rawValue) }
@@ -53,7 +55,7 @@ extension WALRecord {
                 w.entries16(o.entries)
             }
         }
-        out = w.out
+        swap(&w.out, &out)
         let length = UInt32(out.count - start - Self.frameHeaderSize)
         withUnsafeBytes(of: length.littleEndian) { lb in
             for i in 0..<4 { out[start + i] = lb[i] }
