@@ -62,6 +62,8 @@ public final class BudgetEngine: Sendable {
     /// (as `BudgetTable.matching` returns them). Chooses the output grant (max_tokens) under the
     /// locks: the smallest headroom of the hard budgets, refused if below their minimum grant.
     public func reserve(_ cells: [BudgetCell], _ estimate: CostEstimate, now: UTCNanos) -> Admission {
+        // Out of order (or duplicated) cells could deadlock against another request.
+        assert(zip(cells, cells.dropFirst()).allSatisfy { $0.lockOrder < $1.lockOrder }, "cells not in lock order")
         var walk = AdmissionWalk(estimate: estimate, now: now)
         walk.entries.reserveCapacity(cells.count)
         guard lockWalk(cells, 0, &walk) else {

@@ -59,13 +59,16 @@ public enum WALRecord: Sendable, Hashable {
     case snapshot(WALSnapshot)
 }
 
-/// Identifies an appended record; durable once the WAL's flusher has fsynced past it.
-public struct WALTicket: Sendable, Hashable, Comparable {
+/// Identifies an appended record: its position in one of the WAL's append queues. Durable once
+/// the flusher has fsynced past it.
+public struct WALTicket: Sendable, Hashable {
+    public let shard: Int
     public let sequence: UInt64
 
-    public init(sequence: UInt64) { self.sequence = sequence }
-
-    public static func < (a: Self, b: Self) -> Bool { a.sequence < b.sequence }
+    public init(shard: Int = 0, sequence: UInt64) {
+        self.shard = shard
+        self.sequence = sequence
+    }
 }
 
 /// Where the engine writes its records. `WriteAheadLog` is the durable one; tests use memory.
