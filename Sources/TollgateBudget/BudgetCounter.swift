@@ -106,10 +106,9 @@ public struct BudgetCounter: Sendable, Equatable {
     /// Admin or recovery: add (or, negative, refund) settled usage in the current window.
     public mutating func adjust(by delta: Int64) {
         if window.isRate {
-            bucket += Int128(delta) * period
-            if bucket < 0 { bucket = 0 }
+            bucket = min(Int128(limit) * period * 2, max(0, bucket + Int128(delta) * period))
         } else {
-            used = max(0, used + delta)
+            used = max(0, used.addingSaturating(delta))
         }
     }
 

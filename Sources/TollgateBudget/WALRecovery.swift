@@ -23,18 +23,18 @@ public struct WALRecovery: Sendable, Equatable {
             see(id)
         case .settle(let id, let entries):
             if open.removeValue(forKey: id) == nil { orphans += 1 }
-            for e in entries { totals[e.key, default: 0] += e.amount }
+            for e in entries { totals[e.key] = totals[e.key, default: 0].addingSaturating(e.amount) }
             see(id)
         case .release(let id):
             if open.removeValue(forKey: id) == nil { orphans += 1 }
             see(id)
         case .adjust(let entries):
-            for e in entries { totals[e.key] = max(0, totals[e.key, default: 0] + e.amount) }
+            for e in entries { totals[e.key] = Swift.max(0, totals[e.key, default: 0].addingSaturating(e.amount)) }
         case .reset(let budget, let window):
             totals[WALWindowKey(budgetID: budget, windowID: window)] = 0
         case .snapshot(let s):
             totals = [:]
-            for e in s.totals { totals[e.key, default: 0] += e.amount }
+            for e in s.totals { totals[e.key] = totals[e.key, default: 0].addingSaturating(e.amount) }
             open = [:]
             for o in s.open { open[o.id] = o.entries }
             nextReservationID = max(nextReservationID, s.nextReservationID)
@@ -54,7 +54,7 @@ public struct WALRecovery: Sendable, Equatable {
     public var charged: [WALWindowKey: Int64] {
         var c = totals
         for entries in open.values {
-            for e in entries { c[e.key, default: 0] += e.amount }
+            for e in entries { c[e.key] = c[e.key, default: 0].addingSaturating(e.amount) }
         }
         return c
     }
