@@ -50,6 +50,23 @@ public struct BudgetScope: Hashable, Sendable, CustomStringConvertible {
         constraints.isEmpty ? "global" : constraints.map { "\($0.kind.rawValue)=\($0.value)" }.joined(separator: "+")
     }
 
+    /// Parses the config spelling: `global`, `team=a`, `team=a+model=gpt-4o`.
+    public init(parsing text: String) throws(BudgetSpecError) {
+        self.init()
+        guard text != "global", !text.isEmpty else { return }
+        for part in text.split(separator: "+", omittingEmptySubsequences: false) {
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let kinds = Kind.allCases.map(\.rawValue).joined(separator: ", ")
+            guard kv.count == 2, let kind = Kind(rawValue: String(kv[0])), !kv[1].isEmpty else {
+                throw BudgetSpecError(.badScope, text, "scope part '\(part)' is not KIND=VALUE with KIND one of: \(kinds)")
+            }
+            guard value(kind) == nil else {
+                throw BudgetSpecError(.badScope, text, "scope names '\(kind.rawValue)' twice")
+            }
+            set(kind, String(kv[1]))
+        }
+    }
+
     public static func == (a: BudgetScope, b: BudgetScope) -> Bool {
         a.constraints.elementsEqual(b.constraints) { $0.kind == $1.kind && $0.value == $1.value }
     }

@@ -97,6 +97,7 @@ public struct BudgetSpecError: Error, Equatable, Sendable, CustomStringConvertib
         case missingWindow = "missing_window"
         case badWindow = "bad_window"
         case badLimit = "bad_limit"
+        case badScope = "bad_scope"
     }
 
     public var code: Code

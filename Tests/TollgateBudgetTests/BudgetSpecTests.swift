@@ -44,3 +44,19 @@ struct BudgetSpecTests {
         }
     }
 }
+
+struct BudgetScopeTests {
+    /// Scopes parse from config, print canonically, and match only their combination.
+    @Test func parseAndMatch() throws {
+        let s = try BudgetScope(parsing: "model=gpt-4o+team=a")
+        #expect(s.description == "team=a+model=gpt-4o")
+        #expect(s == BudgetScope(team: "a", model: "gpt-4o"))
+        #expect(s.matches(BudgetSubject(key: "k", team: "a", model: "gpt-4o")))
+        #expect(!s.matches(BudgetSubject(team: "a", model: "other")))
+        #expect(!s.matches(BudgetSubject(model: "gpt-4o")))
+        #expect(try BudgetScope(parsing: "global").isGlobal)
+        #expect(BudgetScope.global.matches(BudgetSubject()))
+        #expect(throws: BudgetSpecError.self) { try BudgetScope(parsing: "colour=red") }
+        #expect(throws: BudgetSpecError.self) { try BudgetScope(parsing: "team=a+team=b") }
+    }
+}

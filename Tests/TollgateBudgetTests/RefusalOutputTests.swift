@@ -75,3 +75,17 @@ struct RefusalOutputTests {
         #expect(h["x-tollgate-budget"] == "team \"a\"/day")
     }
 }
+
+struct BudgetStatusOutputTests {
+    /// GET /budgets JSON and Prometheus metrics render every figure.
+    @Test func renderings() throws {
+        let engine = BudgetEngine([tokens("day \"x\"", 1_000), BudgetDefinition(id: "c", unit: .concurrent, window: .lifetime, limit: 4)], now: t0)
+        let r = try #require(engine.reserve(BudgetSubject(), request(input: 10, output: 90), now: t0).reservation)
+        _ = r
+        let json = String(decoding: BudgetStatus.json(engine.snapshot(now: t0)), as: UTF8.self)
+        #expect(json == #"{"budgets":[{"id":"day \"x\"","scope":"global","unit":"total_tokens","window":"day","mode":"hard","limit":1000,"used":0,"reserved":100,"remaining":900,"window_id":20526,"reset_seconds":43200,"refusals":0,"soft_alerts":0},{"id":"c","scope":"global","unit":"concurrent","window":"lifetime","mode":"hard","limit":4,"used":0,"reserved":1,"remaining":3,"window_id":0,"reset_seconds":null,"refusals":0,"soft_alerts":0}]}"#)
+        let prom = BudgetStatus.prometheus(engine.snapshot(now: t0))
+        #expect(prom.contains("# TYPE tollgate_budget_refusals_total counter\n"))
+        #expect(prom.contains(#"tollgate_budget_reserved{budget="day \"x\"",scope="global",unit="total_tokens",window="day"} 100"#))
+    }
+}
