@@ -38,3 +38,15 @@ struct BudgetWindowTests {
         #expect(BudgetWindow.lifetime.windowID(at: t0) == 0)
     }
 }
+
+struct ManualClockTests {
+    /// The manual clock moves only when told.
+    @Test func moves() {
+        let c = ManualBudgetClock(t0)
+        #expect(c.nowNanos() == t0)
+        c.advance(by: Nanos.perDay)
+        #expect(BudgetWindow.day.windowID(at: c.nowNanos()) == BudgetWindow.day.windowID(at: t0) + 1)
+        c.set(0)
+        #expect(c.nowNanos() == 0)
+    }
+}
