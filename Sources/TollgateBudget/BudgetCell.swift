@@ -1,6 +1,6 @@
 import Synchronization
 
-/// One budget's identity plus its counter behind its own Mutex. Cells are the unit of locking:
+/// One budget's identity plus its counter behind its own lock (see `AdaptiveMutex`). Cells are the unit of locking:
 /// a request locks only the cells that apply to it, in `lockOrder`, so two requests never wait
 /// on each other unless they share a budget, and never deadlock.
 public final class BudgetCell: Sendable {
@@ -14,7 +14,7 @@ public final class BudgetCell: Sendable {
     /// that touches the global budget locks it innermost, so it is held for the shortest time
     /// (just its own check and apply) and contention on it stays low.
     public let lockOrder: UInt64
-    let state: Mutex<BudgetCounter>
+    let state: AdaptiveMutex<BudgetCounter>
 
     init(_ d: BudgetDefinition, ordinal: UInt64, now: UTCNanos) {
         id = d.id
@@ -23,7 +23,7 @@ public final class BudgetCell: Sendable {
         window = d.window
         self.ordinal = ordinal
         lockOrder = UInt64(BudgetScope.Kind.allCases.count - d.scope.constraints.count) << 56 | (ordinal & (1 << 56 - 1))
-        state = Mutex(BudgetCounter(d, now: now))
+        state = AdaptiveMutex(BudgetCounter(d, now: now))
     }
 
     public var isRateLimit: Bool { window.isRate || unit == .concurrent }

@@ -1,4 +1,4 @@
-/// The mutable state of one budget, guarded by its cell's Mutex. Pure value logic: every method
+/// The mutable state of one budget, guarded by its cell's lock. Pure value logic: every method
 /// takes `now`, so window rollover and bucket refill are deterministic in tests.
 ///
 /// Calendar and lifetime windows count `used` (settled) and `reserved` (in flight) in the current

@@ -4,7 +4,7 @@ import Synchronization
 /// apply to them. Thread-safe and used from every event loop at once.
 ///
 /// Hot path: no global lock. The table of budgets is an immutable value (cached per loop, see
-/// `BudgetTableCache`); each budget has its own Mutex; a reservation locks the cells it needs in
+/// `BudgetTableCache`); each budget has its own lock; a reservation locks the cells it needs in
 /// `lockOrder` (deadlock-free; the shared global budget innermost), decides for all of them while all are held, and applies to all
 /// or none. Reservation ids come from an atomic counter.
 public final class BudgetEngine: Sendable {

@@ -47,10 +47,6 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
         var waiters: [(seq: UInt64, done: @Sendable (Bool) -> Void)] = []
     }
 
-    private final class ShardBox: Sendable {
-        let state = Mutex(Shard())
-    }
-
     private struct Control {
         var urgent = false
         var compact = false
@@ -62,7 +58,7 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
         var passWaiters: [(pass: UInt64, done: @Sendable () -> Void)] = []
     }
 
-    private let shards: [ShardBox] = (0..<WriteAheadLog.shardCount).map { _ in ShardBox() }
+    private let shards: [AdaptiveMutex<Shard>] = (0..<WriteAheadLog.shardCount).map { _ in AdaptiveMutex(Shard()) }
     private let control = Mutex(Control())
     private let failed = Atomic<Bool>(false)
     private let writer: Mutex<WALWriter>
@@ -92,7 +88,7 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
         case .reserve(let id, _), .settle(let id, _), .release(let id): shard = Int(id % UInt64(Self.shardCount))
         default: shard = 0
         }
-        let (seq, wake) = shards[shard].state.withLock { s -> (UInt64, Bool) in
+        let (seq, wake) = shards[shard].withLock { s -> (UInt64, Bool) in
             s.lastSeq += 1
             s.pending.append(record)
             return (s.lastSeq, s.pending.count == 1)
@@ -105,7 +101,7 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
     /// closed first). Runs on the flusher thread, or here if already durable: hand over to your
     /// loop, do not block in it.
     public func onDurable(_ ticket: WALTicket, _ done: @escaping @Sendable (Bool) -> Void) {
-        let now: Bool? = shards[ticket.shard].state.withLock { s in
+        let now: Bool? = shards[ticket.shard].withLock { s in
             if ticket.sequence <= s.durableSeq { return !failed.load(ordering: .acquiring) }
             s.waiters.append((ticket.sequence, done))
             return nil
@@ -196,7 +192,7 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
             }
             var batch: [WALRecord] = []
             for (i, shard) in shards.enumerated() {
-                shard.state.withLock { s in
+                shard.withLock { s in
                     if batch.isEmpty { swap(&batch, &s.pending) } else { batch += s.pending; s.pending = [] }
                     lasts[i] = s.lastSeq
                 }
@@ -215,7 +211,7 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
             if error != nil { failed.store(true, ordering: .releasing) }
             let ok = !failed.load(ordering: .acquiring)
             for (i, shard) in shards.enumerated() {
-                let done = shard.state.withLock { s -> [(seq: UInt64, done: @Sendable (Bool) -> Void)] in
+                let done = shard.withLock { s -> [(seq: UInt64, done: @Sendable (Bool) -> Void)] in
                     s.durableSeq = lasts[i]
                     let ready = s.waiters.filter { $0.seq <= lasts[i] }
                     if !ready.isEmpty { s.waiters.removeAll { $0.seq <= lasts[i] } }
@@ -247,7 +243,7 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
     /// After the flusher stopped: complete every remaining waiter with false.
     private func failWaiters() {
         for shard in shards {
-            let late = shard.state.withLock { s in
+            let late = shard.withLock { s in
                 defer { s.waiters = [] }
                 return s.waiters
             }
