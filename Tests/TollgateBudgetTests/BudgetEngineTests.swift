@@ -190,4 +190,20 @@ struct BudgetEngineTests {
         let s = engine.snapshot(now: t0)
         #expect(s[0].reserved == limit && s[1].reserved == limit)
     }
+
+    /// Threads with their own key budgets and a shared team budget: the shared one is spent exactly,
+    /// no key overspends, and no refused request leaves a hold behind.
+    @Test func concurrentMultiBudgetExact() {
+        var defs = [tokens("team", 3_000, .lifetime, scope: BudgetScope(team: "t"), minimumGrant: 1)]
+        for k in 0..<4 { defs.append(tokens("key\(k)", 1_000, .lifetime, scope: BudgetScope(key: "k\(k)"), minimumGrant: 1)) }
+        let engine = BudgetEngine(defs, now: t0)
+        DispatchQueue.concurrentPerform(iterations: 4) { k in
+            let subject = BudgetSubject(key: "k\(k)", team: "t")
+            for _ in 0..<1_500 { _ = engine.reserve(subject, request(input: 1, output: 1), now: t0) }
+        }
+        let s = Dictionary(uniqueKeysWithValues: engine.snapshot(now: t0).map { ($0.id, $0) })
+        #expect(s["team"]!.reserved == 3_000)
+        #expect((0..<4).map { s["key\($0)"]!.reserved }.reduce(0, +) == 3_000)
+        for k in 0..<4 { #expect(s["key\(k)"]!.reserved <= 1_000) }
+    }
 }
