@@ -32,31 +32,6 @@ struct SeededRandom: RandomNumberGenerator {
     }
 }
 
-/// A journal in memory: records in order, and a "durable" prefix that a simulated crash keeps.
-final class MemoryJournal: BudgetJournal, @unchecked Sendable {
-    private let lock = NSLockish()
-    private(set) var records: [WALRecord] = []
-    private(set) var durable = 0
-
-    func append(_ record: WALRecord) -> WALTicket {
-        lock.with {
-            records.append(record)
-            return WALTicket(sequence: UInt64(records.count))
-        }
-    }
-
-    /// Group commit: everything appended so far becomes durable.
-    func flush() { lock.with { durable = records.count } }
-
-    /// kill -9: the unflushed tail is gone.
-    func crash() -> [WALRecord] {
-        lock.with {
-            records.removeLast(records.count - durable)
-            return records
-        }
-    }
-}
-
 import Synchronization
 
 /// A tiny lock for test helpers.
