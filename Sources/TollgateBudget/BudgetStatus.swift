@@ -1,0 +1,72 @@
+/// One budget's state as GET /budgets and the metrics show it.
+public struct BudgetStatus: Sendable, Equatable {
+    public var id: String
+    public var scope: String
+    public var unit: BudgetUnit
+    public var window: BudgetWindow
+    public var mode: BudgetMode
+    public var limit: Int64
+    /// Settled usage in the current window (for a rate: what has not yet refilled).
+    public var used: Int64
+    /// Held by requests in flight.
+    public var reserved: Int64
+    public var remaining: Int64
+    public var windowID: Int64
+    /// Nanoseconds until the window resets; nil if it never does.
+    public var resetInNanos: Int64?
+    public var refusals: Int64
+    public var softAlerts: Int64
+}
+
+extension BudgetEngine {
+    /// Every budget's current state, in table order.
+    public func snapshot(now: UTCNanos) -> [BudgetStatus] {
+        table().cells.map { cell in
+            let c = cell.counter(now: now)
+            return BudgetStatus(id: cell.id, scope: cell.scope.description, unit: cell.unit, window: cell.window,
+                                mode: c.mode, limit: c.limit, used: c.consumed, reserved: c.reserved,
+                                remaining: max(0, c.remaining), windowID: c.windowID,
+                                resetInNanos: c.resetIn(now: now), refusals: c.refusals, softAlerts: c.softAlerts)
+        }
+    }
+
+    /// Admin: zero the current window's settled usage. False if no such budget.
+    @discardableResult
+    public func reset(_ id: String, now: UTCNanos) -> Bool {
+        guard let cell = table().cell(id) else { return false }
+        let window = cell.state.withLock { c in
+            c.advance(to: now)
+            c.reset()
+            return c.windowID
+        }
+        _ = journal?.append(.reset(budgetID: id, windowID: window))
+        return true
+    }
+
+    /// Admin: add `delta` (negative refunds) to the current window's settled usage.
+    @discardableResult
+    public func adjust(_ id: String, by delta: Int64, now: UTCNanos) -> Bool {
+        guard let cell = table().cell(id) else { return false }
+        let window = cell.state.withLock { c in
+            c.advance(to: now)
+            c.adjust(by: delta)
+            return c.windowID
+        }
+        _ = journal?.append(.adjust(entries: [WALEntry(budgetID: id, windowID: window, amount: delta)]))
+        return true
+    }
+
+    /// After recovery: charge each budget's current window with the recovered total (settled usage
+    /// plus unsettled reservations in full). Rate and concurrency budgets start afresh: a rate
+    /// is about the last seconds, and no request survives a restart.
+    public func restore(_ totals: [WALWindowKey: Int64], now: UTCNanos) {
+        for cell in table().cells where !cell.isRateLimit {
+            cell.state.withLock { c in
+                c.advance(to: now)
+                if let used = totals[WALWindowKey(budgetID: cell.id, windowID: c.windowID)] {
+                    c.adjust(by: used)
+                }
+            }
+        }
+    }
+}

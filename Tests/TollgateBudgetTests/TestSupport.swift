@@ -1,0 +1,43 @@
+@testable import TollgateBudget
+
+/// 2026-03-14T12:00:00Z in UTC nanoseconds: a fixed "now" for deterministic tests.
+let t0: UTCNanos = UTCCalendar.days(year: 2026, month: 3, day: 14) * Nanos.perDay + 12 * Nanos.perHour
+
+func utc(_ y: Int64, _ mo: Int64, _ d: Int64, _ h: Int64 = 0, _ mi: Int64 = 0, _ s: Int64 = 0) -> UTCNanos {
+    UTCCalendar.days(year: y, month: mo, day: d) * Nanos.perDay + h * Nanos.perHour + mi * Nanos.perMinute + s * Nanos.perSecond
+}
+
+func tokens(_ id: String, _ limit: Int64, _ window: BudgetWindow = .day, unit: BudgetUnit = .totalTokens,
+            scope: BudgetScope = .global, mode: BudgetMode = .hard, minimumGrant: Int64 = 16) -> BudgetDefinition {
+    BudgetDefinition(id: id, scope: scope, unit: unit, window: window, limit: limit, mode: mode, minimumGrant: minimumGrant)
+}
+
+/// A request needing exactly `input` + `output` tokens (max_tokens set).
+func request(input: Int64, output: Int64) -> CostEstimate {
+    CostEstimate(inputTokens: input, requestedOutput: output)
+}
+
+/// A deterministic generator (SplitMix64) for property tests: the seed reproduces a failure.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+import Synchronization
+
+/// A tiny lock for test helpers.
+final class NSLockish: Sendable {
+    private let m = Mutex(())
+    func with<R>(_ body: () throws -> R) rethrows -> R {
+        try m.withLock { _ in try body() }
+    }
+}
