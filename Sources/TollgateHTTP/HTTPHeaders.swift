@@ -71,10 +71,14 @@ extension StringProtocol {
     public func asciiCaseInsensitiveEquals<S: StringProtocol>(_ other: S) -> Bool {
         let a = self.utf8, b = other.utf8
         guard a.count == b.count else { return false }
+        // Native strings are contiguous: compare raw bytes (the zip of two views is far slower).
+        if let r = a.withContiguousStorageIfAvailable({ pa in
+            b.withContiguousStorageIfAvailable { pb in asciiCaseInsensitiveBytesEqual(pa, pb) }
+        }), let result = r {
+            return result
+        }
         for (x, y) in zip(a, b) where x != y {
-            let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
-            let ly = (y >= 65 && y <= 90) ? y | 0x20 : y
-            if lx != ly { return false }
+            if (x | 0x20) != (y | 0x20) || !((x | 0x20) >= 97 && (x | 0x20) <= 122) { return false }
         }
         return true
     }
@@ -85,4 +89,19 @@ extension StringProtocol {
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return s
     }
+}
+
+@inlinable @usableFromInline
+func asciiCaseInsensitiveBytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    var i = 0
+    while i < a.count {
+        let x = a[i], y = b[i]
+        if x != y {
+            let lx = x | 0x20
+            if lx != (y | 0x20) || lx < 97 || lx > 122 { return false }
+        }
+        i += 1
+    }
+    return true
 }

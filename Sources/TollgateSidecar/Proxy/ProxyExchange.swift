@@ -6,7 +6,9 @@ import TollgateTransport
 /// Lives on one loop; the downstream side owns it.
 final class ProxyExchange {
     let context: LoopContext
-    weak var downstream: (any DownstreamStream)?
+    /// Strong until the exchange completes (a weak reference would cost every retain and
+    /// release of the downstream object a side-table lookup).
+    private(set) var downstream: (any DownstreamStream)?
     private(set) var upstream: (any UpstreamStream)?
     let requestHead: HTTPRequestHead
     let bodyShape: RequestBodyShape
@@ -41,8 +43,8 @@ final class ProxyExchange {
         let head = ProxyHeaders.upstreamRequest(
             from: requestHead, target: target, clientIP: downstream?.clientIP, downstreamTLS: downstream?.isTLS ?? false,
             bodyLength: { if case .length(let n) = bodyShape { return n } else { return nil } }())
-        timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [weak self] in
-            self?.timedOut()
+        timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
+            self.timedOut()
         }
         context.pool.open(exchange: self, target: target, head: head, bodyShape: bodyShape)
     }
@@ -104,8 +106,10 @@ final class ProxyExchange {
         guard !finished, let down = downstream else { return }
         responseStarted = true
         status = head.status
-        down.sendResponseHead(ProxyHeaders.downstreamResponse(from: head), endStream: endStream)
+        // Completion is recorded before the last bytes go out, so a client that reads its
+        // response and then scrapes /metrics always sees its request counted.
         if endStream { complete(status: head.status) }
+        down.sendResponseHead(ProxyHeaders.downstreamResponse(from: head), endStream: endStream)
     }
 
     func upstreamResponseBody(_ bytes: UnsafeRawBufferPointer) {
@@ -117,8 +121,9 @@ final class ProxyExchange {
     func upstreamResponseEnd(trailers: HTTPHeaders?) {
         guard !finished else { return }
         upstream = nil
-        downstream?.sendResponseEnd(trailers: trailers)
+        let down = downstream
         complete(status: status)
+        down?.sendResponseEnd(trailers: trailers)
     }
 
     /// The upstream failed: before the response began the client gets an error in its protocol;
@@ -147,17 +152,17 @@ final class ProxyExchange {
             return
         }
         if responseStarted {
-            down.abortResponse()
             complete(status: status)
+            down.abortResponse()
         } else {
             let (head, body) = error.response(for: dialect)
             responseStarted = true
+            complete(status: error.status)
             down.sendResponseHead(head, endStream: body.isEmpty)
             if !body.isEmpty {
                 body.withUnsafeBytes { down.sendResponseBody($0) }
                 down.sendResponseEnd(trailers: nil)
             }
-            complete(status: error.status)
         }
     }
 
@@ -166,6 +171,7 @@ final class ProxyExchange {
         finished = true
         timeout?.cancel()
         timeout = nil
+        downstream = nil
         let seconds = Double(MonotonicClock.now() &- startNanos) / 1e9
         context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: seconds)
     }

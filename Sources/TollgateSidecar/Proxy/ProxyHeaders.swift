@@ -3,17 +3,25 @@ import TollgateHTTP
 /// Header rewriting between downstream and upstream (RFC 9110 section 7.6.1).
 enum ProxyHeaders {
     /// Hop-by-hop fields never forwarded, beside those the Connection field names.
-    static let hopByHop: Set<String> = [
+    static let hopByHop: [String] = [
         "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
         "proxy-authenticate", "proxy-authorization", "trailer",
     ]
 
+    /// Whether `name` is a hop-by-hop field (checked by length first: no allocation).
+    static func isHopByHop(_ name: String) -> Bool {
+        let n = name.utf8.count
+        guard n == 2 || n == 7 || n == 10 || n == 16 || n == 17 || n == 18 || n == 19 else { return false }
+        for h in hopByHop where h.utf8.count == n && name.asciiCaseInsensitiveEquals(h) { return true }
+        return false
+    }
+
     /// Removes hop-by-hop fields and the ones listed in Connection.
     static func stripHopByHop(_ headers: inout HTTPHeaders) {
-        let listed = Set(headers.tokens("connection"))
+        let listed = headers.tokens("connection")
+        if listed.isEmpty && !headers.fields.contains(where: { isHopByHop($0.name) }) { return }
         headers.removeAll { f in
-            let n = f.name.lowercased()
-            return hopByHop.contains(n) || listed.contains(n)
+            isHopByHop(f.name) || listed.contains { f.name.asciiCaseInsensitiveEquals($0) }
         }
     }
 

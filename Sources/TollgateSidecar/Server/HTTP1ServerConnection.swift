@@ -123,8 +123,6 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
 
     private func beginRequest(_ head: HTTPRequestHead, _ framing: HTTP1BodyFraming) {
         waitingForHead = false
-        waitTimer?.cancel()
-        waitTimer = nil
         requestHead = head
         requestComplete = false
         keepAlive = head.isKeepAlive
@@ -310,21 +308,38 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     }
 
     private var waitTimerIsIdle = false
+    private var waitDeadline: UInt64 = 0
 
+    /// One lazily re-armed timer per connection: a new wait only moves the deadline, so a
+    /// keep-alive connection serving many requests costs no timer-heap work per request.
     private func armWaitTimer(seconds: Double, idle: Bool) {
-        waitTimer?.cancel()
         waitTimerIsIdle = idle
-        waitTimer = context.loop.schedule(afterSeconds: seconds) { [weak self] in
-            guard let self, !self.closed, self.waitingForHead else { return }
-            if !self.waitTimerIsIdle && (!self.inbound.isEmpty || !self.parser.isIdle) {
-                // Slow or stalled head (slowloris): answer 408 and close.
-                self.closeAfterResponse = true
-                self.keepAlive = false
-                self.responseInProgress = true
-                self.sendError(ProxyError.badRequest(408, code: "request_timeout", "request head not received within \(self.context.options.headerTimeout)s"), path: "/")
-            } else {
-                self.close()
-            }
+        waitDeadline = context.loop.now &+ UInt64(seconds * 1e9)
+        if let t = waitTimer, !t.isCancelled, t.deadline <= waitDeadline { return }
+        waitTimer?.cancel()
+        scheduleWaitTimer(afterNanos: waitDeadline &- context.loop.now)
+    }
+
+    private func scheduleWaitTimer(afterNanos ns: UInt64) {
+        waitTimer = context.loop.schedule(afterNanos: ns) { [self] in self.waitTimerFired() }
+    }
+
+    private func waitTimerFired() {
+        waitTimer = nil
+        guard !closed, waitingForHead else { return }
+        let now = MonotonicClock.now()
+        if now < waitDeadline {
+            scheduleWaitTimer(afterNanos: waitDeadline - now)
+            return
+        }
+        if !waitTimerIsIdle && (!inbound.isEmpty || !parser.isIdle) {
+            // Slow or stalled head (slowloris): answer 408 and close.
+            closeAfterResponse = true
+            keepAlive = false
+            responseInProgress = true
+            sendError(ProxyError.badRequest(408, code: "request_timeout", "request head not received within \(context.options.headerTimeout)s"), path: "/")
+        } else {
+            close()
         }
     }
 

@@ -74,8 +74,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
 
     private func armIdle() {
         idleTimer?.cancel()
-        idleTimer = context.loop.schedule(afterSeconds: context.options.idleTimeout) { [weak self] in
-            guard let self, !self.closed else { return }
+        idleTimer = context.loop.schedule(afterSeconds: context.options.idleTimeout) { [self] in
+            guard !self.closed else { return }
             if self.streams.isEmpty {
                 self.session.goAway(errorCode: .noError, graceful: false)
                 self.flush()
@@ -195,8 +195,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         guard draining, streams.isEmpty, !closed else { return }
         // Deferred: this may run inside nghttp2's serialization, whose frames (the last
         // stream's END_STREAM) are written only when it returns.
-        context.loop.schedule(afterNanos: 0) { [weak self] in
-            guard let self, self.draining, self.streams.isEmpty, !self.closed else { return }
+        context.loop.schedule(afterNanos: 0) { [self] in
+            guard self.draining, self.streams.isEmpty, !self.closed else { return }
             self.session.goAway(errorCode: .noError, graceful: false)
             self.flush()
             self.close(flushing: true)

@@ -17,8 +17,9 @@ final class ProtocolDetector: ConnectionDelegate, DownstreamConnection {
         self.connection = connection
         connection.delegate = self
         context.add(self)
-        timer = context.loop.schedule(afterSeconds: context.options.headerTimeout) { [weak self] in
-            guard let self, !self.done else { return }
+        // Strong capture (no weak side table on a hot object); the timer is cancelled in finish().
+        timer = context.loop.schedule(afterSeconds: context.options.headerTimeout) { [self] in
+            guard !self.done else { return }
             self.finish()
             self.connection.close()
         }

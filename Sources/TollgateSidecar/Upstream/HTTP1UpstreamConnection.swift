@@ -24,8 +24,8 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
         self.target = target
         self.connection = connection
         connection.delegate = self
-        connectTimer = connection.loop.schedule(afterSeconds: pool.options.connectTimeout) { [weak self] in
-            guard let self, !self.isActive else { return }
+        connectTimer = connection.loop.schedule(afterSeconds: pool.options.connectTimeout) { [self] in
+            guard !self.isActive else { return }
             self.failExchange(.upstreamTimeout("connect to \(self.target.authority) took longer than \(self.pool.options.connectTimeout)s"))
         }
     }
@@ -240,8 +240,8 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
         }
         connection.resumeReading()
         pool.release(self)
-        idleTimer = connection.loop.schedule(afterSeconds: pool.options.upstreamIdleTimeout) { [weak self] in
-            guard let self, self.isIdle else { return }
+        idleTimer = connection.loop.schedule(afterSeconds: pool.options.upstreamIdleTimeout) { [self] in
+            guard self.isIdle else { return }
             self.close()
         }
     }

@@ -24,8 +24,8 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
         session = HTTP2Session(role: .client)
         session.delegate = self
         connection.delegate = self
-        connectTimer = connection.loop.schedule(afterSeconds: pool.options.connectTimeout) { [weak self] in
-            guard let self, !self.isActive else { return }
+        connectTimer = connection.loop.schedule(afterSeconds: pool.options.connectTimeout) { [self] in
+            guard !self.isActive else { return }
             self.failAll(.upstreamTimeout("connect to \(self.target.authority) took longer than \(self.pool.options.connectTimeout)s"))
         }
     }
@@ -211,7 +211,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
 final class HTTP2UpstreamStream: UpstreamStream {
     let connection: HTTP2UpstreamConnection
     let streamID: Int32
-    weak var exchange: ProxyExchange?
+    var exchange: ProxyExchange?
     var paused = false
     var unconsumed = 0
     var trailers: HTTPHeaders?
