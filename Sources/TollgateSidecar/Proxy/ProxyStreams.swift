@@ -16,6 +16,9 @@ protocol DownstreamStream: AnyObject {
     var responseBufferedBytes: Int { get }
     func pauseRequestBody()
     func resumeRequestBody()
+    /// Brackets the handling of one upstream read: writes in between leave together.
+    func cork()
+    func uncork()
 }
 
 /// The upstream half of one request: an HTTP/1.1 upstream connection or one HTTP/2 stream.

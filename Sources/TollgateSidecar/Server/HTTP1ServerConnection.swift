@@ -269,6 +269,8 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     }
 
     var responseBufferedBytes: Int { connection.outputBufferedBytes }
+    func cork() { connection.cork() }
+    func uncork() { connection.uncork() }
 
     func pauseRequestBody() {
         bodyPaused = true

@@ -37,6 +37,10 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         // nghttp2 calls back while serializing (stream closed, outbound drained) and those
         // callbacks may ask for another flush: note it and loop instead of re-entering.
         guard !inCallback, !closed else { return }
+        if corkDepth > 0 {
+            flushAgain = true
+            return
+        }
         if flushing {
             flushAgain = true
             return
@@ -71,6 +75,15 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
 
     private var flushing = false
     private var flushAgain = false
+    private var corkDepth = 0
+
+    func cork() { corkDepth += 1 }
+
+    func uncork() {
+        guard corkDepth > 0 else { return }
+        corkDepth -= 1
+        if corkDepth == 0 && flushAgain { flush() }
+    }
 
     private func armIdle() {
         idleTimer?.cancel()
@@ -283,6 +296,8 @@ final class HTTP2ServerStream: DownstreamStream {
     }
 
     var responseBufferedBytes: Int { connection.session.outboundBufferedBytes(streamID: streamID) }
+    func cork() { connection.cork() }
+    func uncork() { connection.uncork() }
 
     func pauseRequestBody() { paused = true }
 

@@ -143,6 +143,10 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
             return
         }
         sawResponseBytes = true
+        // Everything this read produces for the client leaves in one write.
+        let down = exchange?.downstream
+        down?.cork()
+        defer { down?.uncork() }
         var offset = 0
         while !connection.isClosed {
             let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])

@@ -114,6 +114,10 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     }
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        // Everything this read produces for each client leaves in one write per client.
+        let downs = streams.values.compactMap { $0.exchange?.downstream }
+        for d in downs { d.cork() }
+        defer { for d in downs { d.uncork() } }
         inCallback = true
         do {
             try session.receive(bytes)
