@@ -10,6 +10,8 @@ struct ConfigCursor {
     private(set) var pos = 0
     private(set) var line = 1
     private(set) var lineStart = 0
+    /// Index of the first character of each line seen so far, to look up a location's character.
+    private var lineStarts = [0]
 
     /// A saved position to come back to after looking ahead.
     struct Mark {
@@ -92,6 +94,7 @@ struct ConfigCursor {
         if chars[pos] == "\n" {
             line += 1
             lineStart = pos + 1
+            if line > lineStarts.count { lineStarts.append(lineStart) }
         }
         pos += 1
     }
@@ -183,4 +186,11 @@ struct ConfigCursor {
     }
 
     var index: Int { pos }
+
+    /// The character at a location already passed, if any.
+    func character(at location: SourceLocation) -> Unicode.Scalar? {
+        guard location.line >= 1, location.line <= lineStarts.count else { return nil }
+        let i = lineStarts[location.line - 1] + location.column - 1
+        return i >= 0 && i < chars.count ? chars[i] : nil
+    }
 }

@@ -93,7 +93,9 @@ extension ConfigParserState {
             cursor.advance()
             cursor.skipBlanks()
             if let n = cursor.current, n != "\n", n != "#" {
-                if cursor.indent <= parentIndent { throw unterminated }
+                // A closing bracket alone may sit at the block's indentation ("k: [\n  a\n]").
+                let closerOnly = (n == "]" || n == "}") && cursor.indent == parentIndent
+                if cursor.indent <= parentIndent && !closerOnly { throw unterminated }
                 if cursor.atDocumentMarker("-") || cursor.atDocumentMarker(".") { throw unterminated }
             }
         }

@@ -74,12 +74,12 @@ struct ConfigParserState {
         throw error(.syntax, "unexpected content after the document's top-level value; expected end of file")
     }
 
+    /// A block mapping or sequence (not a flow one, which starts at its bracket).
     func isBlockCollection(_ node: ConfigNode) -> Bool {
         switch node.value {
         case .mapping, .sequence:
-            // A flow collection starts at its bracket, which the parser records; block ones at
-            // their first key or dash. Both are what the indentation message should name.
-            return true
+            let opener = cursor.character(at: node.location)
+            return opener != "[" && opener != "{"
         case .scalar:
             return false
         }
@@ -198,6 +198,8 @@ struct ConfigParserState {
         let k = cursor.indent
         switch value.value {
         case .mapping, .sequence:
+            let opener = cursor.character(at: value.location)
+            if opener == "[" || opener == "{" { break }
             let childIndent = value.location.column - 1
             if value.location.line < cursor.location.line, k < childIndent, childIndent > expected {
                 return error(.indentation, "inconsistent indentation: expected \(childIndent) spaces")
