@@ -21,6 +21,7 @@ enum ConfigUnits {
             guard let number = readNumber(s, &i) else {
                 return .invalid("expected a number")
             }
+            while i < s.count, s[i] == " " { i += 1 }
             var unitEnd = i
             while unitEnd < s.count, s[unitEnd].properties.isAlphabetic || s[unitEnd] == "µ" { unitEnd += 1 }
             let unit = String(String.UnicodeScalarView(s[i..<unitEnd]))
