@@ -86,17 +86,12 @@ enum ConfigUnits {
         func scaled(by scale: Int64) -> Int64? {
             let (w, o1) = whole.multipliedReportingOverflow(by: scale)
             if o1 { return nil }
-            var f = fraction
-            var digits = fractionDigits
-            // Drop fraction digits below the unit's resolution instead of overflowing.
-            var divisor: Int64 = 1
-            for _ in 0..<digits { divisor *= 10 }
-            while divisor > 1, f.multipliedReportingOverflow(by: scale).overflow {
-                f /= 10
-                divisor /= 10
-                digits -= 1
-            }
-            let part = f * scale / divisor
+            var divisor: UInt64 = 1
+            for _ in 0..<fractionDigits { divisor *= 10 }
+            // fraction < divisor, so fraction * scale / divisor < scale: the 128-bit
+            // intermediate cannot make the quotient overflow.
+            let product = UInt64(fraction).multipliedFullWidth(by: UInt64(scale))
+            let part = Int64(divisor.dividingFullWidth(product).quotient)
             let (sum, o2) = w.addingReportingOverflow(part)
             return o2 ? nil : sum
         }
