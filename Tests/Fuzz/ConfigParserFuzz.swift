@@ -1,0 +1,127 @@
+// libFuzzer target for the TollgateConfig parser and decoder; build and run with
+// scripts/fuzz-config.
+//
+// Input: the bytes of a configuration file. Nothing may trap. On success every location
+// must be a real position, the tree re-emitted as JSON must parse back to the same tree
+// (an independent check of escapes, nulls and structure), and every scalar goes through
+// each typed decoder and the secret resolver. On failure the error must name a position.
+
+/// The tree as JSON text: strings escaped so that any scalar (control characters from
+/// escapes included) survives, empty/null scalars as null.
+func fuzzJSON(_ node: ConfigNode, into out: inout String) {
+    switch node.value {
+    case .mapping(let entries):
+        out += "{"
+        for (i, e) in entries.enumerated() {
+            if i > 0 { out += ",\n" }
+            fuzzJSONString(e.key, into: &out)
+            out += ": "
+            fuzzJSON(e.value, into: &out)
+        }
+        out += "}"
+    case .sequence(let items):
+        out += "["
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += ", " }
+            fuzzJSON(item, into: &out)
+        }
+        out += "]"
+    case .scalar(let s):
+        if s.isNull { out += "null" } else { fuzzJSONString(s.text, into: &out) }
+    }
+}
+
+func fuzzJSONString(_ s: String, into out: inout String) {
+    out += "\""
+    for c in s.unicodeScalars {
+        switch c {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        default:
+            let v = c.value
+            if v < 0x20 || (v >= 0x7F && v <= 0x9F) || v == 0xFEFF || v == 0xFFFE || v == 0xFFFF {
+                let hex = String(v, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(c)
+            }
+        }
+    }
+    out += "\""
+}
+
+func fuzzSame(_ a: ConfigNode, _ b: ConfigNode) -> Bool {
+    switch (a.value, b.value) {
+    case (.mapping(let x), .mapping(let y)):
+        return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && fuzzSame($0.value, $1.value) }
+    case (.sequence(let x), .sequence(let y)):
+        return x.count == y.count && zip(x, y).allSatisfy { fuzzSame($0, $1) }
+    case (.scalar(let x), .scalar(let y)):
+        return x.isNull == y.isNull && (x.isNull || x.text == y.text)
+    default:
+        return false
+    }
+}
+
+func fuzzCheckLocation(_ l: SourceLocation) {
+    precondition(l.line >= 1 && l.column >= 1, "bad location \(l)")
+}
+
+/// Walks the tree: checks locations, runs every decoder on every node.
+func fuzzWalk(_ d: ConfigDecoder, depth: Int) {
+    precondition(depth <= ConfigParser.defaultMaxDepth + 1, "tree deeper than the limit")
+    fuzzCheckLocation(d.location)
+    _ = try? d.string()
+    _ = try? d.int()
+    _ = try? d.int(range: 0...100)
+    _ = try? d.double()
+    _ = try? d.bool()
+    _ = try? d.duration()
+    _ = try? d.byteSize()
+    _ = try? d.interpolatedString()
+    _ = try? d.secret()
+    _ = try? d.choice(["alpha", "beta", "gamma"])
+    if let m = try? d.mapping(allowedKeys: ["listen", "upstream", "timeout"]) {
+        _ = try? m.required("upstream")
+    }
+    if let m = try? d.mapping() {
+        for (_, keyLocation, value) in m.entries {
+            fuzzCheckLocation(keyLocation)
+            fuzzWalk(value, depth: depth + 1)
+        }
+    }
+    _ = try? d.list { (item: ConfigDecoder) throws(ConfigDecodeError) -> Int in
+        fuzzWalk(item, depth: depth + 1)
+        return 0
+    }
+}
+
+let fuzzResolver = SecretResolver(environment: ["A": "x", "EMPTY": ""]) { (path: String) throws(SecretFileError) -> [UInt8] in
+    if path == "/s" { return Array("s\n".utf8) }
+    throw SecretFileError(reason: "no such file")
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    do {
+        let (root, hash) = try ConfigSource.parse(bytes: bytes, file: "f.yaml")
+        precondition(hash.count == 64)
+        fuzzWalk(ConfigDecoder(root, secrets: fuzzResolver), depth: 0)
+        var json = ""
+        fuzzJSON(root, into: &json)
+        do {
+            let again = try ConfigParser.parse(text: json, file: "f.json")
+            precondition(fuzzSame(root, again), "JSON re-emit differs:\n\(json)")
+        } catch {
+            preconditionFailure("JSON re-emit does not parse: \(error)\n\(json)")
+        }
+    } catch {
+        precondition(!error.message.isEmpty)
+        precondition(error.location.file == "f.yaml")
+        fuzzCheckLocation(error.location)
+        _ = error.description
+    }
+    return 0
+}
