@@ -71,6 +71,7 @@ struct ConfigParserState {
         if isBlockCollection(node), cursor.indent != node.location.column - 1 {
             throw error(.indentation, "inconsistent indentation: expected \(node.location.column - 1) spaces")
         }
+        if let e = missingSpaceAfterColon(node) { throw e }
         throw error(.syntax, "unexpected content after the document's top-level value; expected end of file")
     }
 
@@ -205,6 +206,7 @@ struct ConfigParserState {
                 return error(.indentation, "inconsistent indentation: expected \(childIndent) spaces")
             }
         case .scalar(let s):
+            if let e = missingSpaceAfterColon(value) { return e }
             if s.style == .plain && !s.text.isEmpty {
                 return error(
                     .indentation,
@@ -213,6 +215,23 @@ struct ConfigParserState {
             }
         }
         return error(.indentation, "inconsistent indentation: expected \(expected) spaces")
+    }
+
+    /// `port:8080` is a plain scalar in YAML, not a key, and the error it causes shows up a
+    /// line later as an indentation or extra-content error. When a plain value looks like
+    /// that (a key-like word, ':', then no space and no "//" of a URL), name the real mistake.
+    func missingSpaceAfterColon(_ node: ConfigNode) -> ConfigParseError? {
+        guard let s = node.scalar, s.style == .plain else { return nil }
+        let chars = Array(s.text.unicodeScalars)
+        guard let colon = chars.firstIndex(of: ":"), colon > 0, colon + 1 < chars.count, chars[colon + 1] != "/" else {
+            return nil
+        }
+        let keyLike = chars[..<colon].allSatisfy {
+            $0.properties.isAlphabetic || ($0.value >= 0x30 && $0.value <= 0x39) || $0 == "_" || $0 == "-" || $0 == "."
+        }
+        guard keyLike else { return nil }
+        let at = SourceLocation(file: node.location.file, line: node.location.line, column: node.location.column + colon)
+        return ConfigParseError(.syntax, at: at, "expected a space after ':' (write 'key: value')")
     }
 
     /// Reads a block mapping key and its ':'.
@@ -237,6 +256,7 @@ struct ConfigParserState {
         default:
             try rejectUnsupportedNodeStart()
             try rejectBadPlainStart()
+            let keyLocation = cursor.location
             let start = cursor.index
             var end = start
             while let c = cursor.current, c != "\n" {
@@ -247,6 +267,8 @@ struct ConfigParserState {
             }
             let text = cursor.string(start..<end)
             guard cursor.current == ":" else {
+                let keyNode = ConfigNode(.scalar(ConfigScalar(text: text, style: .plain)), at: keyLocation)
+                if let e = missingSpaceAfterColon(keyNode) { throw e }
                 // Point where the ':' was expected: right after the key's text.
                 let at = SourceLocation(file: cursor.file, line: cursor.location.line, column: end - cursor.index + cursor.column)
                 throw ConfigParseError(.syntax, at: at, "expected ':' after mapping key")

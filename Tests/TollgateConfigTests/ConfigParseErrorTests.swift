@@ -33,6 +33,14 @@ struct ConfigParseErrorTests {
         #expect(parseError("k: {a 1}") == "t.yaml:1:8: expected ':' after mapping key")
     }
 
+    /// `key:value` without a space is named as such wherever it shows up.
+    @Test func missingSpaceAfterColon() {
+        #expect(parseError("a: 1\nport:8080\n") == "t.yaml:2:5: expected a space after ':' (write 'key: value')")
+        #expect(parseError("port:8080\nhost: x\n") == "t.yaml:1:5: expected a space after ':' (write 'key: value')")
+        #expect(parseError("server:\n  port:8080\n  host: x\n") == "t.yaml:2:7: expected a space after ':' (write 'key: value')")
+        #expect(tree("url:http://x") == "url:http://x")
+    }
+
     /// Tabs used for indentation, in a mapping and in a sequence.
     @Test func tabIndentation() {
         #expect(parseError("server:\n\thost: x\n") == "t.yaml:2:1: tab character in indentation; indent with spaces")
