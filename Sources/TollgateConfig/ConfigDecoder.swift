@@ -48,7 +48,7 @@ public struct ConfigDecoder: Sendable {
     func mismatch(_ expected: String) -> ConfigDecodeError {
         var found = node.kindDescription
         if let s = node.scalar, !s.isNull {
-            let shown = s.text.count > 40 ? String(s.text.prefix(40)) + "..." : s.text
+            let shown = ConfigMessageText.show(s.text, limit: 40)
             found = s.isQuoted ? "the quoted string \"\(shown)\"" : "'\(shown)'"
             if s.style == .literal || s.style == .folded { found = "a block string" }
         }
@@ -63,7 +63,7 @@ public struct ConfigDecoder: Sendable {
     public func mapping(allowedKeys: [String]) throws(ConfigDecodeError) -> ConfigMapping {
         let m = try mapping()
         for entry in m.node.entries ?? [] where !allowedKeys.contains(entry.key) {
-            var message = "unknown key '\(entry.key)'"
+            var message = "unknown key '\(ConfigMessageText.show(entry.key))'"
             if !path.isEmpty { message += " in '\(path)'" }
             if let s = EditDistance.suggestion(for: entry.key, in: allowedKeys) {
                 message += " (did you mean '\(s)'?)"
@@ -153,7 +153,7 @@ public struct ConfigDecoder: Sendable {
         guard validDigits else { throw mismatch("an integer") }
         let limit = negative ? UInt64(Int.max) + 1 : UInt64(Int.max)
         guard let magnitude = UInt64(cleaned, radix: radix), magnitude <= limit else {
-            throw error(.outOfRange, "integer \(text) is too large")
+            throw error(.outOfRange, "integer \(ConfigMessageText.show(text)) is too large")
         }
         let value = negative ? Int(truncatingIfNeeded: 0 &- magnitude) : Int(magnitude)
         if let range, !range.contains(value) {
@@ -197,7 +197,7 @@ public struct ConfigDecoder: Sendable {
         let text = try plainText("a duration such as 30s, 500ms or 2m")
         switch ConfigUnits.durationNanoseconds(text) {
         case .invalid(let reason):
-            throw error(.invalidValue, "invalid duration '\(text)': \(reason)")
+            throw error(.invalidValue, "invalid duration '\(ConfigMessageText.show(text))': \(ConfigMessageText.show(reason))")
         case .value(let ns):
             let d = Duration.nanoseconds(ns)
             if let range, !range.contains(d) {
@@ -212,7 +212,7 @@ public struct ConfigDecoder: Sendable {
         let text = try plainText("a size such as 64KiB or 32MiB")
         switch ConfigUnits.byteCount(text) {
         case .invalid(let reason):
-            throw error(.invalidValue, "invalid size '\(text)': \(reason)")
+            throw error(.invalidValue, "invalid size '\(ConfigMessageText.show(text))': \(ConfigMessageText.show(reason))")
         case .value(let n):
             guard let value = Int(exactly: n) else { throw error(.outOfRange, "size \(text) is too large") }
             if let range, !range.contains(value) {
@@ -226,7 +226,7 @@ public struct ConfigDecoder: Sendable {
     public func choice(_ options: [String]) throws(ConfigDecodeError) -> String {
         let text = try string()
         guard options.contains(text) else {
-            var message = "unknown value '\(text)'"
+            var message = "unknown value '\(ConfigMessageText.show(text))'"
             if let s = EditDistance.suggestion(for: text, in: options) {
                 message += " (did you mean '\(s)'?)"
             } else {

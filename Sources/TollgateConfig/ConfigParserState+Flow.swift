@@ -33,7 +33,7 @@ extension ConfigParserState {
                 let keyText = key.scalar?.text ?? ""
                 if let first = seen[keyText] {
                     throw ConfigParseError(
-                        .duplicateKey, at: keyLocation, "duplicate key '\(keyText)' (first defined at \(first))")
+                        .duplicateKey, at: keyLocation, "duplicate key '\(ConfigMessageText.show(keyText))' (first defined at \(first))")
                 }
                 seen[keyText] = keyLocation
                 try skipFlowSpace(parentIndent: parentIndent, unterminated: unterminated)

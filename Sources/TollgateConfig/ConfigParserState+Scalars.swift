@@ -261,8 +261,10 @@ extension ConfigParserState {
         if contentIndent <= parentIndent { contentIndent = Int.max }
 
         var lines: [String] = []
-        var lastHasBreak = true
+        var finalLineHasBreak = true
         while !cursor.atEnd {
+            // A document marker in column 0 ends the scalar even at content indentation 0.
+            if cursor.atDocumentMarker("-") || cursor.atDocumentMarker(".") { break }
             let lineStart = cursor.mark
             var spaces = 0
             while spaces < contentIndent && cursor.current == " " {
@@ -285,7 +287,7 @@ extension ConfigParserState {
             if cursor.current == "\n" {
                 cursor.advance()
             } else {
-                lastHasBreak = false
+                finalLineHasBreak = false
             }
         }
         _ = try cursor.nextContentLine()
@@ -293,9 +295,11 @@ extension ConfigParserState {
         let lastContent = lines.lastIndex { !$0.isEmpty }
         var text: String
         if let lastContent {
+            // Only the file's last line can lack a break; empty lines after the content have one.
+            let lastHasBreak = lastContent < lines.count - 1 || finalLineHasBreak
             let body = lines[...lastContent]
             text = literal ? body.joined(separator: "\n") : ConfigParserState.fold(body)
-            let trailing = lines.count - 1 - lastContent
+            let trailing = max(0, lines.count - 1 - lastContent - (finalLineHasBreak ? 0 : 1))
             switch chomping {
             case .strip: break
             case .clip: if lastHasBreak { text += "\n" }

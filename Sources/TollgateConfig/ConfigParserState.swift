@@ -173,7 +173,7 @@ struct ConfigParserState {
             let key = try parseBlockKey()
             if let first = seen[key] {
                 throw ConfigParseError(
-                    .duplicateKey, at: keyLocation, "duplicate key '\(key)' (first defined at \(first))")
+                    .duplicateKey, at: keyLocation, "duplicate key '\(ConfigMessageText.show(key))' (first defined at \(first))")
             }
             seen[key] = keyLocation
             let value = try parseMappingValue(mappingIndent: indent, depth: depth)

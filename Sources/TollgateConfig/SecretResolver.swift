@@ -69,7 +69,7 @@ public struct SecretResolver: Sendable {
             guard SecretResolver.isValidName(name) else {
                 throw ConfigDecodeError(
                     .unresolvedVariable, at: location, path: path,
-                    "invalid environment variable name '\(nameText)' in '${...}'")
+                    "invalid environment variable name '\(ConfigMessageText.show(nameText))' in '${...}'")
             }
             if let value = environment[nameText], !(fallback != nil && value.isEmpty) {
                 out.append(contentsOf: value.unicodeScalars)
@@ -78,7 +78,7 @@ public struct SecretResolver: Sendable {
             } else {
                 throw ConfigDecodeError(
                     .unresolvedVariable, at: location, path: path,
-                    "environment variable '\(nameText)' is not set (write '${\(nameText):-default}' for a default)")
+                    "environment variable '\(ConfigMessageText.show(nameText))' is not set (write '${\(ConfigMessageText.show(nameText)):-default}' for a default)")
             }
             i = close + 1
         }
@@ -95,14 +95,14 @@ public struct SecretResolver: Sendable {
             let filePath = try interpolate(String(text.dropFirst(5)), at: location, path: path)
             guard filePath.hasPrefix("/") else {
                 throw ConfigDecodeError(
-                    .secretFile, at: location, path: path, "secret file path '\(filePath)' must be absolute")
+                    .secretFile, at: location, path: path, "secret file path '\(ConfigMessageText.show(filePath))' must be absolute")
             }
             let bytes: [UInt8]
             do {
                 bytes = try readFile(filePath)
             } catch {
                 throw ConfigDecodeError(
-                    .secretFile, at: location, path: path, "cannot read secret file '\(filePath)': \(error.reason)")
+                    .secretFile, at: location, path: path, "cannot read secret file '\(ConfigMessageText.show(filePath))': \(error.reason)")
             }
             var trimmed = bytes[...]
             if trimmed.last == 0x0A {
@@ -111,10 +111,10 @@ public struct SecretResolver: Sendable {
             }
             guard let decoded = String(validating: trimmed, as: UTF8.self) else {
                 throw ConfigDecodeError(
-                    .secretFile, at: location, path: path, "secret file '\(filePath)' is not valid UTF-8 text")
+                    .secretFile, at: location, path: path, "secret file '\(ConfigMessageText.show(filePath))' is not valid UTF-8 text")
             }
             guard !decoded.isEmpty else {
-                throw ConfigDecodeError(.secretFile, at: location, path: path, "secret file '\(filePath)' is empty")
+                throw ConfigDecodeError(.secretFile, at: location, path: path, "secret file '\(ConfigMessageText.show(filePath))' is empty")
             }
             value = decoded
         } else {

@@ -65,6 +65,8 @@ struct ConfigParseErrorTests {
     @Test func duplicateKeys() {
         #expect(parseError("a: 1\nb:\n  c: 1\n  c: 2\n") == "t.yaml:4:3: duplicate key 'c' (first defined at t.yaml:3:3)")
         #expect(parseError("a: 1\n'a': 2\n") == "t.yaml:2:1: duplicate key 'a' (first defined at t.yaml:1:1)")
+        // Fuzz finding: a key with a line break is escaped, so the error stays on one line.
+        #expect(parseError("{\"x\\na\": 3, 'x\n\n  a': 4}") == #"t.yaml:1:13: duplicate key 'x\na' (first defined at t.yaml:1:2)"#)
     }
 
     /// Text after a closed quote or a flow collection.

@@ -149,4 +149,18 @@ struct ConfigParserTests {
             """
         #expect(tree(text) == "[{name: openai, models: [gpt-4o, gpt-4o-mini], limits: {rpm: 60}}, {name: anthropic, models: [claude]}]")
     }
+
+    /// Fuzz finding (PyYAML differential): a last line of only spaces without a line break does
+    /// not take away the content's final newline.
+    @Test func blockScalarTrailingSpacesAtEOF() throws {
+        #expect(try parse("|\n  x\n  y'\n\n\n  ").scalar?.text == "x\ny'\n")
+        #expect(tree("|+\n  x\n\n  ") == #""x\n\n""#)
+    }
+
+    /// Fuzz finding (PyYAML differential): a document marker in column 0 ends a block scalar
+    /// even when the content is at indentation 0.
+    @Test func documentMarkerEndsBlockScalar() {
+        #expect(parseError("|\ntext\n---\nb: 1\n") == "t.yaml:3:1: a second document ('---'); only one document per file is supported")
+        #expect(tree("--- |\ntext\n...\n") == #""text\n""#)
+    }
 }
