@@ -229,7 +229,10 @@ struct ConfigParserState {
         let keyLike = chars[..<colon].allSatisfy {
             $0.properties.isAlphabetic || ($0.value >= 0x30 && $0.value <= 0x39) || $0 == "_" || $0 == "-" || $0 == "."
         }
-        guard keyLike else { return nil }
+        let first = chars[0]
+        guard keyLike, first.properties.isAlphabetic || first == "_" || (first.value >= 0x30 && first.value <= 0x39) else {
+            return nil
+        }
         let at = SourceLocation(file: node.location.file, line: node.location.line, column: node.location.column + colon)
         return ConfigParseError(.syntax, at: at, "expected a space after ':' (write 'key: value')")
     }

@@ -39,6 +39,7 @@ struct ConfigParseErrorTests {
         #expect(parseError("port:8080\nhost: x\n") == "t.yaml:1:5: expected a space after ':' (write 'key: value')")
         #expect(parseError("server:\n  port:8080\n  host: x\n") == "t.yaml:2:7: expected a space after ':' (write 'key: value')")
         #expect(tree("url:http://x") == "url:http://x")
+        #expect(parseError("--:x\ny: 1") == "t.yaml:2:1: unexpected content after the document's top-level value; expected end of file")
     }
 
     /// Tabs used for indentation, in a mapping and in a sequence.

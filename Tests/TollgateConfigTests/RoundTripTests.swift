@@ -6,7 +6,7 @@ struct RoundTripTests {
     /// Block-style YAML (with flow parts, comments and block scalars) round-trips.
     @Test(arguments: 0..<8)
     func yamlRoundTrip(batch: Int) throws {
-        for i in 0..<250 {
+        for i in 0..<500 {
             let seed = UInt64(batch * 1000 + i)
             var emitter = TestYAMLEmitter(seed: seed)
             let t = emitter.tree(depth: 0)
