@@ -64,7 +64,7 @@ public struct ConfigDecoder: Sendable {
         let m = try mapping()
         for entry in m.node.entries ?? [] where !allowedKeys.contains(entry.key) {
             var message = "unknown key '\(ConfigMessageText.show(entry.key))'"
-            if !path.isEmpty { message += " in '\(path)'" }
+            if !path.isEmpty { message += " in '\(ConfigMessageText.show(path, limit: 120))'" }
             if let s = EditDistance.suggestion(for: entry.key, in: allowedKeys) {
                 message += " (did you mean '\(s)'?)"
             } else if allowedKeys.isEmpty {

@@ -32,7 +32,7 @@ public struct ConfigMapping: Sendable {
     /// The value of `key`; absent or null is an error at the mapping.
     public func required(_ key: String) throws(ConfigDecodeError) -> ConfigDecoder {
         guard let e = entryList.first(where: { $0.key == key }) else {
-            let which = path.isEmpty ? "the top-level mapping" : "mapping '\(path)'"
+            let which = path.isEmpty ? "the top-level mapping" : "mapping '\(ConfigMessageText.show(path, limit: 120))'"
             throw ConfigDecodeError(
                 .missingKey, at: location, path: path, "missing required key '\(key)' in \(which) at \(location)")
         }

@@ -45,6 +45,14 @@ struct ConfigDecoderTests {
             == "t.yaml:3:1: missing required key 'upstream' in the top-level mapping at t.yaml:3:1")
     }
 
+    /// Fuzz finding: a key with a line break in the key path of a message is escaped, so the
+    /// error stays on one line.
+    @Test func pathWithLineBreak() throws {
+        let d = try decoder("\"a\\nb\": {x: 1}")
+        let e = decodeError { _ = try d.mapping().required("a\nb").mapping().required("upstream") }
+        #expect(e == #"t.yaml:1:9: missing required key 'upstream' in mapping 'a\nb' at t.yaml:1:9"#)
+    }
+
     /// A required key present but empty is its own error, at the empty value.
     @Test func requiredKeyEmpty() throws {
         let d = try decoder("upstream:\nx: 1")
