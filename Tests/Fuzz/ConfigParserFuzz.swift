@@ -68,6 +68,16 @@ func fuzzCheckLocation(_ l: SourceLocation) {
     precondition(l.line >= 1 && l.column >= 1, "bad location \(l)")
 }
 
+/// Every node and key of the tree has a real position.
+func fuzzCheckTree(_ node: ConfigNode) {
+    fuzzCheckLocation(node.location)
+    for e in node.entries ?? [] {
+        fuzzCheckLocation(e.keyLocation)
+        fuzzCheckTree(e.value)
+    }
+    for item in node.items ?? [] { fuzzCheckTree(item) }
+}
+
 /// Runs one decoder call; a failure must be a one-line message at a real position.
 func fuzzTry<T>(_ body: () throws(ConfigDecodeError) -> T) {
     do {
@@ -79,10 +89,13 @@ func fuzzTry<T>(_ body: () throws(ConfigDecodeError) -> T) {
     }
 }
 
-/// Walks the tree: checks locations, runs every decoder on every node.
-func fuzzWalk(_ d: ConfigDecoder, depth: Int) {
+/// Walks the tree: checks locations, runs every decoder on the first `budget` nodes (a failed
+/// decode costs microseconds for its message; thousands per input would starve the fuzzer).
+func fuzzWalk(_ d: ConfigDecoder, depth: Int, budget: inout Int) {
     precondition(depth <= ConfigParser.defaultMaxDepth + 1, "tree deeper than the limit")
     fuzzCheckLocation(d.location)
+    budget -= 1
+    if budget < 0 { return }
     fuzzTry { () throws(ConfigDecodeError) in try d.string() }
     fuzzTry { () throws(ConfigDecodeError) in try d.int() }
     fuzzTry { () throws(ConfigDecodeError) in try d.int(range: 0...100) }
@@ -97,14 +110,14 @@ func fuzzWalk(_ d: ConfigDecoder, depth: Int) {
         try d.mapping(allowedKeys: ["listen", "upstream", "timeout"]).required("upstream")
     }
     if let m = try? d.mapping() {
-        for (_, keyLocation, value) in m.entries {
+        for (_, keyLocation, value) in m.entries where budget >= 0 {
             fuzzCheckLocation(keyLocation)
-            fuzzWalk(value, depth: depth + 1)
+            fuzzWalk(value, depth: depth + 1, budget: &budget)
         }
     }
-    _ = try? d.list { (item: ConfigDecoder) throws(ConfigDecodeError) -> Int in
-        fuzzWalk(item, depth: depth + 1)
-        return 0
+    let items = (try? d.list { (x: ConfigDecoder) throws(ConfigDecodeError) -> ConfigDecoder in x }) ?? []
+    for item in items where budget >= 0 {
+        fuzzWalk(item, depth: depth + 1, budget: &budget)
     }
 }
 
@@ -140,7 +153,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     do {
         let (root, hash) = try ConfigSource.parse(bytes: bytes, file: "f.yaml")
         precondition(hash.count == 64)
-        fuzzWalk(ConfigDecoder(root, secrets: fuzzResolver), depth: 0)
+        fuzzCheckTree(root)
+        var budget = 64
+        fuzzWalk(ConfigDecoder(root, secrets: fuzzResolver), depth: 0, budget: &budget)
         var json = ""
         fuzzJSON(root, into: &json)
         do {
