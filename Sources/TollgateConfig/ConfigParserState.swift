@@ -242,6 +242,8 @@ struct ConfigParserState {
         switch cursor.current {
         case "\"", "'":
             let line = cursor.location.line
+            // Keys are single-line: no continuation indentation is deep enough, so a quote left
+            // open is reported at once as unterminated rather than swallowing the next keys.
             let key = try scanQuoted(parentIndent: Int.max)
             guard let text = key.scalar?.text else { return "" }
             cursor.skipBlanks()

@@ -163,4 +163,28 @@ struct ConfigParserTests {
         #expect(parseError("|\ntext\n---\nb: 1\n") == "t.yaml:3:1: a second document ('---'); only one document per file is supported")
         #expect(tree("--- |\ntext\n...\n") == #""text\n""#)
     }
+
+    /// Folded keep chomping, an indentation digit under a sequence, and a folded scalar in a list.
+    @Test func moreBlockScalarForms() throws {
+        #expect(try parse("a: >+\n  x\n  y\n\nb: 1")["a"]?.scalar?.text == "x y\n\n")
+        let items = try #require(try parse("- |1\n  two\n- >\n a\n b\n").items)
+        #expect(items.map { $0.scalar?.text } == [" two\n", "a b\n"])
+        #expect(items.map { $0.scalar?.style } == [.literal, .folded])
+    }
+
+    /// A pretty-printed JSON object as a value inside a block mapping.
+    @Test func jsonInsideBlock() {
+        #expect(tree("limits:\n  {\n    \"rpm\": 60,\n    \"tpm\": [1, 2]\n  }\nnext: 1") == "{limits: {rpm: 60, tpm: [1, 2]}, next: 1}")
+        #expect(tree("limits: {\n    \"rpm\": 60\n  }\nnext: 1") == "{limits: {rpm: 60}, next: 1}")
+    }
+
+    /// Locations of sequence items, flow items and quoted scalars.
+    @Test func nestedLocations() throws {
+        let node = try parse("models:\n  - name: a\n    tags: [x, 'y']\n")
+        let item = try #require(node["models"]?.items?.first)
+        #expect(node["models"]?.location.description == "t.yaml:2:3")
+        #expect(item.location.description == "t.yaml:2:5")
+        #expect(item["tags"]?.location.description == "t.yaml:3:11")
+        #expect(item["tags"]?.items?.map(\.location.description) == ["t.yaml:3:12", "t.yaml:3:15"])
+    }
 }

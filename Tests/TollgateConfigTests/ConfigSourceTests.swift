@@ -5,7 +5,7 @@ import Testing
 struct ConfigSourceTests {
     func withTempFile(_ bytes: [UInt8], _ body: (String) throws -> Void) throws {
         let path = NSTemporaryDirectory() + "tollgate-config-\(UInt64.random(in: 0...UInt64.max)).yaml"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         defer { try? FileManager.default.removeItem(atPath: path) }
         try body(path)
     }
