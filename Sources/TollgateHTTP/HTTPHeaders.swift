@@ -49,7 +49,35 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     public mutating func removeAll(where predicate: (Field) -> Bool) { fields.removeAll(where: predicate) }
 
     /// Comma-separated tokens of every `name` field, lowercased and trimmed (Connection, TE...).
+    /// Whether any `name` field lists `token` (comma-separated, ASCII case-insensitive), without
+    /// allocating: the keep-alive and hop-by-hop checks run on every request.
+    public func hasToken(_ name: String, _ token: String) -> Bool {
+        let want = Array(token.utf8)
+        for f in fields where f.name.asciiCaseInsensitiveEquals(name) {
+            var value = f.value
+            let found = value.withUTF8 { v -> Bool in
+                var i = 0
+                while i < v.count {
+                    var start = i
+                    while i < v.count && v[i] != UInt8(ascii: ",") { i += 1 }
+                    var end = i
+                    i += 1
+                    while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
+                    while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
+                    if end - start == want.count {
+                        let piece = UnsafeBufferPointer(rebasing: v[start..<end])
+                        if want.withUnsafeBufferPointer({ asciiCaseInsensitiveBytesEqual(piece, $0) }) { return true }
+                    }
+                }
+                return false
+            }
+            if found { return true }
+        }
+        return false
+    }
+
     public func tokens(_ name: String) -> [String] {
+        guard contains(name) else { return [] }
         var out: [String] = []
         for v in values(name) {
             for part in v.split(separator: ",") {

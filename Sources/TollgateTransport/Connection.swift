@@ -19,7 +19,7 @@ public protocol ConnectionDelegate: AnyObject {
 
 /// A non-blocking TCP connection, optionally TLS, owned by one event loop. Reads go through
 /// the loop's shared buffer; writes try the socket at once and queue the rest.
-public final class Connection: FDHandler {
+public final class Connection: FDHandler, DeferredFlush {
     public enum State: Sendable { case connecting, handshaking, active, closed }
 
     public let loop: EventLoop
@@ -41,6 +41,7 @@ public final class Connection: FDHandler {
     private var closeWhenFlushed = false
     private var pendingTLSReadScheduled = false
     private var corkDepth = 0
+    private var flushQueued = false
 
     /// Adopts an accepted socket. With `tls`, the server handshake runs first.
     public init(accepted fd: Int32, peer: SocketAddress?, loop: EventLoop, tls: TLSContext?) throws(TransportError) {
@@ -101,24 +102,26 @@ public final class Connection: FDHandler {
     public func uncork() {
         guard corkDepth > 0 else { return }
         corkDepth -= 1
-        if corkDepth == 0 && state == .active && !output.isEmpty { flushAndNotify() }
+        if corkDepth == 0 { queueFlush() }
+    }
+
+    private func queueFlush() {
+        guard !flushQueued, state == .active, !output.isEmpty else { return }
+        flushQueued = true
+        loop.deferFlush(self)
+    }
+
+    public func flushDeferred() {
+        flushQueued = false
+        guard state == .active, corkDepth == 0, !output.isEmpty else { return }
+        flushAndNotify()
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard state != .closed, !bytes.isEmpty else { return }
-        if corkDepth > 0 {
-            output.append(bytes)
-            return
-        }
-        if output.isEmpty && state == .active {
-            let n = send(bytes)
-            if n < 0 { return }
-            if n == bytes.count { return }
-            output.append(UnsafeRawBufferPointer(rebasing: bytes[n...]))
-        } else {
-            output.append(bytes)
-        }
-        updateInterest()
+        // Queued and sent when the loop finishes the current dispatch round (or when connected).
+        output.append(bytes)
+        if corkDepth == 0 { queueFlush() }
     }
 
     public func write(_ bytes: [UInt8]) {
@@ -217,6 +220,7 @@ public final class Connection: FDHandler {
             shutdownAndClose()
         } else {
             closeWhenFlushed = true
+            queueFlush()
             updateInterest()
         }
     }

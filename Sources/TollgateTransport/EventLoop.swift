@@ -8,6 +8,11 @@ public protocol FDHandler: AnyObject {
     func handleEvents(_ events: UInt32)
 }
 
+/// Something with output to send once the current event dispatch is over.
+public protocol DeferredFlush: AnyObject {
+    func flushDeferred()
+}
+
 /// One epoll instance driven by one thread. Everything registered with a loop (connections,
 /// timers, pools) is touched only from that thread; other threads reach it through `execute`,
 /// which wakes the loop through an eventfd. A request never hops threads.
@@ -20,6 +25,7 @@ public final class EventLoop: @unchecked Sendable {
     private var generations: [UInt32] = []
     private var timers = TimerHeap()
     private var armedDeadline: UInt64 = .max
+    private var flushQueue: [any DeferredFlush] = []
     private let pending = Mutex<[@Sendable () -> Void]>([])
     private let stopFlag = Atomic<Bool>(false)
     private var thread: pthread_t?
@@ -181,8 +187,24 @@ public final class EventLoop: @unchecked Sendable {
                 guard fd < handlers.count, generations[fd] == gen, let h = handlers[fd] else { continue }
                 h.handleEvents(ev.events)
             }
+            runDeferredFlushes()
             runTimers()
             runPending()
+            runDeferredFlushes()
+        }
+    }
+
+    /// Writes made while handling events leave together at the end of the dispatch round: a
+    /// request head and body go upstream in one send, a burst of SSE events in one send.
+    public func deferFlush(_ f: any DeferredFlush) {
+        flushQueue.append(f)
+    }
+
+    private func runDeferredFlushes() {
+        while !flushQueue.isEmpty {
+            let q = flushQueue
+            flushQueue.removeAll(keepingCapacity: true)
+            for f in q { f.flushDeferred() }
         }
     }
 
@@ -191,7 +213,9 @@ public final class EventLoop: @unchecked Sendable {
         let due = timers.popExpired(now: now)
         for cb in due { cb() }
         let next = timers.nextDeadline() ?? .max
-        if next != armedDeadline { arm(next) }
+        // A later deadline (the earliest timer was cancelled) keeps the armed one: it fires once
+        // for nothing and re-arms then, instead of a timerfd_settime per cancelled timer.
+        if next < armedDeadline || armedDeadline <= now { arm(next) }
     }
 
     private func runPending() {

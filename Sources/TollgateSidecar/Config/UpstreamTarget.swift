@@ -10,14 +10,18 @@ public struct UpstreamTarget: Sendable, Equatable, Hashable, CustomStringConvert
     public var isTLS: Bool { scheme == "https" }
 
     /// The Host header value: the port is omitted when it is the scheme's default.
-    public var authority: String {
-        let h = host.contains(":") ? "[\(host)]" : host
-        let defaultPort: UInt16 = isTLS ? 443 : 80
-        return port == defaultPort ? h : "\(h):\(port)"
-    }
+    /// Stored, not computed: it is read on every request.
+    public private(set) var authority: String = ""
 
     /// A key for connection pooling.
-    public var poolKey: String { "\(scheme)://\(host):\(port)" }
+    public private(set) var poolKey: String = ""
+
+    private mutating func deriveKeys() {
+        let h = host.contains(":") ? "[\(host)]" : host
+        let defaultPort: UInt16 = isTLS ? 443 : 80
+        authority = port == defaultPort ? h : "\(h):\(port)"
+        poolKey = "\(scheme)://\(host):\(port)"
+    }
 
     public var description: String { "\(scheme)://\(authority)\(basePath)" }
 
@@ -26,6 +30,7 @@ public struct UpstreamTarget: Sendable, Equatable, Hashable, CustomStringConvert
         self.host = host
         self.port = port
         self.basePath = basePath
+        deriveKeys()
     }
 
     public init(parsing text: String) throws(ConfigError) {
@@ -73,6 +78,7 @@ public struct UpstreamTarget: Sendable, Equatable, Hashable, CustomStringConvert
         } else {
             port = scheme == "https" ? 443 : 80
         }
+        deriveKeys()
     }
 }
 

@@ -8,8 +8,9 @@ public enum APIDialect: Sendable, Equatable {
 
     /// Chooses by path: Anthropic's /v1/messages family, MCP endpoints, else OpenAI.
     public static func forPath(_ path: Substring) -> APIDialect {
-        if path.hasPrefix("/v1/messages") { return .anthropic }
-        if path == "/mcp" || path.hasPrefix("/mcp/") { return .mcp }
+        let u = path.utf8
+        if u.starts(with: "/v1/messages".utf8) { return .anthropic }
+        if u.starts(with: "/mcp".utf8) && (u.count == 4 || u.dropFirst(4).first == UInt8(ascii: "/")) { return .mcp }
         return .openAI
     }
 }

@@ -30,20 +30,44 @@ enum ProxyHeaders {
     /// body length is known; `Expect` is answered by the proxy itself.
     static func upstreamRequest(from head: HTTPRequestHead, target: UpstreamTarget, clientIP: String?, downstreamTLS: Bool,
                                 bodyLength: Int64?) -> HTTPRequestHead {
-        var h = head.headers
-        let originalHost = h["host"]
-        stripHopByHop(&h)
-        h.remove("host")
-        h.remove("expect")
-        h.remove("content-length")
+        // One pass over the fields: this runs on every request.
+        let listed = head.headers.contains("connection") ? head.headers.tokens("connection") : []
         var out = HTTPHeaders()
         out.add("host", target.authority)
-        for f in h { out.add(f.name, f.value) }
-        if let ip = clientIP {
-            if let prior = out["x-forwarded-for"] { out.set("x-forwarded-for", "\(prior), \(ip)") } else { out.add("x-forwarded-for", ip) }
+        var originalHost: String?
+        var forwardedFor: String?
+        var hasProto = false, hasForwardedHost = false
+        for f in head.headers {
+            let name = f.name
+            switch name.utf8.count {
+            case 4 where name.asciiCaseInsensitiveEquals("host"):
+                if originalHost == nil { originalHost = f.value }
+                continue
+            case 6 where name.asciiCaseInsensitiveEquals("expect"):
+                continue
+            case 14 where name.asciiCaseInsensitiveEquals("content-length"):
+                continue
+            case 15 where name.asciiCaseInsensitiveEquals("x-forwarded-for"):
+                forwardedFor = forwardedFor.map { "\($0), \(f.value)" } ?? f.value
+                continue
+            case 17 where name.asciiCaseInsensitiveEquals("x-forwarded-proto"):
+                hasProto = true
+            case 16 where name.asciiCaseInsensitiveEquals("x-forwarded-host"):
+                hasForwardedHost = true
+            default:
+                break
+            }
+            if isHopByHop(name) { continue }
+            if !listed.isEmpty && listed.contains(where: { name.asciiCaseInsensitiveEquals($0) }) { continue }
+            out.add(name, f.value)
         }
-        if !out.contains("x-forwarded-proto") { out.add("x-forwarded-proto", downstreamTLS ? "https" : "http") }
-        if let oh = originalHost, !out.contains("x-forwarded-host") { out.add("x-forwarded-host", oh) }
+        if let ip = clientIP {
+            out.add("x-forwarded-for", forwardedFor.map { "\($0), \(ip)" } ?? ip)
+        } else if let ff = forwardedFor {
+            out.add("x-forwarded-for", ff)
+        }
+        if !hasProto { out.add("x-forwarded-proto", downstreamTLS ? "https" : "http") }
+        if let oh = originalHost, !hasForwardedHost { out.add("x-forwarded-host", oh) }
         if let n = bodyLength { out.add("content-length", String(n)) }
         var t = head.target
         if !target.basePath.isEmpty { t = target.basePath + (t.hasPrefix("/") ? t : "/" + t) }

@@ -162,7 +162,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
             switch event {
             case .responseHead(let head, let framing):
                 if head.isInformational { continue }
-                responseKeepAlive = !head.headers.tokens("connection").contains("close") && head.version != .http1_0
+                responseKeepAlive = !head.headers.hasToken("connection", "close") && head.version != .http1_0
                 if framing == .none {
                     // No body: the exchange is done now; the parser's .end follows.
                     let ex = exchange
