@@ -167,7 +167,7 @@ public struct GossipMembership: Sendable {
         }
         if now >= nextPushPull {
             let n = max(1, members.count + 1)
-            let scale = n <= 32 ? 1.0 : (log2(Double(n)) - 4.0)
+            let scale = n <= 32 ? 1.0 : (approxLog2(Double(n)) - 4.0)
             nextPushPull = now + Int64(Double(config.pushPullInterval) * max(1.0, scale))
             if let to = randomMembers(1).first {
                 out.append(OutboundMessage(to: to, .pushPull(PushPull(from: identity, isReply: false, digest: digest(), updates: []))))
@@ -370,7 +370,7 @@ func log10Ceil(_ n: Int) -> Int {
     return k
 }
 
-func log2(_ x: Double) -> Double {
+func approxLog2(_ x: Double) -> Double {
     var v = x, r = 0.0
     while v >= 2 { v /= 2; r += 1 }
     return r + (v - 1) // piecewise-linear approximation is enough for scaling intervals
