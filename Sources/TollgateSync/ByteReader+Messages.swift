@@ -80,7 +80,7 @@ extension ByteReader {
             let rat = offset
             guard let reason = DenialReason(rawValue: try u8()) else { throw WireError(.malformed, at: rat) }
             return .leaseDenied(LeaseDenied(key: k, holder: h, requestID: id, issuer: i, reason: reason,
-                                            remaining: try svar(), retryAfter: try amount()))
+                                            remaining: try svar(), reclaimable: try svar(), retryAfter: try amount()))
         case 4:
             return .leaseReturn(LeaseReturn(holder: try node(), entries: try entries()))
         case 5:

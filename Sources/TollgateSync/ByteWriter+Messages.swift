@@ -38,7 +38,7 @@ extension ByteWriter {
             key(g.key); node(g.holder); uvar(g.requestID); node(g.issuer); svar(g.amount); svar(g.granted); svar(g.ttl)
             bool(g.isReserve); bool(g.tight); svar(g.remaining)
         case .leaseDenied(let d):
-            key(d.key); node(d.holder); uvar(d.requestID); node(d.issuer); u8(d.reason.rawValue); svar(d.remaining); svar(d.retryAfter)
+            key(d.key); node(d.holder); uvar(d.requestID); node(d.issuer); u8(d.reason.rawValue); svar(d.remaining); svar(d.reclaimable); svar(d.retryAfter)
         case .leaseReturn(let r):
             node(r.holder); entries(r.entries)
         case .usageReport(let r):

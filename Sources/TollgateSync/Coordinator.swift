@@ -23,6 +23,8 @@ public struct Coordinator: Sendable {
     public private(set) var learningUntil: Int64
     var demand: [BudgetKey: [NodeIdentity: Demand]] = [:]
     public private(set) var grantsIssued = 0
+    /// Keys whose end-game has been announced to every active holder.
+    var tightAnnounced: Set<BudgetKey> = []
     public private(set) var firstGrantAt: Int64?
     /// Largest `totalCharge - limit` ever seen right after granting (must stay <= 0).
     public private(set) var worstGrantOvercommit: Int64 = .min
@@ -40,7 +42,10 @@ public struct Coordinator: Sendable {
 
     public func isLearning(_ now: Int64) -> Bool { now < learningUntil }
 
-    public func owns(_ scope: String) -> Bool { Rendezvous.owner(of: scope, among: coordinators) == identity.nodeID }
+    public func owns(_ scope: String) -> Bool {
+        ownsCache[scope] ?? (Rendezvous.owner(of: scope, among: coordinators) == identity.nodeID)
+    }
+    var ownsCache: [String: Bool] = [:]
 
     /// Admin API: create or change a budget. Bumps the definitions version; sidecars pick it up
     /// with their next report (and spread it by gossip).
@@ -49,6 +54,7 @@ public struct Coordinator: Sendable {
         var nb = b
         nb.version = budgetsVersion
         budgets[b.scope] = nb
+        ownsCache[b.scope] = Rendezvous.owner(of: b.scope, among: coordinators) == identity.nodeID
     }
 
     public mutating func removeBudget(scope: String) {
@@ -109,7 +115,8 @@ public struct Coordinator: Sendable {
         mergeEntries(r.entries.filter { $0.holder == r.holder && $0.key == r.key })
         func deny(_ reason: DenialReason, retry: Int64) -> [OutboundMessage] {
             [OutboundMessage(to: r.holder.nodeID, .leaseDenied(LeaseDenied(key: r.key, holder: r.holder, requestID: r.requestID,
-                issuer: identity, reason: reason, remaining: max(0, remaining(r.key)), retryAfter: retry)))]
+                issuer: identity, reason: reason, remaining: max(0, remaining(r.key)),
+                reclaimable: max(0, ledger.totalCharge(r.key) - ledger.totalSpent(r.key)), retryAfter: retry)))]
         }
         guard let b = budgets[r.key.scope], b.window == r.key.window else { return deny(.unknownBudget, retry: config.refreshInterval) }
         guard owns(b.scope) else { return deny(.notOwner, retry: config.refreshInterval) }
@@ -150,6 +157,14 @@ public struct Coordinator: Sendable {
         }
         guard amount > 0 else { return out + deny(.exhausted, retry: config.refreshInterval) }
         out.append(issue(r, amount: amount, reserve: false, tight: tight, now: now))
+        if isTight(r.key, now: now) && !tightAnnounced.contains(r.key) {
+            // Entering end-game: tell every active holder now, so surplus comes back at once.
+            tightAnnounced.insert(r.key)
+            for (h, d) in demand[r.key] ?? [:] where now - d.lastSeen <= config.activeWindow && h != r.holder {
+                out.append(OutboundMessage(to: h.nodeID, .reportAck(ReportAck(coordinator: identity, seq: 0, learning: false,
+                    budgetsVersion: budgetsVersion, tightKeys: [r.key]))))
+            }
+        }
         return out
     }
 

@@ -12,12 +12,6 @@ public struct GossipMembership: Sendable {
         var changedAt: Int64
     }
 
-    struct Broadcast: Sendable {
-        var dedupe: String
-        var update: GossipUpdate
-        var sent: Int
-    }
-
     struct Probe: Sendable {
         var target: String
         var seq: UInt64
@@ -39,7 +33,11 @@ public struct GossipMembership: Sendable {
     var probe: Probe?
     var seq: UInt64 = 0
     var relays: [UInt64: (String, UInt64)] = [:]
-    var queue: [Broadcast] = []
+    /// Membership and budget broadcasts: always piggy-backed first.
+    var queue: BroadcastQueue
+    /// Usage summaries: fill what room is left (anti-entropy covers the rest at scale).
+    var usageQueue: BroadcastQueue
+    var suspects: Set<String> = []
     /// Latest usage summary per origin node id.
     public private(set) var usage: [String: UsageSummary] = [:]
     /// Latest budget definitions seen per coordinator id.
@@ -58,6 +56,8 @@ public struct GossipMembership: Sendable {
         self.identity = identity
         self.config = config
         self.rng = rng
+        queue = BroadcastQueue(capacity: config.maxQueue)
+        usageQueue = BroadcastQueue(capacity: config.maxQueue)
         nextGossip = now + Int64(self.rng.below(Int(max(1, config.gossipInterval))))
         nextProbe = now + Int64(self.rng.below(Int(max(1, config.probeInterval))))
         nextPushPull = now + Int64(self.rng.below(Int(max(1, config.pushPullInterval))))
@@ -70,6 +70,8 @@ public struct GossipMembership: Sendable {
     // MARK: Queries
 
     /// Members currently believed alive (not suspect, not dead), excluding self.
+    /// Members not known dead (alive or suspect), excluding self.
+    public var liveCount: Int { live.count }
     public var aliveMembers: [NodeIdentity] { live.compactMap { members[$0].flatMap { $0.state == .alive ? $0.node : nil } } }
     public var memberCount: Int { members.count }
     public func state(of nodeID: String) -> MemberState? { members[nodeID]?.state }
@@ -136,6 +138,7 @@ public struct GossipMembership: Sendable {
                 m.state = .suspect
                 m.changedAt = now
                 members[p.target] = m
+                suspects.insert(p.target)
                 enqueue(.member(MemberUpdate(node: m.node, incarnation: m.incarnation, state: .suspect)))
             }
             probe = nil
@@ -146,7 +149,10 @@ public struct GossipMembership: Sendable {
             }
             // Suspicion timeouts.
             let timeout = config.suspicionMult * config.probeInterval * Int64(max(1, log10Ceil(members.count + 1)))
-            for (id, m) in members where m.state == .suspect && now - m.changedAt >= timeout {
+            for id in suspects {
+                guard let m = members[id], m.state == .suspect else { suspects.remove(id); continue }
+                guard now - m.changedAt >= timeout else { continue }
+                suspects.remove(id)
                 var d = m
                 d.state = .dead
                 d.changedAt = now
@@ -157,7 +163,7 @@ public struct GossipMembership: Sendable {
         }
         if now >= nextGossip {
             nextGossip = now + config.gossipInterval
-            if !queue.isEmpty {
+            if !queue.isEmpty || !usageQueue.isEmpty {
                 for to in randomMembers(config.fanout) {
                     let ups = piggyback()
                     if ups.isEmpty { break }
@@ -274,6 +280,7 @@ public struct GossipMembership: Sendable {
             }
             let fresh = members[m.node.nodeID] == nil
             members[m.node.nodeID] = Member(node: m.node, incarnation: m.incarnation, state: m.state, changedAt: now)
+            if m.state == .suspect { suspects.insert(m.node.nodeID) } else { suspects.remove(m.node.nodeID) }
             if m.state == .dead { removeLive(m.node.nodeID) } else { addLive(m.node.nodeID) }
             if fresh { probeOrder.insert(m.node.nodeID, at: rng.below(probeOrder.count + 1)) }
             news = true
@@ -324,31 +331,19 @@ public struct GossipMembership: Sendable {
     }
 
     mutating func enqueue(_ u: GossipUpdate) {
-        let key: String
         switch u {
-        case .member(let m): key = "m:" + m.node.nodeID
-        case .usage(let s): key = "u:" + s.origin.nodeID
-        case .budget(let d): key = "b:" + d.coordinator.nodeID
-        }
-        if let i = queue.firstIndex(where: { $0.dedupe == key }) { queue.remove(at: i) }
-        queue.append(Broadcast(dedupe: key, update: u, sent: 0))
-        if queue.count > config.maxQueue {
-            if let i = queue.indices.max(by: { queue[$0].sent < queue[$1].sent }) { queue.remove(at: i) }
+        case .member(let m): queue.push("m:" + m.node.nodeID, u)
+        case .usage(let s): usageQueue.push(s.origin.nodeID, u)
+        case .budget(let d): queue.push("b:" + d.coordinator.nodeID, u)
         }
     }
 
-    /// Takes up to maxPiggyback least-sent broadcasts and counts the send.
+    /// Takes up to maxPiggyback least-sent broadcasts (membership and budgets first) and counts the send.
     mutating func piggyback() -> [GossipUpdate] {
-        guard !queue.isEmpty else { return [] }
-        let limit = config.retransmitMult * max(1, log10Ceil(members.count + 1))
-        if queue.count > 1 { queue.sort { $0.sent < $1.sent } }
         var out: [GossipUpdate] = []
-        var i = 0
-        while i < queue.count && out.count < config.maxPiggyback {
-            out.append(queue[i].update)
-            queue[i].sent += 1
-            if queue[i].sent >= limit { queue.remove(at: i) } else { i += 1 }
-        }
+        let limit = config.retransmitMult * max(1, log10Ceil(members.count + 1))
+        queue.take(into: &out, max: config.maxPiggyback, limit: limit)
+        usageQueue.take(into: &out, max: config.maxPiggyback, limit: max(2, limit / 2))
         return out
     }
 

@@ -53,7 +53,7 @@ extension SidecarSyncState {
             if let ks = keys[b.scope], ks.budget.window == b.window {
                 keys[b.scope]!.budget = b
             } else {
-                keys[b.scope] = KeyState(budget: b)   // new budget or a new window
+                keys[b.scope] = KeyState(budget: b, owner: d.coordinator.nodeID)   // new budget or a new window
             }
         }
     }
@@ -76,6 +76,7 @@ extension SidecarSyncState {
         if ks.pending?.id == g.requestID && !g.isReserve { ks.pending = nil }
         ks.tight = g.tight
         ks.exhausted = nil
+        ks.exhaustedSince = nil
         guard let askedAt = ks.recentAsks[g.requestID],
               g.isReserve || now < askedAt + g.ttl - config.returnBeforeExpiry else {
             // Unknown request or dead on arrival: hand it straight back.
@@ -84,7 +85,7 @@ extension SidecarSyncState {
             return
         }
         nextID += 1
-        let k = min(config.custodians, membership.aliveMembers.count)
+        let k = min(config.custodians, membership.liveCount)
         var lease = Lease(issuer: g.issuer, rangeEnd: g.granted, amount: g.amount, available: g.amount, askedAt: askedAt,
                           expiresAt: g.isReserve ? Int64.max / 2 : askedAt + g.ttl, isReserve: g.isReserve,
                           activated: k == 0, closed: false, token: nextID, acks: [], neededAcks: k, lastAnnounceAt: now)
@@ -107,8 +108,10 @@ extension SidecarSyncState {
         if ks.pending?.id == d.requestID { ks.pending = nil }
         switch d.reason {
         case .exhausted:
-            ks.exhausted = (d.remaining, now)
+            ks.exhausted = (d.remaining, d.reclaimable, now)
+            if ks.exhaustedSince == nil { ks.exhaustedSince = now }
             ks.tight = true
+            ks.nextAskAt = now + config.refreshInterval / 10
         case .tight:
             ks.tight = true
             ks.nextAskAt = now + min(d.retryAfter, config.refreshInterval)
@@ -125,7 +128,7 @@ extension SidecarSyncState {
         v.learning = a.learning
         views[a.coordinator.nodeID] = v
         let tight = Set(a.tightKeys)
-        for (scope, var ks) in keys where owner(of: scope) == a.coordinator.nodeID {
+        for (scope, var ks) in keys where ks.owner == a.coordinator.nodeID {
             let t = tight.contains(ks.budget.key)
             if t != ks.tight {
                 ks.tight = t
@@ -135,12 +138,20 @@ extension SidecarSyncState {
         }
     }
 
-    /// End-game: hand back what leases hold (older than one refresh interval, so a per-request
-    /// grant is not returned before the request it was asked for uses it).
+    /// End-game: hand back everything beyond what waiting admissions need, so the last units are
+    /// not stranded in idle leases while another node is refused.
     func returnSurplus(_ ks: inout KeyState, now: Int64) {
-        for i in ks.leases.indices where !ks.leases[i].closed && !ks.leases[i].isReserve
-            && now - ks.leases[i].askedAt > config.refreshInterval {
-            close(&ks, i)
+        var keep = ks.need
+        for i in ks.leases.indices.sorted(by: { ks.leases[$0].expiresAt > ks.leases[$1].expiresAt })
+        where !ks.leases[i].closed && !ks.leases[i].isReserve && ks.leases[i].activated {
+            let k = min(keep, ks.leases[i].available)
+            keep -= k
+            let give = ks.leases[i].available - k
+            if give > 0 {
+                ks.leases[i].available -= give
+                ks.returned[ks.leases[i].issuer, default: 0] += give
+                ks.returnsDirty = true
+            }
         }
     }
 }

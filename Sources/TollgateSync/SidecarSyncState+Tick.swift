@@ -11,7 +11,7 @@ extension SidecarSyncState {
             upkeep(&ks, now: now)
             if ks.returnsDirty {
                 ks.returnsDirty = false
-                returns[owner(of: scope), default: []] += entries(ks)
+                returns[ks.owner, default: []] += entries(ks)
             }
             if ks.spent > 0 { items.append(UsageItem(key: ks.budget.key, spent: ks.durableSpent)) }
             keys[scope] = ks
@@ -26,7 +26,7 @@ extension SidecarSyncState {
             views[c] = v
             reportSeq += 1
             var own: [LedgerEntry] = []
-            for (scope, ks) in keys where owner(of: scope) == c { own += entries(ks) }
+            for ks in keys.values where ks.owner == c { own += entries(ks) }
             own += priorEntries.filter { owner(of: $0.key.scope) == c }
             var held: [LedgerEntry] = []
             for k in custody.budgetKeys where owner(of: k.scope) == c { held += custody.entries(k) }

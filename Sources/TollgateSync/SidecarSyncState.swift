@@ -20,11 +20,13 @@ public struct SidecarSyncState: Sendable {
         var bucketStart: Int64 = 0
         var lastAdmitAt: Int64 = .min / 2
         var tight = false
-        var exhausted: (remaining: Int64, at: Int64)?
+        var exhausted: (remaining: Int64, reclaimable: Int64, at: Int64)?
+        var exhaustedSince: Int64?
         var need: Int64 = 0
         var returnsDirty = false
+        var owner: String
 
-        init(budget: ClusterBudget) { self.budget = budget }
+        init(budget: ClusterBudget, owner: String) { self.budget = budget; self.owner = owner }
     }
 
     struct Portion: Sendable {
@@ -82,7 +84,7 @@ public struct SidecarSyncState: Sendable {
 
     // MARK: Queries
 
-    public func owner(of scope: String) -> String { Rendezvous.owner(of: scope, among: coordinators) ?? "" }
+    public func owner(of scope: String) -> String { keys[scope]?.owner ?? Rendezvous.owner(of: scope, among: coordinators) ?? "" }
 
     public func budget(_ scope: String) -> ClusterBudget? { keys[scope]?.budget }
 
@@ -152,8 +154,11 @@ public struct SidecarSyncState: Sendable {
             maybeAsk(&ks, now: now)
             return .refused(.coordinatorUnreachable)
         }
-        if let ex = ks.exhausted, now - ex.at < config.refreshInterval, amount > usable + ex.remaining {
-            return .refused(.exhausted)
+        if let ex = ks.exhausted, now - ex.at < config.requestTimeout, amount > usable + ex.remaining {
+            // Nothing can come back in time, or we have waited long enough for returns.
+            if amount > usable + ex.remaining + ex.reclaimable || now - (ks.exhaustedSince ?? now) >= config.endgamePatience {
+                return .refused(.exhausted)
+            }
         }
         ks.need = max(ks.need, amount - usable)
         maybeAsk(&ks, now: now)

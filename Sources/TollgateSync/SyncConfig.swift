@@ -31,6 +31,10 @@ public struct SyncConfig: Sendable, Hashable {
     /// A holder counts as active (for fair shares) if it asked within this time.
     public var activeWindow: Int64 = 3_000_000_000
 
+    /// End-game: a request denied for exhaustion keeps waiting (re-asking) this long while
+    /// escrow elsewhere may still come back, before it is refused.
+    public var endgamePatience: Int64 = 1_500_000_000
+
     public init() {}
 
     /// When the coordinator may treat a lease granted at time 0 as certainly over:

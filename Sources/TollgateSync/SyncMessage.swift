@@ -108,11 +108,13 @@ public struct LeaseDenied: Sendable, Hashable {
     public var issuer: NodeIdentity
     public var reason: DenialReason
     public var remaining: Int64
+    /// Escrow held by holders and not yet reported spent (some may come back as returns).
+    public var reclaimable: Int64
     public var retryAfter: Int64
     public init(key: BudgetKey, holder: NodeIdentity, requestID: UInt64, issuer: NodeIdentity, reason: DenialReason,
-                remaining: Int64, retryAfter: Int64) {
+                remaining: Int64, reclaimable: Int64 = 0, retryAfter: Int64) {
         self.key = key; self.holder = holder; self.requestID = requestID; self.issuer = issuer; self.reason = reason
-        self.remaining = remaining; self.retryAfter = retryAfter
+        self.remaining = remaining; self.reclaimable = reclaimable; self.retryAfter = retryAfter
     }
 }
 

@@ -22,17 +22,11 @@ extension Simulator {
         run()
         var r = RunResult()
         // Unsettled admitted requests at the end count in full (they were served or are serving).
-        var spent = keys.map(\.committed)
-        var before = Array(repeating: Int64(0), count: keys.count)
-        for req in requests where req.admitted {
-            if req.beforeFirstBad { before[req.key] += req.done ? req.actual : req.reserved }
-        }
-        _ = spent
-        spent = keys.map(\.committed)
+        let spent = keys.map(\.committed)
         for (k, t) in keys.enumerated() where t.policy.isHard {
             r.overspend = max(r.overspend, spent[k] - t.limit)
             r.overcommit = max(r.overcommit, t.peakCommitted - t.limit)
-            let u = t.firstBadRefusal == nil ? min(1, Double(spent[k]) / Double(t.limit)) : Double(before[k]) / Double(t.limit)
+            let u = min(1, Double(t.committedAtFirstBad ?? spent[k]) / Double(t.limit))
             r.utilization = min(r.utilization, u)
         }
         r.restartsLost = usageLost
@@ -106,5 +100,6 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
 /// One escrow run (exposed for regression tests of single seeds).
 func runOne(_ options: SimulationOptions, seed: UInt64) -> RunResult {
     var sim = Simulator(options: options, seed: seed, mode: .escrow)
+    sim.debugTrace = options.trace
     return sim.result()
 }

@@ -38,7 +38,7 @@ public struct SimulationOptions: Sendable, Hashable {
     public var duplicateRate = 0.01
     public var longDelayRate = 0.005
     /// Sidecar timer period (ns).
-    public var tickInterval: Int64 = 50_000_000
+    public var tickInterval: Int64 = 100_000_000
     /// A request waiting for escrow longer than this is refused (counts against utilization).
     public var maxWait: Int64 = 10_000_000_000
     /// WAL group-commit interval (ns): a crashed sidecar loses what was not yet committed.
@@ -50,6 +50,8 @@ public struct SimulationOptions: Sendable, Hashable {
     /// Break the "at most k simultaneous failures" assumption on purpose (coordinator crash during
     /// a partition, and with the holder and all its custodians): measures the stated bound.
     public var beyondK = false
+    /// Print a trace line for notable events (first bad refusal).
+    public var trace = false
     public var sync = SyncConfig()
     public var membership = MembershipConfig()
 

@@ -48,6 +48,7 @@ struct Simulator {
         var committed: Int64 = 0       // settled actuals + in-flight reservations + crashed reservations
         var peakCommitted: Int64 = 0
         var firstBadRefusal: Int64?
+        var committedAtFirstBad: Int64?
         var badRefusals = 0
         var refusals = 0
     }
@@ -162,6 +163,8 @@ struct Simulator {
             budgets.append(b)
             keys.append(KeyTruth(scope: s, limit: limit, policy: policy))
         }
+        keyOwner = budgets.map { b in coordIDs.firstIndex(of: Rendezvous.owner(of: b.scope, among: coordIDs)!)! }
+        liveSidecars = n
         let peers = (0..<n).map { NodeIdentity(nodeID: ids[$0], epoch: 1) }
         for i in 0..<n {
             switch mode {
@@ -389,23 +392,27 @@ struct Simulator {
                 keys[k].peakCommitted = max(keys[k].peakCommitted, keys[k].committed)
                 q.push(now + 200_000_000 + Int64(rng.below(2_800_000_000)), .settle(request: r))
             case .refused(let why):
-                refuse(r, counts: why != .coordinatorUnreachable)
+                refuse(r, counts: why != .coordinatorUnreachable, why: "\(why)")
             case .wait:
-                if now - req.arrival > o.maxWait { refuse(r, counts: true) } else { return }
+                if now - req.arrival > o.maxWait { refuse(r, counts: true, why: "timeout") } else { return }
             }
             waitHead[i] += 1
             if waitHead[i] > 64 { waiting[i].removeFirst(waitHead[i]); waitHead[i] = 0 }
         }
     }
 
-    mutating func refuse(_ r: Int, counts: Bool) {
+    mutating func refuse(_ r: Int, counts: Bool, why: String) {
         let req = requests[r]
         requests[r].done = true
         keys[req.key].refusals += 1
         let remaining = keys[req.key].limit - keys[req.key].committed
         if counts && remaining >= req.reserved {
             keys[req.key].badRefusals += 1
-            if keys[req.key].firstBadRefusal == nil { keys[req.key].firstBadRefusal = now }
+            if keys[req.key].firstBadRefusal == nil {
+                keys[req.key].firstBadRefusal = now
+                keys[req.key].committedAtFirstBad = keys[req.key].committed
+                if debugTrace { print("first bad refusal t=\(now / 1_000_000)ms node=\(req.node) why=\(why) amount=\(req.reserved) remaining=\(remaining) limit=\(keys[req.key].limit) committed=\(keys[req.key].committed) waited=\((now - req.arrival) / 1_000_000)ms") }
+            }
         }
     }
 
@@ -432,6 +439,7 @@ struct Simulator {
     mutating func crashSidecar(_ i: Int, down d: Int64) {
         guard !down[i] else { return }
         sidecarCrashes += 1
+        liveSidecars -= 1
         down[i] = true
         sidecars[i] = nil
         // In-flight requests were forwarded: ground truth charges their full reservation.
@@ -445,6 +453,7 @@ struct Simulator {
 
     mutating func restartSidecar(_ i: Int) {
         down[i] = false
+        liveSidecars += 1
         epochs[i] += 1
         let me = NodeIdentity(nodeID: ids[i], epoch: epochs[i])
         let peers = (0..<n).filter { $0 != i }.map { NodeIdentity(nodeID: ids[$0], epoch: epochs[$0]) }
@@ -473,6 +482,9 @@ struct Simulator {
     }
 
     var pendingBefore: Int64 = 0
+    var liveSidecars = 0
+    var keyOwner: [Int] = []   // key index -> coordinator index
+    var debugTrace = false
 
     mutating func restartCoordinator(_ c: Int) {
         let idx = n + c
@@ -516,7 +528,7 @@ struct Simulator {
             if !markers[mi].reached[j], (s.membership.budgets["sim-marker"]?.version ?? 0) >= markers[mi].version {
                 markers[mi].reached[j] = true
                 markers[mi].count += 1
-                let live = (0..<n).filter { !down[$0] }.count
+                let live = liveSidecars
                 if markers[mi].t99 == nil && markers[mi].count * 100 >= live * 99 { markers[mi].t99 = now - markers[mi].start }
                 if markers[mi].count >= live { markers[mi].tFull = now - markers[mi].start }
             }
@@ -524,7 +536,7 @@ struct Simulator {
                u.items.contains(where: { $0.key.scope == markers[mi].usageScope && $0.spent >= markers[mi].usageTarget }) {
                 markers[mi].usageReached[j] = true
                 markers[mi].usageCount += 1
-                let live = (0..<n).filter { !down[$0] }.count
+                let live = liveSidecars
                 if markers[mi].usage99 == nil && markers[mi].usageCount * 100 >= live * 99 {
                     markers[mi].usage99 = now - markers[mi].start
                 }
@@ -538,7 +550,7 @@ struct Simulator {
         var kept: [(Int64, Int, Int64)] = []
         for mk in usageMarks[i] {
             let key = budgets[mk.1].key
-            guard Rendezvous.owner(of: key.scope, among: Array(ids[n...])) == ids[n + c] else { kept.append(mk); continue }
+            guard keyOwner[mk.1] == c else { kept.append(mk); continue }
             if co.ledger.spent(key: key, holder: me) >= mk.2 { usageToCoordinator.append(now - mk.0) } else { kept.append(mk) }
         }
         usageMarks[i] = kept
