@@ -91,7 +91,7 @@ extension ByteReader {
             let n = try count(minElementSize: 2)
             var ks: [BudgetKey] = []
             for _ in 0..<n { ks.append(try key()) }
-            return .reportAck(ReportAck(coordinator: c, seq: s, learning: l, budgetsVersion: v, tightKeys: ks))
+            return .reportAck(ReportAck(coordinator: c, seq: s, learning: l, budgetsVersion: v, tightKeys: ks, custody: try entries()))
         case 7:
             return .budgetDefinitions(try definitions())
         case 8:

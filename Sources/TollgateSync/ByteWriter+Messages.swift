@@ -46,6 +46,7 @@ extension ByteWriter {
         case .reportAck(let a):
             node(a.coordinator); uvar(a.seq); bool(a.learning); uvar(a.budgetsVersion); count(a.tightKeys.count)
             for k in a.tightKeys { key(k) }
+            entries(a.custody)
         case .budgetDefinitions(let d):
             definitions(d)
         case .leaseAnnounce(let a):

@@ -23,6 +23,11 @@ public struct Coordinator: Sendable {
     public private(set) var learningUntil: Int64
     var demand: [BudgetKey: [NodeIdentity: Demand]] = [:]
     public private(set) var grantsIssued = 0
+    /// Sidecars that reported recently (node id -> last report time): the custodian pool.
+    var reporters: [String: (at: Int64, epoch: UInt64)] = [:]
+    /// Custodian -> (key, holder) pairs it is asked to keep.
+    var assignment: [String: [(BudgetKey, NodeIdentity)]] = [:]
+    var assignedAt: Int64 = .min / 2
     /// Keys whose end-game has been announced to every active holder.
     var tightAnnounced: Set<BudgetKey> = []
     public private(set) var firstGrantAt: Int64?
@@ -72,10 +77,14 @@ public struct Coordinator: Sendable {
 
     public func knownSpent(_ key: BudgetKey) -> Int64 { ledger.totalSpent(key) }
 
+    /// Holders sharing the remainder: those that asked recently, but at least the sidecars that
+    /// report to us (so the first asker after a start does not get half the budget).
     func activeHolders(_ key: BudgetKey, now: Int64) -> Int64 {
         var n: Int64 = 0
         for d in (demand[key] ?? [:]).values where now - d.lastSeen <= config.activeWindow { n += 1 }
-        return max(1, n)
+        var r: Int64 = 0
+        for v in reporters.values where now - v.at <= config.activeWindow { r += 1 }
+        return max(1, n, r)
     }
 
     /// End-game: fair shares have dropped below the minimum lease.
@@ -94,16 +103,45 @@ public struct Coordinator: Sendable {
         case .usageReport(let r):
             mergeEntries(r.entries)
             mergeEntries(r.custody)
+            reporters[r.sender.nodeID] = (now, r.sender.epoch)
+            if !isLearning(now) && now - assignedAt >= config.refreshInterval { reassignCustody(now: now) }
             var out: [OutboundMessage] = []
             let tight = budgets.values.filter { owns($0.scope) && isTight($0.key, now: now) }.map(\.key)
+            var held: [LedgerEntry] = []
+            for (k, h) in assignment[r.sender.nodeID] ?? [] { held += ledger.entries(k, holder: h) }
             out.append(OutboundMessage(to: r.sender.nodeID, .reportAck(ReportAck(coordinator: identity, seq: r.seq,
-                learning: isLearning(now), budgetsVersion: budgetsVersion, tightKeys: tight))))
+                learning: isLearning(now), budgetsVersion: budgetsVersion, tightKeys: tight, custody: held))))
             if r.budgetsVersion != budgetsVersion {
                 out.append(OutboundMessage(to: r.sender.nodeID, .budgetDefinitions(definitions)))
             }
             return out
         default:
             return []
+        }
+    }
+
+    /// Spreads every holder's entries over k + 1 recent reporters other than the holder itself (by
+    /// hash of the holder, around a sorted ring), so the ledger survives this coordinator failing
+    /// together with any k sidecars, however long ago a grant was made.
+    mutating func reassignCustody(now: Int64) {
+        assignedAt = now
+        reporters = reporters.filter { now - $0.value.at <= config.activeWindow }
+        let ring = reporters.keys.sorted()
+        assignment = [:]
+        guard !ring.isEmpty else { return }
+        for b in budgets.values where owns(b.scope) {
+            for h in ledger.holders(b.key) {
+                var start = Int(truncatingIfNeeded: Rendezvous.weight(h.description, b.scope) % UInt64(ring.count))
+                var placed = 0, tries = 0
+                while placed < min(config.custodians + 1, ring.count) && tries < ring.count {
+                    let c = ring[start]
+                    start = (start + 1) % ring.count
+                    tries += 1
+                    if c == h.nodeID && reporters[c]?.epoch == h.epoch { continue }
+                    assignment[c, default: []].append((b.key, h))
+                    placed += 1
+                }
+            }
         }
     }
 
@@ -149,6 +187,9 @@ public struct Coordinator: Sendable {
         } else {
             // ~2 x rate x refresh interval, clamped by a fair share of what remains.
             let sized = min(max(2 * r.ratePerSecond * (config.refreshInterval / 1_000_000) / 1_000, config.minLease), config.maxLease)
+            // Unspent escrow the holder already has (leases plus in-flight reservations).
+            let held = ledger.charge(key: r.key, holder: r.holder) - ledger.spent(key: r.key, holder: r.holder)
+            if r.need == 0 && held >= 2 * sized { return out + deny(.enough, retry: config.refreshInterval / 2) }
             amount = max(min(sized, rem / (2 * active)), r.need)
         }
         if amount > rem {

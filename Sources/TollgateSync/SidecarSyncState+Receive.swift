@@ -73,6 +73,7 @@ extension SidecarSyncState {
             ks.returnsDirty = true
         }
         ks.watermark[g.issuer] = g.granted
+        if g.isReserve { ks.reserveGranted = true }
         if ks.pending?.id == g.requestID && !g.isReserve { ks.pending = nil }
         ks.tight = g.tight
         ks.exhausted = nil
@@ -117,6 +118,8 @@ extension SidecarSyncState {
             ks.nextAskAt = now + min(d.retryAfter, config.refreshInterval)
         case .learning:
             ks.nextAskAt = now + min(d.retryAfter, config.refreshInterval / 4)
+        case .enough:
+            ks.nextAskAt = now + min(d.retryAfter, config.refreshInterval / 2)
         case .unknownBudget, .notOwner:
             ks.nextAskAt = now + min(d.retryAfter, config.refreshInterval)
         }
@@ -127,6 +130,7 @@ extension SidecarSyncState {
         guard var v = views[a.coordinator.nodeID] else { return }
         v.learning = a.learning
         views[a.coordinator.nodeID] = v
+        for e in a.custody where e.holder != identity { custody.merge(e) }
         let tight = Set(a.tightKeys)
         for (scope, var ks) in keys where ks.owner == a.coordinator.nodeID {
             let t = tight.contains(ks.budget.key)

@@ -70,7 +70,7 @@ extension SidecarSyncState {
         let lowWater = ks.rate * ((config.refreshInterval + config.prefetchLead) / 1_000_000) / 1_000
         let active = now - ks.lastAdmitAt < config.idleReturnAfter
         let wantsReserve = ks.budget.policy == .failOpenBounded && ks.budget.reservePerNode > 0
-            && !ks.leases.contains { $0.isReserve } && active && !ks.tight
+            && !ks.reserveGranted && active && !ks.tight
         if ks.need > 0 || wantsReserve || (!ks.tight && active && ks.rate > 0 && balance < lowWater) {
             maybeAsk(&ks, now: now)
         }

@@ -24,6 +24,8 @@ public struct SidecarSyncState: Sendable {
         var exhaustedSince: Int64?
         var need: Int64 = 0
         var returnsDirty = false
+        /// A reserve was granted in this window (asked for once; a lost one is not re-asked).
+        var reserveGranted = false
         var owner: String
 
         init(budget: ClusterBudget, owner: String) { self.budget = budget; self.owner = owner }
@@ -252,10 +254,10 @@ public struct SidecarSyncState: Sendable {
         nextID += 1
         let id = nextID
         ks.pending = (id, now)
+        ks.nextAskAt = now + config.requestTimeout / 4
         ks.recentAsks[id] = now
         if ks.recentAsks.count > 16, let oldest = ks.recentAsks.min(by: { $0.value < $1.value }) { ks.recentAsks[oldest.key] = nil }
-        let wantsReserve = ks.budget.policy == .failOpenBounded && ks.budget.reservePerNode > 0
-            && !ks.leases.contains { $0.isReserve && !$0.closed }
+        let wantsReserve = ks.budget.policy == .failOpenBounded && ks.budget.reservePerNode > 0 && !ks.reserveGranted
         outbox.append(OutboundMessage(to: o, .leaseRequest(LeaseRequest(key: ks.budget.key, holder: identity, requestID: id,
             need: ks.need, ratePerSecond: ks.rate, wantsReserve: wantsReserve, entries: entries(ks)))))
     }

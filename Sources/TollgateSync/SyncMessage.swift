@@ -99,6 +99,8 @@ public enum DenialReason: UInt8, Sendable, Hashable, CaseIterable {
     case notOwner = 4
     /// Near exhaustion and nothing is needed right now: no prefetch.
     case tight = 5
+    /// The holder already holds enough unspent escrow for its demand.
+    case enough = 6
 }
 
 public struct LeaseDenied: Sendable, Hashable {
@@ -146,9 +148,13 @@ public struct ReportAck: Sendable, Hashable {
     public var learning: Bool
     public var budgetsVersion: UInt64
     public var tightKeys: [BudgetKey]
-    public init(coordinator: NodeIdentity, seq: UInt64, learning: Bool, budgetsVersion: UInt64, tightKeys: [BudgetKey]) {
+    /// Ledger entries the coordinator asks this sidecar to keep in custody (re-replication, so
+    /// knowledge of old grants does not erode as custodians come and go).
+    public var custody: [LedgerEntry]
+    public init(coordinator: NodeIdentity, seq: UInt64, learning: Bool, budgetsVersion: UInt64, tightKeys: [BudgetKey],
+                custody: [LedgerEntry] = []) {
         self.coordinator = coordinator; self.seq = seq; self.learning = learning; self.budgetsVersion = budgetsVersion
-        self.tightKeys = tightKeys
+        self.tightKeys = tightKeys; self.custody = custody
     }
 }
 

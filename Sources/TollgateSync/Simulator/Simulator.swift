@@ -19,12 +19,14 @@ struct Simulator {
         case arrival(node: Int)
         case settle(request: Int)
         case coordinatorCrash(Int, down: Int64, sidecars: Int)
+        case armedCrash(Int)
+        case strike(Int, down: Int64, sidecars: Int, holder: Int)
         case coordinatorRestart(Int)
         case sidecarCrash(Int, down: Int64)
         case sidecarRestart(Int)
         case partition(group: [Int], length: Int64)
         case heal
-        case learningCheck(coordinator: Int, epoch: UInt64, knownBefore: Int64, restartedAt: Int64)
+        case learningCheck(coordinator: Int, epoch: UInt64, knownBefore: Int64, diskLost: Bool)
         case marker
     }
 
@@ -254,7 +256,13 @@ struct Simulator {
             scheduleArrival(i)
             arrive(i)
         case .settle(let r): settle(r)
-        case .coordinatorCrash(let c, let d, let k): crashCoordinator(c, down: d, sidecars: k)
+        case .coordinatorCrash(let c, let d, let k):
+            // Armed: strike just after the coordinator's next grant, so the holder's lease is fresh.
+            armed[c] = (d, k)
+            q.push(now + 2_000_000_000, .armedCrash(c))
+        case .strike(let c, let d, let k, let h): crashCoordinator(c, down: d, sidecars: k, holder: h)
+        case .armedCrash(let c):
+            if let (d, k) = armed[c] { armed[c] = nil; crashCoordinator(c, down: d, sidecars: k, holder: nil) }
         case .coordinatorRestart(let c): restartCoordinator(c)
         case .sidecarCrash(let i, let d): crashSidecar(i, down: d)
         case .sidecarRestart(let i): restartSidecar(i)
@@ -265,10 +273,14 @@ struct Simulator {
         case .heal:
             for i in side.indices { side[i] = false }
             partitioned = false
-        case .learningCheck(let c, let ep, let before, _):
+        case .learningCheck(let c, let ep, let before, let diskLost):
             guard let co = coords[c], co.identity.epoch == ep else { return }
             let after = budgets.reduce(Int64(0)) { $0 + co.knownSpent($1.key) }
-            usageLost.append(max(0, before - after))
+            if debugTrace {
+                print("t=\(now / 1_000_000)ms learned c\(c)#\(ep) charge=\(budgets.map { co.ledger.totalCharge($0.key) }) truth=\(keys.map(\.committed))")
+                for b in budgets { for e in co.ledger.entries(b.key) { print("   \(e.holder) \(e.issuer) g=\(e.granted) r=\(e.returned) s=\(e.spent)") } }
+            }
+            if diskLost { usageLostDiskLoss.append(max(0, before - after)) } else { usageLost.append(max(0, before - after)) }
         case .marker: startMarker()
         }
     }
@@ -313,11 +325,17 @@ struct Simulator {
                 guard var co = coords[c] else { return }
                 let out = co.receive(msg, now: local(to))
                 if co.worstGrantOvercommit > 0 { invariantViolations += 1 }
-                if let r = restartAt[c], out.contains(where: { if case .leaseGrant = $0.message { true } else { false } }) {
+                let grantTo = out.first { if case .leaseGrant = $0.message { true } else { false } }.flatMap { index[$0.to] }
+                if let r = restartAt[c], grantTo != nil {
                     grantResume.append(now - r)
                     restartAt[c] = nil
                 }
                 coords[c] = co
+                if let h = grantTo, let (d, k) = armed[c] {
+                    armed[c] = nil
+                    let delay = 2_000_000 + Int64(rng.below(40_000_000))
+                    q.push(now + delay, .strike(c, down: d, sidecars: k, holder: h))
+                }
                 if isSidecar(from) { checkUsageMarks(sidecar: from, coordinator: c) }
                 sendAll(from: to, out)
             }
@@ -411,7 +429,7 @@ struct Simulator {
             if keys[req.key].firstBadRefusal == nil {
                 keys[req.key].firstBadRefusal = now
                 keys[req.key].committedAtFirstBad = keys[req.key].committed
-                if debugTrace { print("first bad refusal t=\(now / 1_000_000)ms node=\(req.node) why=\(why) amount=\(req.reserved) remaining=\(remaining) limit=\(keys[req.key].limit) committed=\(keys[req.key].committed) waited=\((now - req.arrival) / 1_000_000)ms") }
+                if debugTrace { print("seed=\(seed) first bad refusal t=\(now / 1_000_000)ms node=\(req.node) why=\(why) amount=\(req.reserved) remaining=\(remaining) limit=\(keys[req.key].limit) committed=\(keys[req.key].committed) waited=\((now - req.arrival) / 1_000_000)ms") }
             }
         }
     }
@@ -467,21 +485,39 @@ struct Simulator {
         q.push(now + o.tickInterval, .tick(node: i, epoch: epochs[i]))
     }
 
-    mutating func crashCoordinator(_ c: Int, down d: Int64, sidecars k: Int) {
+    mutating func crashCoordinator(_ c: Int, down d: Int64, sidecars k: Int, holder: Int?) {
         let idx = n + c
         guard !down[idx], let co = coords[c] else { return }
         coordinatorCrashes += 1
+        if debugTrace {
+            print("t=\(now / 1_000_000)ms crash c\(c) holder=\(holder.map(String.init) ?? "-") k=\(k) charge=\(budgets.map { co.ledger.totalCharge($0.key) }) truth=\(keys.map(\.committed))")
+            for b in budgets { for e in co.ledger.entries(b.key) { print("   \(e.holder) \(e.issuer) g=\(e.granted) r=\(e.returned) s=\(e.spent)") } }
+        }
+        var diskLost = false
         let before = budgets.reduce(Int64(0)) { $0 + co.knownSpent($1.key) }
         down[idx] = true
         coords[c] = nil
         q.push(now + d, .coordinatorRestart(c))
         // Together with up to k sidecars holding the freshest leases.
-        let fresh = (0..<n).filter { !down[$0] }.sorted { lastGrantAt[$0] > lastGrantAt[$1] }.prefix(k)
-        for i in fresh { crashSidecar(i, down: d + Int64(rng.below(1_000_000_000))) }
+        // The holder of the grant just issued first; half the time its disk (WAL) is gone too,
+        // as when a pod is replaced, so only custodians still know the grant.
+        var fresh = (0..<n).filter { !down[$0] && $0 != holder }.sorted { lastGrantAt[$0] > lastGrantAt[$1] }
+        if let h = holder, !down[h] { fresh.insert(h, at: 0) }
+        for i in fresh.prefix(k) {
+            let loseDisk = rng.chance(0.5)
+            if loseDisk { diskLost = true }
+            if debugTrace { print("   with s\(i) loseDisk=\(loseDisk)") }
+            crashSidecar(i, down: d + Int64(rng.below(1_000_000_000)))
+            if loseDisk { wal[i] = nil }
+        }
         pendingBefore = before
+        pendingDiskLost = diskLost
     }
 
     var pendingBefore: Int64 = 0
+    var armed: [Int: (Int64, Int)] = [:]
+    var pendingDiskLost = false
+    var usageLostDiskLoss: [Int64] = []
     var liveSidecars = 0
     var keyOwner: [Int] = []   // key index -> coordinator index
     var debugTrace = false
@@ -498,7 +534,7 @@ struct Simulator {
         coords[c] = co
         restartAt[c] = now
         q.push(now + o.sync.coordinatorExpiry * 1_000_000 / (1_000_000 + drift[idx]) + 1,
-               .learningCheck(coordinator: c, epoch: id.epoch, knownBefore: pendingBefore, restartedAt: now))
+               .learningCheck(coordinator: c, epoch: id.epoch, knownBefore: pendingBefore, diskLost: pendingDiskLost))
     }
 
     // MARK: Markers
