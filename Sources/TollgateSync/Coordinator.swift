@@ -104,7 +104,7 @@ public struct Coordinator: Sendable {
             mergeEntries(r.entries)
             mergeEntries(r.custody)
             reporters[r.sender.nodeID] = (now, r.sender.epoch)
-            if !isLearning(now) && now - assignedAt >= config.refreshInterval { reassignCustody(now: now) }
+            if now - assignedAt >= config.refreshInterval { reassignCustody(now: now) }
             var out: [OutboundMessage] = []
             let tight = budgets.values.filter { owns($0.scope) && isTight($0.key, now: now) }.map(\.key)
             var held: [LedgerEntry] = []

@@ -60,7 +60,9 @@ extension SidecarSyncState {
         // Demand: average of the last interval's admissions and the previous estimate.
         if now - ks.bucketStart >= config.refreshInterval {
             let inst = ks.bucket * 1_000 / max(1, (now - ks.bucketStart) / 1_000_000)
-            ks.rate = (ks.rate + inst) / 2
+            // While admissions waited, admitted volume understates demand: do not decay.
+            ks.rate = ks.starved ? max(ks.rate, inst) : (ks.rate + inst) / 2
+            ks.starved = false
             ks.bucket = 0
             ks.bucketStart = now
         }

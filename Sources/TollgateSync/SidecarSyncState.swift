@@ -24,6 +24,8 @@ public struct SidecarSyncState: Sendable {
         var exhaustedSince: Int64?
         var need: Int64 = 0
         var returnsDirty = false
+        /// Admissions waited for escrow during the current rate interval.
+        var starved = false
         /// A reserve was granted in this window (asked for once; a lost one is not re-asked).
         var reserveGranted = false
         var owner: String
@@ -163,6 +165,7 @@ public struct SidecarSyncState: Sendable {
             }
         }
         ks.need = max(ks.need, amount - usable)
+        ks.starved = true
         maybeAsk(&ks, now: now)
         return .wait
     }
@@ -254,7 +257,7 @@ public struct SidecarSyncState: Sendable {
         nextID += 1
         let id = nextID
         ks.pending = (id, now)
-        ks.nextAskAt = now + config.requestTimeout / 4
+        if ks.need == 0 { ks.nextAskAt = now + config.requestTimeout / 4 }
         ks.recentAsks[id] = now
         if ks.recentAsks.count > 16, let oldest = ks.recentAsks.min(by: { $0.value < $1.value }) { ks.recentAsks[oldest.key] = nil }
         let wantsReserve = ks.budget.policy == .failOpenBounded && ks.budget.reservePerNode > 0 && !ks.reserveGranted

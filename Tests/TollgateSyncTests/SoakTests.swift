@@ -19,6 +19,7 @@ struct SoakTests {
         if e["TOLLGATE_SOAK_BEYOND_K"] != nil { o.beyondK = true }
         if let k = e["TOLLGATE_SOAK_CUSTODIANS"].flatMap(Int.init) { o.sync.custodians = k }
         if e["TOLLGATE_SOAK_TRACE"] != nil { o.trace = true }
+        if let t = e["TOLLGATE_SOAK_TRACE_NODE"].flatMap(Int.init) { o.traceNode = t }
         if e["TOLLGATE_SOAK_NO_BASELINE"] != nil { o.baseline = false }
         let r = runSimulations(o)
         print("SOAK " + r.jsonString)

@@ -101,5 +101,6 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
 func runOne(_ options: SimulationOptions, seed: UInt64) -> RunResult {
     var sim = Simulator(options: options, seed: seed, mode: .escrow)
     sim.debugTrace = options.trace
+    sim.traceNode = options.traceNode
     return sim.result()
 }

@@ -52,6 +52,8 @@ public struct SimulationOptions: Sendable, Hashable {
     public var beyondK = false
     /// Print a trace line for notable events (first bad refusal).
     public var trace = false
+    /// Print every non-gossip message to or from this node index (-1: none).
+    public var traceNode = -1
     public var sync = SyncConfig()
     public var membership = MembershipConfig()
 

@@ -312,6 +312,7 @@ struct Simulator {
         if partitioned && side[to] != side[from] { return }
         switch p {
         case .sync(let msg):
+            if to == traceNode || from == traceNode, !isGossip(msg) { print("t=\(now / 1_000_000) \(ids[from])->\(ids[to]) \(msg)") }
             if isSidecar(to) {
                 guard var s = sidecars[to] else { return }
                 let out = s.receive(msg, now: local(to))
@@ -419,6 +420,13 @@ struct Simulator {
         }
     }
 
+    func isGossip(_ m: SyncMessage) -> Bool {
+        switch m {
+        case .ping, .pingAck, .pingReq, .gossip, .pushPull: true
+        default: false
+        }
+    }
+
     mutating func refuse(_ r: Int, counts: Bool, why: String) {
         let req = requests[r]
         requests[r].done = true
@@ -521,6 +529,7 @@ struct Simulator {
     var liveSidecars = 0
     var keyOwner: [Int] = []   // key index -> coordinator index
     var debugTrace = false
+    var traceNode = -1
 
     mutating func restartCoordinator(_ c: Int) {
         let idx = n + c
