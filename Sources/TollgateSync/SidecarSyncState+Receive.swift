@@ -38,6 +38,10 @@ extension SidecarSyncState {
     mutating func heard(_ coordinator: NodeIdentity, now: Int64) {
         guard var v = views[coordinator.nodeID] else { return }
         v.lastHeard = max(v.lastHeard, now)
+        if coordinator.epoch > v.epoch && v.epoch > 0 {
+            // A restarted coordinator is learning: report (own entries and custody) right away.
+            v.lastReport = .min / 2
+        }
         v.epoch = max(v.epoch, coordinator.epoch)
         views[coordinator.nodeID] = v
     }

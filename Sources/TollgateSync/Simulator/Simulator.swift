@@ -264,7 +264,14 @@ struct Simulator {
         case .armedCrash(let c):
             if let (d, k) = armed[c] { armed[c] = nil; crashCoordinator(c, down: d, sidecars: k, holder: nil) }
         case .coordinatorRestart(let c): restartCoordinator(c)
-        case .sidecarCrash(let i, let d): crashSidecar(i, down: d)
+        case .sidecarCrash(let i, let d):
+            // At most k sidecar failures per repair window around a coordinator restart (the
+            // stated assumption), unless deliberately testing beyond it.
+            if !o.beyondK, let last = lastCoordinatorCrash, now - last < repairWindow {
+                q.push(now + 2_000_000_000, .sidecarCrash(i, down: d))
+            } else {
+                crashSidecar(i, down: d)
+            }
         case .sidecarRestart(let i): restartSidecar(i)
         case .partition(let g, let len):
             for i in g { side[i] = true }
@@ -465,6 +472,7 @@ struct Simulator {
     mutating func crashSidecar(_ i: Int, down d: Int64) {
         guard !down[i] else { return }
         sidecarCrashes += 1
+        sidecarCrashTimes.append(now)
         liveSidecars -= 1
         down[i] = true
         sidecars[i] = nil
@@ -497,6 +505,7 @@ struct Simulator {
         let idx = n + c
         guard !down[idx], let co = coords[c] else { return }
         coordinatorCrashes += 1
+        lastCoordinatorCrash = now
         if debugTrace {
             print("t=\(now / 1_000_000)ms crash c\(c) holder=\(holder.map(String.init) ?? "-") k=\(k) charge=\(budgets.map { co.ledger.totalCharge($0.key) }) truth=\(keys.map(\.committed))")
             for b in budgets { for e in co.ledger.entries(b.key) { print("   \(e.holder) \(e.issuer) g=\(e.granted) r=\(e.returned) s=\(e.spent)") } }
@@ -511,7 +520,10 @@ struct Simulator {
         // as when a pod is replaced, so only custodians still know the grant.
         var fresh = (0..<n).filter { !down[$0] && $0 != holder }.sorted { lastGrantAt[$0] > lastGrantAt[$1] }
         if let h = holder, !down[h] { fresh.insert(h, at: 0) }
-        for i in fresh.prefix(k) {
+        // Sidecars that failed within the repair window count against k too.
+        let recent = o.beyondK ? 0 : sidecarCrashTimes.filter { now - $0 < repairWindow }.count
+        let allowed = o.beyondK ? k + 1 : max(0, k - recent)
+        for i in fresh.prefix(allowed) {
             let loseDisk = rng.chance(0.5)
             if loseDisk { diskLost = true }
             if debugTrace { print("   with s\(i) loseDisk=\(loseDisk)") }
@@ -525,6 +537,9 @@ struct Simulator {
     var pendingBefore: Int64 = 0
     var armed: [Int: (Int64, Int)] = [:]
     var pendingDiskLost = false
+    var lastCoordinatorCrash: Int64?
+    var sidecarCrashTimes: [Int64] = []
+    var repairWindow: Int64 { 2_000_000_000 + o.sync.coordinatorExpiry + 2 * o.sync.refreshInterval }
     var usageLostDiskLoss: [Int64] = []
     var liveSidecars = 0
     var keyOwner: [Int] = []   // key index -> coordinator index
