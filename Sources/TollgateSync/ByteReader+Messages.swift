@@ -7,7 +7,7 @@ extension ByteReader {
     }
 
     mutating func entries() throws(WireError) -> [LedgerEntry] {
-        let n = try count(minElementSize: 12)
+        let n = try count(minElementSize: 9)   // key 2 + holder 2 + issuer 2 + 3 amounts
         var out: [LedgerEntry] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try entry()) }
@@ -33,7 +33,7 @@ extension ByteReader {
 
     mutating func definitions() throws(WireError) -> BudgetDefinitions {
         let c = try node(), v = try uvar()
-        let n = try count(minElementSize: 7)
+        let n = try count(minElementSize: 6)   // scope 1 + window, limit, policy, reserve, version
         var bs: [ClusterBudget] = []
         for _ in 0..<n { bs.append(try budget()) }
         return BudgetDefinitions(coordinator: c, version: v, budgets: bs)

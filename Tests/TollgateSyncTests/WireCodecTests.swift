@@ -153,3 +153,19 @@ struct WireCodecTests {
         #expect(decoded + codec.rejected.values.reduce(0, +) == 3_000)
     }
 }
+
+struct WireFuzzRegressionTests {
+    /// libFuzzer crash-a57d1c82: count limits assumed too large a minimum entry size, so a
+    /// re-encoded (canonical, shorter) frame was rejected; now every decoded frame re-decodes.
+    @Test func fuzzCrashA57d1c82() throws {
+        let payload: [UInt8] = [0x04, 0x02, 0x73, 0x30, 0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0xb0, 0x00, 0x00, 0x01, 0x30, 0x20, 0x40]
+        var codec = WireCodec(keyring: Fx.keyring)
+        let n = payload.count
+        var f: [UInt8] = [0x54, 0x47, 1, 1, 0, 0, 0, UInt8(n)] + payload
+        f += Digest.hmacSHA256(key: Fx.secret, message: f)
+        let (m, _) = try codec.decode(f)
+        let again = codec.encode(m)
+        let (back, _) = try codec.decode(again)
+        #expect(back == m, "\(m) vs \(back)")
+    }
+}

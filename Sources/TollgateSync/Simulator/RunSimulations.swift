@@ -6,6 +6,7 @@ struct RunResult {
     var overcommit: Int64 = 0
     var utilization = 1.0
     var restartsLost: [Int64] = []
+    var restartsLostDiskLoss: [Int64] = []
     var grantResume: [Int64] = []
     var gossipRounds: [Double] = []
     var usageToCoordinator: [Int64] = []
@@ -30,6 +31,7 @@ extension Simulator {
             r.utilization = min(r.utilization, u)
         }
         r.restartsLost = usageLost
+        r.restartsLostDiskLoss = usageLostDiskLoss
         r.grantResume = grantResume
         for mk in markers {
             if let f = mk.tFull { r.gossipRounds.append((Double(f) / Double(o.membership.gossipInterval)).rounded(.up)) }
@@ -54,13 +56,14 @@ func percentile(_ xs: [Double], _ p: Double) -> Double {
 public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
     let start = Date()
     var report = SimulationReport(sidecars: options.sidecars, coordinators: options.coordinators, faults: options.faults.rawValue,
-                                  runs: 0, overspendTokensMax: 0, overcommitTokensMax: 0, utilizationMin: 1, utilizationMean: 0,
+                                  runs: 0, overspendTokensMax: 0, overcommitTokensMax: 0, utilizationMin: 1, utilizationMean: 0, utilizationP05: 0, utilizationMinSeed: 0,
                                   baselineOverspendTokensMax: 0, baselineOverspendRatioMax: 0, baselineUtilizationMin: 1,
-                                  coordinatorRestartUsageLost: 0, coordinatorRestarts: 0, sidecarCrashes: 0, grantResumeSecondsMax: 0,
+                                  coordinatorRestartUsageLost: 0, coordinatorRestartUsageLostWithDiskLoss: 0, coordinatorRestarts: 0, sidecarCrashes: 0, grantResumeSecondsMax: 0,
                                   gossipRoundsP99: 0, gossipRoundsMax: 0, usageToCoordinatorP99Ms: 0, usageTo99PctSidecarsP99Ms: 0,
                                   invariantViolations: 0, messages: 0, failingSeeds: [], wallSeconds: 0)
     var rounds: [Double] = [], toCoord: [Double] = [], to99: [Double] = []
     var utilSum = 0.0
+    var utils: [Double] = []
     for s in 0..<options.seeds {
         let seed = options.firstSeed + UInt64(s)
         let r = runOne(options, seed: seed)
@@ -68,9 +71,12 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
         report.overspendTokensMax = max(report.overspendTokensMax, r.overspend)
         report.overcommitTokensMax = max(report.overcommitTokensMax, r.overcommit)
         if r.overspend > 0 || r.invariantViolations > 0 { report.failingSeeds.append(seed) }
+        if r.utilization < report.utilizationMin { report.utilizationMinSeed = seed }
         report.utilizationMin = min(report.utilizationMin, r.utilization)
+        utils.append(r.utilization)
         utilSum += r.utilization
         report.coordinatorRestartUsageLost = max(report.coordinatorRestartUsageLost, r.restartsLost.max() ?? 0)
+        report.coordinatorRestartUsageLostWithDiskLoss = max(report.coordinatorRestartUsageLostWithDiskLoss, r.restartsLostDiskLoss.max() ?? 0)
         report.coordinatorRestarts += r.coordinatorCrashes
         report.sidecarCrashes += r.sidecarCrashes
         report.grantResumeSecondsMax = max(report.grantResumeSecondsMax, Double(r.grantResume.max() ?? 0) / 1e9)
@@ -89,6 +95,7 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
         }
     }
     report.utilizationMean = report.runs > 0 ? utilSum / Double(report.runs) : 0
+    report.utilizationP05 = utils.sorted().dropFirst(utils.count / 20).first ?? 0
     report.gossipRoundsP99 = percentile(rounds, 0.99)
     report.gossipRoundsMax = rounds.max() ?? 0
     report.usageToCoordinatorP99Ms = percentile(toCoord, 0.99)

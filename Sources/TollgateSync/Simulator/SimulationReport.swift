@@ -16,12 +16,19 @@ public struct SimulationReport: Sendable, Encodable {
     /// budget could still have served) / limit. See docs/sync-protocol.md.
     public var utilizationMin: Double
     public var utilizationMean: Double
+    /// 5th percentile over runs.
+    public var utilizationP05: Double
+    /// The seed with the lowest utilization (to reproduce it).
+    public var utilizationMinSeed: UInt64
     public var baselineOverspendTokensMax: Int64
     public var baselineOverspendRatioMax: Double
     public var baselineUtilizationMin: Double
     /// Max over coordinator restarts of usage the old coordinator knew that the new one did not
     /// know when learning ended.
     public var coordinatorRestartUsageLost: Int64
+    /// The same, for restarts where a crashed sidecar also lost its disk (its last spend before
+    /// the crash may be known only to custodians, up to one refresh interval stale).
+    public var coordinatorRestartUsageLostWithDiskLoss: Int64
     public var coordinatorRestarts: Int
     public var sidecarCrashes: Int
     /// Max over coordinator restarts of (first grant - restart), seconds of simulated time.
@@ -46,10 +53,13 @@ public struct SimulationReport: Sendable, Encodable {
         case overcommitTokensMax = "overcommit_tokens_max"
         case utilizationMin = "utilization_min"
         case utilizationMean = "utilization_mean"
+        case utilizationP05 = "utilization_p05"
+        case utilizationMinSeed = "utilization_min_seed"
         case baselineOverspendTokensMax = "baseline_overspend_tokens_max"
         case baselineOverspendRatioMax = "baseline_overspend_ratio_max"
         case baselineUtilizationMin = "baseline_utilization_min"
         case coordinatorRestartUsageLost = "coordinator_restart_usage_lost"
+        case coordinatorRestartUsageLostWithDiskLoss = "coordinator_restart_usage_lost_with_disk_loss"
         case coordinatorRestarts = "coordinator_restarts"
         case sidecarCrashes = "sidecar_crashes"
         case grantResumeSecondsMax = "grant_resume_seconds_max"
