@@ -18,4 +18,4 @@ if [ -z "$(ls -A "$OUT/corpus")" ]; then
   printf '\x01\x0c\x02s1\x01\x02s2\x07' > "$OUT/corpus/pingReq"
   printf '\x01\x04\x02s1\x01\x01\x04team\x07\x02s1\x01\x02c0\x02\xd0\x0f\x20\x40' > "$OUT/corpus/leaseReturn"
 fi
-"$OUT/syncwire-fuzz" -max_total_time="$SECS" -print_final_stats=1 "$@" "$OUT/corpus"
+"$OUT/syncwire-fuzz" -max_total_time="$SECS" -print_final_stats=1 "$@" "$OUT/corpus" Tests/Fuzz/SyncWireCorpus
