@@ -231,6 +231,7 @@ public struct SidecarSyncState: Sendable {
         ks.inFlight += amount + overdraft
         ks.bucket += amount + overdraft
         ks.need = 0
+        ks.exhaustedSince = nil   // end-game patience runs per waiting admission
         return LeaseTicket(id: nextID)
     }
 

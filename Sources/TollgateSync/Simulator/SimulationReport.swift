@@ -40,6 +40,8 @@ public struct SimulationReport: Sendable, Encodable {
     public var usageToCoordinatorP99Ms: Double
     /// p99 time for a usage change to reach 99% of sidecars by gossip (ms).
     public var usageTo99PctSidecarsP99Ms: Double
+    /// Some usage change had not reached 99% of sidecars when its run ended (figure is a lower bound).
+    public var usageTo99PctSidecarsCensored: Bool
     /// Coordinator grants that broke used + outstanding <= limit (must be 0).
     public var invariantViolations: Int
     public var messages: Int
@@ -67,6 +69,7 @@ public struct SimulationReport: Sendable, Encodable {
         case gossipRoundsMax = "gossip_rounds_max"
         case usageToCoordinatorP99Ms = "usage_to_coordinator_p99_ms"
         case usageTo99PctSidecarsP99Ms = "usage_to_99pct_sidecars_p99_ms"
+        case usageTo99PctSidecarsCensored = "usage_to_99pct_sidecars_censored"
         case invariantViolations = "invariant_violations"
         case failingSeeds = "failing_seeds"
         case wallSeconds = "wall_seconds"

@@ -334,7 +334,11 @@ struct Simulator {
                 let out = co.receive(msg, now: local(to))
                 if co.worstGrantOvercommit > 0 { invariantViolations += 1 }
                 let grantTo = out.first { if case .leaseGrant = $0.message { true } else { false } }.flatMap { index[$0.to] }
-                if let r = restartAt[c], grantTo != nil {
+                // Grants resume when the coordinator answers a lease request other than "learning".
+                let answered = grantTo != nil || out.contains {
+                    if case .leaseDenied(let d) = $0.message { d.reason != .learning } else { false }
+                }
+                if let r = restartAt[c], answered {
                     grantResume.append(now - r)
                     restartAt[c] = nil
                 }
@@ -444,7 +448,7 @@ struct Simulator {
             if keys[req.key].firstBadRefusal == nil {
                 keys[req.key].firstBadRefusal = now
                 keys[req.key].committedAtFirstBad = keys[req.key].committed
-                if debugTrace { print("seed=\(seed) first bad refusal t=\(now / 1_000_000)ms node=\(req.node) why=\(why) amount=\(req.reserved) remaining=\(remaining) limit=\(keys[req.key].limit) committed=\(keys[req.key].committed) waited=\((now - req.arrival) / 1_000_000)ms") }
+                if debugTrace { print("seed=\(seed) first bad refusal t=\(now / 1_000_000)ms node=\(req.node) why=\(why) amount=\(req.reserved) remaining=\(remaining) limit=\(keys[req.key].limit) committed=\(keys[req.key].committed) waited=\((now - req.arrival) / 1_000_000)ms coordRemaining=\(coords.compactMap { $0?.remaining(budgets[req.key].key) }) balances=\(sidecars.map { s in s.map { s in s.leases(keys[req.key].scope).map { "\($0.available)\($0.isReserve ? "r" : "")\($0.activated ? "" : "!")" } } ?? [] }) inflight=\(requests.filter { $0.admitted && !$0.done && $0.key == req.key }.reduce(Int64(0)) { $0 + $1.reserved })") }
             }
         }
     }
