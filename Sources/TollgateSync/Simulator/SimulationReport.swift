@@ -1,0 +1,85 @@
+import Foundation
+
+/// Results of a batch of simulated runs. `jsonString` has the keys the CLI promises
+/// (runs, overspend_tokens_max, utilization_min, baseline_overspend_tokens_max,
+/// coordinator_restart_usage_lost, grant_resume_seconds_max, gossip_rounds_p99) plus more.
+public struct SimulationReport: Sendable, Encodable {
+    public var sidecars: Int
+    public var coordinators: Int
+    public var faults: String
+    public var runs: Int
+    /// Max over runs and hard keys of max(0, ground-truth spent - limit).
+    public var overspendTokensMax: Int64
+    /// Max over runs of max(0, peak reservations outstanding - limit) on hard keys.
+    public var overcommitTokensMax: Int64
+    /// Min over runs and keys of (spent by requests admitted before the first refusal that the
+    /// budget could still have served) / limit. See docs/sync-protocol.md.
+    public var utilizationMin: Double
+    public var utilizationMean: Double
+    /// 5th percentile over runs.
+    public var utilizationP05: Double
+    /// The seed with the lowest utilization (to reproduce it).
+    public var utilizationMinSeed: UInt64
+    public var baselineOverspendTokensMax: Int64
+    public var baselineOverspendRatioMax: Double
+    public var baselineUtilizationMin: Double
+    /// Max over coordinator restarts of usage the old coordinator knew that the new one did not
+    /// know when learning ended.
+    public var coordinatorRestartUsageLost: Int64
+    /// The same, for restarts where a crashed sidecar also lost its disk (its last spend before
+    /// the crash may be known only to custodians, up to one refresh interval stale).
+    public var coordinatorRestartUsageLostWithDiskLoss: Int64
+    public var coordinatorRestarts: Int
+    public var sidecarCrashes: Int
+    /// Max over coordinator restarts of (first grant - restart), seconds of simulated time.
+    public var grantResumeSecondsMax: Double
+    /// p99 of gossip rounds for a broadcast to reach every live sidecar.
+    public var gossipRoundsP99: Double
+    public var gossipRoundsMax: Double
+    /// p99 time for a settled usage change to reach its coordinator (ms).
+    public var usageToCoordinatorP99Ms: Double
+    /// p99 time for a usage change to reach 99% of sidecars by gossip (ms).
+    public var usageTo99PctSidecarsP99Ms: Double
+    /// Some usage change had not reached 99% of sidecars when its run ended (figure is a lower bound).
+    public var usageTo99PctSidecarsCensored: Bool
+    /// Coordinator grants that broke used + outstanding <= limit (must be 0).
+    public var invariantViolations: Int
+    public var messages: Int
+    /// Seeds whose hard-key overspend was non-zero (each becomes a regression test).
+    public var failingSeeds: [UInt64]
+    public var wallSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case sidecars, coordinators, faults, runs, messages
+        case overspendTokensMax = "overspend_tokens_max"
+        case overcommitTokensMax = "overcommit_tokens_max"
+        case utilizationMin = "utilization_min"
+        case utilizationMean = "utilization_mean"
+        case utilizationP05 = "utilization_p05"
+        case utilizationMinSeed = "utilization_min_seed"
+        case baselineOverspendTokensMax = "baseline_overspend_tokens_max"
+        case baselineOverspendRatioMax = "baseline_overspend_ratio_max"
+        case baselineUtilizationMin = "baseline_utilization_min"
+        case coordinatorRestartUsageLost = "coordinator_restart_usage_lost"
+        case coordinatorRestartUsageLostWithDiskLoss = "coordinator_restart_usage_lost_with_disk_loss"
+        case coordinatorRestarts = "coordinator_restarts"
+        case sidecarCrashes = "sidecar_crashes"
+        case grantResumeSecondsMax = "grant_resume_seconds_max"
+        case gossipRoundsP99 = "gossip_rounds_p99"
+        case gossipRoundsMax = "gossip_rounds_max"
+        case usageToCoordinatorP99Ms = "usage_to_coordinator_p99_ms"
+        case usageTo99PctSidecarsP99Ms = "usage_to_99pct_sidecars_p99_ms"
+        case usageTo99PctSidecarsCensored = "usage_to_99pct_sidecars_censored"
+        case invariantViolations = "invariant_violations"
+        case failingSeeds = "failing_seeds"
+        case wallSeconds = "wall_seconds"
+    }
+
+    /// One JSON object, keys sorted.
+    public var jsonString: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        guard let d = try? e.encode(self), let s = String(data: d, encoding: .utf8) else { return "{}" }
+        return s
+    }
+}
