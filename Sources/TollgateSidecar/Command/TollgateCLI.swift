@@ -5,6 +5,7 @@ public enum TollgateCLI {
 
     Commands:
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
+      simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
       version      print the version
       help         this help
     """
@@ -28,6 +29,8 @@ public enum TollgateCLI {
                 printError("tollgate sidecar: \(error)")
                 return 2
             }
+        case "simulate":
+            return SimulateCommand.run(args)
         case "version", "--version", "-V":
             print("tollgate \(TollgateVersion.string)")
             return 0
