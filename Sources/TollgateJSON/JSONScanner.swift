@@ -73,6 +73,20 @@ public struct JSONScanner: Sendable {
         return result
     }
 
+    /// The values of `keys` among the members of the object at `object` (one pass).
+    public func fields(of object: JSONSlice, keys: [String], in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> [String: JSONSlice] {
+        var found: [String: JSONSlice] = [:]
+        try forEachMember(of: object, in: bytes) { (m) throws(JSONParseError) in
+            for k in keys where Self.keyEquals(m.key, k, in: bytes) {
+                if found[k] != nil {
+                    throw JSONParseError(.duplicateKey, "duplicate key \"\(k)\"", offset: m.key.range.lowerBound, in: bytes)
+                }
+                found[k] = m.value
+            }
+        }
+        return found
+    }
+
     /// Member `key` of the root object, with its removal range, for splicing.
     public func topLevelMember(_ key: String, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONMember? {
         let r = try root(of: bytes)

@@ -1,0 +1,116 @@
+import TollgateJSON
+
+/// Google Gemini generateContent / streamGenerateContent (Gemini API and Vertex AI paths).
+/// The model comes from the path (".../models/{model}:generateContent").
+///
+/// Prompt bound: contents (string leaves of parts as text; per-content overhead) and
+/// systemInstruction; tools and toolConfig as whole JSON text. Parts: `inlineData` image/* ->
+/// `geminiImageTokens` (16 tiles of 258); other inlineData -> its base64 bytes; `fileData` ->
+/// the referenced allowance. cachedContent adds the referenced-context allowance (partial).
+/// Output cap: generationConfig.maxOutputTokens (includes thinking), times candidateCount.
+///
+/// Usage: promptTokenCount includes cachedContentTokenCount; toolUsePromptTokenCount is more
+/// input; candidatesTokenCount EXCLUDES thoughtsTokenCount, so output = candidates + thoughts.
+enum Gemini {
+    static let requestKeys = ["contents", "systemInstruction", "system_instruction", "tools", "toolConfig", "generationConfig", "cachedContent", "model"]
+
+    static func inspect(_ doc: JSONDocument, api: LLMAPI, path: String?, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
+        let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }
+        var info = LLMRequestInfo(api: api)
+        let bodyModel = try doc.requestString(f, "model")
+        info.model = path.flatMap(LLMAPI.geminiModel(fromPath:)) ?? bodyModel
+        if let m = info.model, m.hasPrefix("models/") { info.model = String(m.dropFirst("models/".count)) }
+        info.stream = api == .geminiStreamGenerateContent
+        if let config = f["generationConfig"], !config.isNull {
+            guard config.kind == .object else { throw LLMRequestError(.invalidField, "generationConfig must be an object", field: "generationConfig") }
+            let g = try requestJSON { () throws(JSONParseError) in
+                try doc.fields(config, ["maxOutputTokens", "candidateCount", "thinkingConfig"])
+            }
+            if let cap = try doc.requestCount(g["maxOutputTokens"], "generationConfig.maxOutputTokens") {
+                info.maxOutputTokens = cap
+                info.maxOutputTokensField = "generationConfig.maxOutputTokens"
+            }
+            info.outputMultiplier = max(1, try doc.requestCount(g["candidateCount"], "generationConfig.candidateCount") ?? 1)
+            if g["thinkingConfig"].map({ !$0.isNull }) == true { info.hiddenReasoningPossible = true }
+        }
+        let m = ModelPriceTable.normalize(info.model ?? "")
+        if m.hasPrefix("gemini-2.5") || m.hasPrefix("gemini-3") { info.hiddenReasoningPossible = true }
+        var counter = PromptBoundCounter(doc: doc, rules: rules, model: info.model)
+        try requestJSON { () throws(JSONParseError) in
+            try counter.walk(f["systemInstruction"] ?? f["system_instruction"], classifyPart)
+            try counter.walkMessages(f["contents"], classifyPart)
+            try counter.addTools(f["tools"])
+            counter.addRaw(f["toolConfig"])
+        }
+        if f["cachedContent"].map({ !$0.isNull }) == true {
+            counter.partial = true
+            counter.add(rules.referencedContextAllowance)
+        }
+        info.apply(counter)
+        return info
+    }
+
+    static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {
+        let f = try c.doc.fields(part, ["inlineData", "inline_data", "fileData", "file_data"])
+        if let inline = f["inlineData"] ?? f["inline_data"] {
+            let d = try c.doc.fields(inline, ["mimeType", "mime_type", "data"])
+            let mime = (d["mimeType"] ?? d["mime_type"]).flatMap { c.doc.string($0) } ?? ""
+            if mime.hasPrefix("image/") {
+                c.addImage(c.rules.geminiImageTokens)
+            } else {
+                c.addMedia(c.doc.payloadBytes(d["data"]))
+            }
+            return true
+        }
+        if f["fileData"] != nil || f["file_data"] != nil {
+            c.addReferenced()
+            return true
+        }
+        return false
+    }
+
+    /// usageMetadata, normalized (see the type comment).
+    static func usage(_ doc: JSONDocument, _ meta: JSONSlice) throws(JSONParseError) -> Usage {
+        let u = try doc.fields(meta, [
+            "promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount",
+            "toolUsePromptTokenCount",
+        ])
+        let thoughts = doc.count(u["thoughtsTokenCount"])
+        return Usage(
+            inputTokens: doc.count(u["promptTokenCount"]).addingSaturating(doc.count(u["toolUsePromptTokenCount"])),
+            outputTokens: doc.count(u["candidatesTokenCount"]).addingSaturating(thoughts),
+            cachedInputTokens: doc.count(u["cachedContentTokenCount"]), reasoningTokens: thoughts)
+    }
+
+    /// A response body: one GenerateContentResponse, or (streamGenerateContent without
+    /// alt=sse) a JSON array of them whose last usageMetadata is the total.
+    static func responseUsage(_ doc: JSONDocument) throws(JSONParseError) -> Usage? {
+        if doc.root.kind == .array {
+            var last: JSONSlice?
+            try doc.elements(doc.root) { (e) throws(JSONParseError) in
+                if let u = try doc.field(e, "usageMetadata"), u.kind == .object { last = u }
+            }
+            return try last.map { (u) throws(JSONParseError) in try usage(doc, u) }
+        }
+        guard let u = try doc.field(doc.root, "usageMetadata"), u.kind == .object else { return nil }
+        return try usage(doc, u)
+    }
+
+    /// Stream chunks (alt=sse): each carries the running usageMetadata; the chunk with a
+    /// finishReason carries the final one.
+    static func observe(_ doc: JSONDocument, into t: inout StreamUsageTracker) throws(JSONParseError) -> StreamObservation {
+        let f = try doc.fields(doc.root, ["candidates", "usageMetadata"])
+        var finished = false
+        try doc.elements(f["candidates"]) { (cand) throws(JSONParseError) in
+            let c = try doc.fields(cand, ["content", "finishReason", "index"])
+            t.addOutput(bytes: try doc.stringBytes(c["content"]))
+            t.noteChoice(index: doc.count(c["index"]))
+            if let fr = c["finishReason"], !fr.isNull { finished = true }
+        }
+        if finished { t.finishSeen = true }
+        if let u = f["usageMetadata"], u.kind == .object {
+            t.report(try usage(doc, u), final: t.finishSeen)
+        }
+        return .forward
+    }
+}
