@@ -12,7 +12,6 @@ enum JSONNumber {
         var i = text.startIndex
         if i < text.endIndex && text[i] == 0x2D { negative = true; i = text.index(after: i) }
         var inFraction = false
-        var overflowDigits = 0 // integer digits that did not fit: each multiplies by 10
         while i < text.endIndex {
             let c = text[i]
             if c == 0x2E { inFraction = true; i = text.index(after: i); continue }
@@ -22,7 +21,10 @@ enum JSONNumber {
             let (m, o1) = mantissa.multipliedReportingOverflow(by: 10)
             let (s, o2) = m.addingReportingOverflow(d)
             if o1 || o2 {
-                if inFraction { if d != 0 { droppedNonZero = true } } else { overflowDigits += 1; if d != 0 { droppedNonZero = true } }
+                // A dropped digit must be zero: a fraction digit then changes nothing, an
+                // integer digit multiplies by ten (a non-zero one means out of range or a
+                // fraction, either way not an Int64).
+                if d != 0 { droppedNonZero = true } else if !inFraction { scale += 1 }
             } else {
                 mantissa = s
                 if inFraction { scale -= 1 }
@@ -30,7 +32,6 @@ enum JSONNumber {
             i = text.index(after: i)
         }
         guard seenDigit else { return nil }
-        if overflowDigits > 0 { return nil }
         if i < text.endIndex {
             guard text[i] | 0x20 == 0x65 else { return nil }
             i = text.index(after: i)

@@ -19,6 +19,8 @@ struct JSONReader {
         JSONParseError(code, message, offset: offset ?? pos, in: bytes)
     }
 
+    @inline(__always) static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+
     @inline(__always) mutating func skipWhitespace() {
         while pos < bytes.count {
             let b = bytes[pos]

@@ -109,7 +109,12 @@ public struct JSONScanner: Sendable {
         var pending: (key: JSONSlice, value: JSONSlice, prevComma: Int?)?
         var lastComma: Int?
         var index = 0
-        try Self.walkObject(&r, depth: 0, onComma: { lastComma = $0 }) { (key, value) throws(JSONParseError) in
+        try Self.walkObject(&r, depth: 0, onComma: { (comma) in
+            // Whitespace before the comma goes with the member it precedes.
+            var start = comma
+            while start > 0, JSONReader.isWhitespace(bytes[start - 1]) { start -= 1 }
+            lastComma = start
+        }) { (key, value) throws(JSONParseError) in
             if let p = pending {
                 let removal = p.prevComma.map { $0..<p.value.range.upperBound } ?? (p.key.range.lowerBound..<key.range.lowerBound)
                 try body(JSONMember(key: p.key, value: p.value, removalRange: removal))
