@@ -31,15 +31,19 @@ public struct JSONScanner: Sendable {
             try r.expectEnd()
             throw JSONParseError(.typeMismatch, "the document is not a JSON object", offset: 0, in: bytes)
         }
+        // A duplicate is reported only after the whole document validated, so a syntax
+        // error always wins (malformed input gets one answer whatever its key order).
+        var duplicate: JSONParseError?
         try Self.walkObject(&r, depth: 0) { (key, value) throws(JSONParseError) in
             for k in keys where Self.keyEquals(key, k, in: bytes) {
-                if found[k] != nil {
-                    throw JSONParseError(.duplicateKey, "duplicate key \"\(k)\"", offset: key.range.lowerBound, in: bytes)
+                if found[k] != nil, duplicate == nil {
+                    duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(k)\"", offset: key.range.lowerBound, in: bytes)
                 }
                 found[k] = value
             }
         }
         try r.expectEnd()
+        if let duplicate { throw duplicate }
         return found
     }
 
@@ -63,27 +67,31 @@ public struct JSONScanner: Sendable {
     /// Member `key` of the object at `object` (a slice from an earlier scan of `bytes`).
     public func member(_ key: String, of object: JSONSlice, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONMember? {
         var result: JSONMember?
+        var duplicate: JSONParseError?
         try forEachMember(of: object, in: bytes) { (m) throws(JSONParseError) in
             guard Self.keyEquals(m.key, key, in: bytes) else { return }
-            if result != nil {
-                throw JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: m.key.range.lowerBound, in: bytes)
+            if result != nil, duplicate == nil {
+                duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: m.key.range.lowerBound, in: bytes)
             }
             result = m
         }
+        if let duplicate { throw duplicate }
         return result
     }
 
     /// The values of `keys` among the members of the object at `object` (one pass).
     public func fields(of object: JSONSlice, keys: [String], in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> [String: JSONSlice] {
         var found: [String: JSONSlice] = [:]
+        var duplicate: JSONParseError?
         try forEachMember(of: object, in: bytes) { (m) throws(JSONParseError) in
             for k in keys where Self.keyEquals(m.key, k, in: bytes) {
-                if found[k] != nil {
-                    throw JSONParseError(.duplicateKey, "duplicate key \"\(k)\"", offset: m.key.range.lowerBound, in: bytes)
+                if found[k] != nil, duplicate == nil {
+                    duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(k)\"", offset: m.key.range.lowerBound, in: bytes)
                 }
                 found[k] = m.value
             }
         }
+        if let duplicate { throw duplicate }
         return found
     }
 

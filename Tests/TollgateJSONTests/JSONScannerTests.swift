@@ -116,3 +116,19 @@ struct JSONScannerTests {
         scan(text) { b in #expect(JSONScanner.isValid(b) == parsed) }
     }
 }
+
+/// Inputs the fuzzers found; each must be handled as the comment says.
+struct JSONFuzzRegressionTests {
+    /// A duplicate key before a syntax error: the syntax error wins (fuzz crash-606b5552).
+    @Test func duplicateThenSyntaxError() {
+        let text = #"{"model":"gpt-4o","stream":"gpt-4o","stream":true,"max_tokens","m:100}"#
+        Array(text.utf8).withUnsafeBytes { b in
+            do {
+                _ = try JSONScanner.topLevelFields(in: b, keys: ["stream"])
+                Issue.record("accepted")
+            } catch {
+                #expect(error.code == .unexpectedByte)
+            }
+        }
+    }
+}
