@@ -123,7 +123,7 @@ struct JSONFuzzRegressionTests {
     @Test func duplicateThenSyntaxError() {
         let text = #"{"model":"gpt-4o","stream":"gpt-4o","stream":true,"max_tokens","m:100}"#
         Array(text.utf8).withUnsafeBytes { b in
-            do {
+            do throws(JSONParseError) {
                 _ = try JSONScanner.topLevelFields(in: b, keys: ["stream"])
                 Issue.record("accepted")
             } catch {
