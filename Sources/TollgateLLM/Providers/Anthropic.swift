@@ -4,8 +4,9 @@ import TollgateJSON
 ///
 /// Prompt bound: system (string or text blocks) and messages (string leaves as text;
 /// per-message overhead); tool_use inputs and tool_result contents are walked the same way;
-/// tools and tool_choice as whole JSON text. Blocks: `image` -> `anthropicImageTokens` (the
-/// ~1,600-token downscale cap with margin: (w*h)/750 is never more); `document` with base64
+/// tools and tool_choice as whole JSON text. Blocks: `image` -> ceil(w*h/750) when the base64
+/// header gives the size, capped by `anthropicImageTokens` (the ~1,600-token downscale cap
+/// with margin), the cap itself for URLs and unknown formats; `document` with base64
 /// data -> its bytes + document allowance, with text data -> its bytes, with a url/file
 /// source -> the referenced allowance; `redacted_thinking` -> its data bytes.
 /// Output cap: max_tokens (required by the API; includes thinking).
@@ -49,7 +50,8 @@ enum Anthropic {
         let f = try c.doc.fields(block, ["type", "source", "data", "title", "context"])
         switch f["type"].flatMap({ c.doc.string($0) }) {
         case "image":
-            c.addImage(c.rules.anthropicImageTokens)
+            let data = try c.doc.field(f["source"], "data")
+            c.addImage(c.rules.anthropicImageTokens(size: ImageSize.sniff(data, in: c.doc.bytes)))
             return true
         case "document":
             let s = try c.doc.fields(f["source"], ["type", "data", "content"])

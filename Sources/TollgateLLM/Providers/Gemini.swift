@@ -5,7 +5,7 @@ import TollgateJSON
 ///
 /// Prompt bound: contents (string leaves of parts as text; per-content overhead) and
 /// systemInstruction; tools and toolConfig as whole JSON text. Parts: `inlineData` image/* ->
-/// `geminiImageTokens` (16 tiles of 258); other inlineData -> its base64 bytes; `fileData` ->
+/// 258 per 768-px tile by the header's size, capped by `geminiImageTokens` (16 tiles); other inlineData -> its base64 bytes; `fileData` ->
 /// the referenced allowance. cachedContent adds the referenced-context allowance (partial).
 /// Output cap: generationConfig.maxOutputTokens (includes thinking), times candidateCount.
 ///
@@ -56,7 +56,7 @@ enum Gemini {
             let d = try c.doc.fields(inline, ["mimeType", "mime_type", "data"])
             let mime = (d["mimeType"] ?? d["mime_type"]).flatMap { c.doc.string($0) } ?? ""
             if mime.hasPrefix("image/") {
-                c.addImage(c.rules.geminiImageTokens)
+                c.addImage(c.rules.geminiImageTokens(size: ImageSize.sniff(d["data"], in: c.doc.bytes)))
             } else {
                 c.addMedia(c.doc.payloadBytes(d["data"]))
             }

@@ -5,7 +5,7 @@ import TollgateJSON
 ///
 /// Prompt bound: messages (string leaves as text; per-message overhead), tools/functions and
 /// response_format as whole JSON text. Parts: `image_url` -> `PromptBoundRules
-/// .openAIImageTokens` for the model and detail; `input_audio` -> its base64 bytes; `file` ->
+/// .openAIImageTokens` for the model, detail and (for base64 data URLs) the header's size; `input_audio` -> its base64 bytes; `file` ->
 /// base64 bytes + document allowance, or the referenced allowance for a file_id.
 /// Output cap: max_completion_tokens, else max_tokens (if both, the larger); times n.
 enum OpenAIChat {
@@ -72,8 +72,10 @@ enum OpenAIChat {
         let f = try c.doc.fields(part, ["type", "image_url", "input_audio", "file"])
         let type = f["type"].flatMap { c.doc.string($0) }
         if type == "image_url" || (type == nil && f["image_url"] != nil) {
-            let detail = try c.doc.field(f["image_url"], "detail").flatMap { c.doc.string($0) }
-            c.addImage(c.rules.openAIImageTokens(model: c.model, lowDetail: detail == "low"))
+            let img = try c.doc.fields(f["image_url"], ["detail", "url"])
+            let detail = img["detail"].flatMap { c.doc.string($0) }
+            let size = ImageSize.sniff(img["url"], in: c.doc.bytes)
+            c.addImage(c.rules.openAIImageTokens(model: c.model, lowDetail: detail == "low", size: size))
             return true
         }
         if type == "input_audio" {

@@ -44,11 +44,12 @@ enum OpenAIResponses {
     }
 
     static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {
-        let f = try c.doc.fields(part, ["type", "detail", "file_data", "filename"])
+        let f = try c.doc.fields(part, ["type", "detail", "file_data", "filename", "image_url"])
         switch f["type"].flatMap({ c.doc.string($0) }) {
         case "input_image":
             let detail = f["detail"].flatMap { c.doc.string($0) }
-            c.addImage(c.rules.openAIImageTokens(model: c.model, lowDetail: detail == "low"))
+            let size = ImageSize.sniff(f["image_url"], in: c.doc.bytes)
+            c.addImage(c.rules.openAIImageTokens(model: c.model, lowDetail: detail == "low", size: size))
             return true
         case "input_file":
             if let data = f["file_data"] {
