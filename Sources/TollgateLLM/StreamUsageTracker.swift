@@ -78,7 +78,10 @@ public struct StreamUsageTracker: Sendable {
         }
         switch observation {
         case .forward: return .forward
-        case .drop: return .drop
+        case .drop:
+            // When a CRLF was split across reads, SSEParser hands its LF to the next event's
+            // raw: that LF ends the previous (forwarded) event and must still be sent.
+            return event.raw.first == 0x0A ? .replace([0x0A]) : .drop
         case .strip(let cut):
             if let located {
                 let start = located.lowerBound
