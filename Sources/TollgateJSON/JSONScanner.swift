@@ -80,15 +80,15 @@ public struct JSONScanner: Sendable {
     }
 
     /// The values of `keys` among the members of the object at `object` (one pass).
-    public func fields(of object: JSONSlice, keys: [String], in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> [String: JSONSlice] {
-        var found: [String: JSONSlice] = [:]
+    public func fields(of object: JSONSlice, keys: [String], in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONFields {
+        var found = JSONFields(keys: keys)
         var duplicate: JSONParseError?
         try forEachMember(of: object, in: bytes) { (m) throws(JSONParseError) in
-            for k in keys where Self.keyEquals(m.key, k, in: bytes) {
-                if found[k] != nil, duplicate == nil {
-                    duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(k)\"", offset: m.key.range.lowerBound, in: bytes)
+            for i in keys.indices where Self.keyEquals(m.key, keys[i], in: bytes) {
+                if found.values[i] != nil, duplicate == nil {
+                    duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(keys[i])\"", offset: m.key.range.lowerBound, in: bytes)
                 }
-                found[k] = m.value
+                found.set(i, m.value)
             }
         }
         if let duplicate { throw duplicate }

@@ -15,7 +15,18 @@ extension JSONSlice {
     public func stringEquals(_ text: String, in document: UnsafeRawBufferPointer) -> Bool {
         guard kind == .string, range.count >= 2, range.upperBound <= document.count else { return false }
         let inner = UnsafeRawBufferPointer(rebasing: document[(range.lowerBound + 1)..<(range.upperBound - 1)])
-        if !inner.contains(0x5C) { return inner.elementsEqual(text.utf8) }
+        var text = text
+        // Decoding never lengthens a literal, and every escape shortens it. So: shorter than
+        // the text -> different; same length -> equal iff same bytes and no escapes; longer ->
+        // can only be equal through escapes (decode then, rare).
+        let quick: Bool? = text.withUTF8 { t in
+            if inner.count < t.count { return false }
+            if inner.count == t.count {
+                return t.isEmpty || (memcmpEqual(inner.baseAddress!, t.baseAddress!, t.count) && !t.contains(0x5C))
+            }
+            return inner.contains(0x5C) ? nil : false
+        }
+        if let quick { return quick }
         return string(in: document) == text
     }
 
@@ -49,4 +60,18 @@ extension JSONSlice {
     public func value(in document: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
         try JSONValue(parsing: bytes(in: document))
     }
+}
+
+
+@inline(__always) func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+    var i = 0
+    while i + 8 <= n {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i += 8
+    }
+    while i < n {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i += 1
+    }
+    return true
 }

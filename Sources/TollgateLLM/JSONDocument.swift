@@ -14,8 +14,8 @@ struct JSONDocument {
         self.root = try scanner.root(of: bytes)
     }
 
-    func fields(_ object: JSONSlice?, _ keys: [String]) throws(JSONParseError) -> [String: JSONSlice] {
-        guard let object, object.kind == .object else { return [:] }
+    func fields(_ object: JSONSlice?, _ keys: [String]) throws(JSONParseError) -> JSONFields {
+        guard let object, object.kind == .object else { return JSONFields(keys: keys) }
         return try scanner.fields(of: object, keys: keys, in: bytes)
     }
 
@@ -64,7 +64,7 @@ struct JSONDocument {
 /// Typed readers for request fields: wrong types are refused (the upstream would reject them
 /// too, and guessing would let a body slip past its bound); null means absent.
 extension JSONDocument {
-    func requestString(_ fields: [String: JSONSlice], _ key: String) throws(LLMRequestError) -> String? {
+    func requestString(_ fields: JSONFields, _ key: String) throws(LLMRequestError) -> String? {
         guard let s = fields[key], !s.isNull else { return nil }
         guard s.kind == .string, let v = s.string(in: bytes) else {
             throw LLMRequestError(.invalidField, "\(key) must be a string", field: key)

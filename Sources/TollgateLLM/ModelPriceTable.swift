@@ -4,34 +4,61 @@
 /// "gpt-4o", "gpt-4o-mini-2024-07-18" -> "gpt-4o-mini", "claude-3-5-sonnet-v2@20241022" ->
 /// "claude-3-5-sonnet").
 public struct ModelPriceTable: Sendable, Equatable {
-    public var prices: [String: ModelPrice]
+    public private(set) var prices: [String: ModelPrice]
+    /// Names as UTF-8, longest first, for prefix matching without String's Unicode machinery.
+    private var families: [(name: [UInt8], price: ModelPrice)]
 
     public init(_ prices: [String: ModelPrice]) {
-        self.prices = prices
+        var normalized: [String: ModelPrice] = [:]
+        for (name, price) in prices { normalized[Self.normalize(name)] = price }
+        self.prices = normalized
+        families = normalized.map { (name: Array($0.key.utf8), price: $0.value) }
+            .sorted { $0.name.count != $1.name.count ? $0.name.count > $1.name.count : $0.name.lexicographicallyPrecedes($1.name) }
     }
+
+    public static func == (a: ModelPriceTable, b: ModelPriceTable) -> Bool { a.prices == b.prices }
 
     /// The table with `overrides` (from config) taking precedence.
     public func merging(_ overrides: [String: ModelPrice]) -> ModelPriceTable {
-        ModelPriceTable(prices.merging(overrides) { _, new in new })
+        var merged = prices
+        for (name, price) in overrides { merged[Self.normalize(name)] = price }
+        return ModelPriceTable(merged)
     }
 
     public func price(for model: String) -> ModelPrice? {
         let m = Self.normalize(model)
         if let p = prices[m] { return p }
-        var best: (Int, ModelPrice)?
-        for (name, price) in prices where m.count > name.count && m.hasPrefix(name) {
-            let next = m[m.index(m.startIndex, offsetBy: name.count)]
-            guard next == "-" || next == "@" || next == ":" || next == "." else { continue }
-            if best == nil || name.count > best!.0 { best = (name.count, price) }
+        var m8 = m
+        return m8.withUTF8 { b in
+            for f in families where f.name.count < b.count && Self.isFamily(f.name, of: b) { return f.price }
+            return nil
         }
-        return best?.1
     }
 
-    /// Lowercased, provider prefix stripped ("openai/gpt-4o" -> "gpt-4o", "models/gemini-2.5-pro").
+    /// `name` followed by a separator starts `model`.
+    static func isFamily(_ name: [UInt8], of model: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard model.count > name.count else { return false }
+        let next = model[name.count]
+        guard next == 0x2D || next == 0x40 || next == 0x3A || next == 0x2E else { return false } // - @ : .
+        for i in name.indices where name[i] != model[i] { return false }
+        return true
+    }
+
+    /// Whether `model` (normalized) is `family` or a variant of it ("o3", "o3-2025-04-16",
+    /// "gpt-5.1"; not "o3x").
+    static func isModel(_ model: String, inFamily family: String) -> Bool {
+        if model == family { return true }
+        var m = model
+        return m.withUTF8 { b in isFamily(Array(family.utf8), of: b) }
+    }
+
+    /// ASCII-lowercased, provider prefix stripped ("openai/gpt-4o" -> "gpt-4o",
+    /// "models/gemini-2.5-pro" -> "gemini-2.5-pro").
     public static func normalize(_ model: String) -> String {
-        var m = Substring(model.lowercased())
-        if let slash = m.lastIndex(of: "/") { m = m[m.index(after: slash)...] }
-        return String(m)
+        var bytes = Array(model.utf8)
+        if let slash = bytes.lastIndex(of: 0x2F) { bytes.removeSubrange(...slash) }
+        for i in bytes.indices where bytes[i] &- 0x41 < 26 { bytes[i] |= 0x20 }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -58,7 +58,7 @@ public struct PromptBoundRules: Sendable, Equatable {
     /// The OpenAI image bound for `model` and a detail setting.
     public func openAIImageTokens(model: String?, lowDetail: Bool) -> Int64 {
         let m = ModelPriceTable.normalize(model ?? "")
-        func has(_ prefixes: [String]) -> Bool { prefixes.contains { m == $0 || m.hasPrefix($0 + "-") } }
+        func has(_ families: [String]) -> Bool { families.contains { ModelPriceTable.isModel(m, inFamily: $0) } }
         if has(["gpt-4o-mini"]) { return lowDetail ? openAIMiniImageLowTokens : openAIMiniImageTokens }
         if has(["gpt-4.1-mini", "gpt-4.1-nano", "o4-mini", "gpt-5-mini", "gpt-5-nano"]) { return openAIPatchImageTokens }
         if has(["gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4-turbo", "gpt-4.5", "o1", "o3", "gpt-5", "computer-use-preview"]) {

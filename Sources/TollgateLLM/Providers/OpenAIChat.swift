@@ -37,7 +37,7 @@ enum OpenAIChat {
 
     /// max_completion_tokens / max_tokens: the larger one when both are set, so the bound holds
     /// whichever the upstream honours.
-    static func readOutputCap(_ doc: JSONDocument, _ f: [String: JSONSlice], into info: inout LLMRequestInfo) throws(LLMRequestError) {
+    static func readOutputCap(_ doc: JSONDocument, _ f: JSONFields, into info: inout LLMRequestInfo) throws(LLMRequestError) {
         let completion = try doc.requestCount(f["max_completion_tokens"], "max_completion_tokens")
         let legacy = try doc.requestCount(f["max_tokens"], "max_tokens")
         switch (completion, legacy) {
@@ -65,7 +65,7 @@ enum OpenAIChat {
     /// Models whose output includes reasoning tokens that the stream never shows.
     static func isReasoningModel(_ model: String?) -> Bool {
         let m = ModelPriceTable.normalize(model ?? "")
-        return ["o1", "o3", "o4", "gpt-5", "codex"].contains { m == $0 || m.hasPrefix($0 + "-") }
+        return ["o1", "o3", "o4", "gpt-5", "codex"].contains { ModelPriceTable.isModel(m, inFamily: $0) }
     }
 
     static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {
