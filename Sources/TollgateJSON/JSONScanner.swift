@@ -80,19 +80,22 @@ public struct JSONScanner: Sendable {
     }
 
     /// The values of `keys` among the members of the object at `object` (one pass).
-    public func fields(of object: JSONSlice, keys: [String], in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONFields {
-        var found = JSONFields(keys: keys)
+    public func fields(of object: JSONSlice, keys: JSONKeys, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONFields {
+        var found = JSONFields(keys: keys.names)
         var duplicate: JSONParseError?
         try forEachMember(of: object, in: bytes) { (m) throws(JSONParseError) in
-            for i in keys.indices where Self.keyEquals(m.key, keys[i], in: bytes) {
-                if found.values[i] != nil, duplicate == nil {
-                    duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(keys[i])\"", offset: m.key.range.lowerBound, in: bytes)
-                }
-                found.set(i, m.value)
+            guard let i = keys.index(of: m.key, in: bytes) else { return }
+            if found.values[i] != nil, duplicate == nil {
+                duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(keys.names[i])\"", offset: m.key.range.lowerBound, in: bytes)
             }
+            found.set(i, m.value)
         }
         if let duplicate { throw duplicate }
         return found
+    }
+
+    public func fields(of object: JSONSlice, keys: [String], in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONFields {
+        try fields(of: object, keys: JSONKeys(keys), in: bytes)
     }
 
     /// Member `key` of the root object, with its removal range, for splicing.

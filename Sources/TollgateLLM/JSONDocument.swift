@@ -14,8 +14,8 @@ struct JSONDocument {
         self.root = try scanner.root(of: bytes)
     }
 
-    func fields(_ object: JSONSlice?, _ keys: [String]) throws(JSONParseError) -> JSONFields {
-        guard let object, object.kind == .object else { return JSONFields(keys: keys) }
+    func fields(_ object: JSONSlice?, _ keys: JSONKeys) throws(JSONParseError) -> JSONFields {
+        guard let object, object.kind == .object else { return JSONFields(keys: keys.names) }
         return try scanner.fields(of: object, keys: keys, in: bytes)
     }
 

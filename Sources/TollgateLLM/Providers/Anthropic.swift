@@ -15,7 +15,7 @@ import TollgateJSON
 /// Usage.inputTokens = input_tokens + cache_read_input_tokens + cache_creation_input_tokens
 /// (cachedInputTokens = cache reads, cacheWriteTokens = cache creation), output = output_tokens.
 enum Anthropic {
-    static let requestKeys = ["model", "stream", "max_tokens", "system", "messages", "tools", "tool_choice", "thinking"]
+    static let requestKeys = JSONKeys(["model", "stream", "max_tokens", "system", "messages", "tools", "tool_choice", "thinking"])
 
     static func inspect(_ doc: JSONDocument, api: LLMAPI, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
         let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }
@@ -47,14 +47,14 @@ enum Anthropic {
     }
 
     static func classifyBlock(_ c: inout PromptBoundCounter, _ block: JSONSlice) throws(JSONParseError) -> Bool {
-        let f = try c.doc.fields(block, ["type", "source", "data", "title", "context"])
+        let f = try c.doc.fields(block, Self.blockKeys)
         switch f["type"].flatMap({ c.doc.string($0) }) {
         case "image":
             let data = try c.doc.field(f["source"], "data")
             c.addImage(c.rules.anthropicImageTokens(size: ImageSize.sniff(data, in: c.doc.bytes)))
             return true
         case "document":
-            let s = try c.doc.fields(f["source"], ["type", "data", "content"])
+            let s = try c.doc.fields(f["source"], Self.documentSourceKeys)
             c.addText(c.doc.payloadBytes(f["title"]) + c.doc.payloadBytes(f["context"]))
             switch s["type"].flatMap({ c.doc.string($0) }) {
             case "base64": c.addMedia(c.doc.payloadBytes(s["data"]) + c.rules.inlineDocumentAllowance)
@@ -73,7 +73,7 @@ enum Anthropic {
 
     /// An Anthropic usage object, normalized (see the type comment).
     static func usage(_ doc: JSONDocument, _ usage: JSONSlice) throws(JSONParseError) -> Usage {
-        let u = try doc.fields(usage, ["input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"])
+        let u = try doc.fields(usage, Self.usageKeys)
         let read = doc.count(u["cache_read_input_tokens"]), write = doc.count(u["cache_creation_input_tokens"])
         return Usage(
             inputTokens: doc.count(u["input_tokens"]).addingSaturating(read).addingSaturating(write),
@@ -92,7 +92,7 @@ enum Anthropic {
     /// the earlier ones (output_tokens always; input/cache counts when they changed, e.g. with
     /// server tools). The message_delta usage makes the numbers final.
     static func observe(_ doc: JSONDocument, into t: inout StreamUsageTracker) throws(JSONParseError) -> StreamObservation {
-        let f = try doc.fields(doc.root, ["type", "message", "usage", "delta", "content_block"])
+        let f = try doc.fields(doc.root, Self.eventKeys)
         guard let type = doc.string(f["type"]) else { return .forward }
         switch type {
         case "message_start":
@@ -108,7 +108,7 @@ enum Anthropic {
         case "message_delta":
             t.finishSeen = true
             if let u = f["usage"], u.kind == .object {
-                let fields = try doc.fields(u, ["input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"])
+                let fields = try doc.fields(u, Self.usageKeys)
                 var merged = t.reported ?? .zero
                 let prevPlain = merged.inputTokens - merged.cachedInputTokens - merged.cacheWriteTokens
                 let plain = fields["input_tokens"].map { doc.count($0) } ?? prevPlain
@@ -123,4 +123,12 @@ enum Anthropic {
         }
         return .forward
     }
+}
+
+/// Prepared key lists (see `JSONKeys`).
+extension Anthropic {
+    static let documentSourceKeys = JSONKeys(["type", "data", "content"])
+    static let blockKeys = JSONKeys(["type", "source", "data", "title", "context"])
+    static let usageKeys = JSONKeys(["input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"])
+    static let eventKeys = JSONKeys(["type", "message", "usage", "delta", "content_block"])
 }

@@ -12,7 +12,7 @@ import TollgateJSON
 /// Usage: promptTokenCount includes cachedContentTokenCount; toolUsePromptTokenCount is more
 /// input; candidatesTokenCount EXCLUDES thoughtsTokenCount, so output = candidates + thoughts.
 enum Gemini {
-    static let requestKeys = ["contents", "systemInstruction", "system_instruction", "tools", "toolConfig", "generationConfig", "cachedContent", "model"]
+    static let requestKeys = JSONKeys(["contents", "systemInstruction", "system_instruction", "tools", "toolConfig", "generationConfig", "cachedContent", "model"])
 
     static func inspect(_ doc: JSONDocument, api: LLMAPI, path: String?, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
         let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }
@@ -24,7 +24,7 @@ enum Gemini {
         if let config = f["generationConfig"], !config.isNull {
             guard config.kind == .object else { throw LLMRequestError(.invalidField, "generationConfig must be an object", field: "generationConfig") }
             let g = try requestJSON { () throws(JSONParseError) in
-                try doc.fields(config, ["maxOutputTokens", "candidateCount", "thinkingConfig"])
+                try doc.fields(config, Self.generationConfigKeys)
             }
             if let cap = try doc.requestCount(g["maxOutputTokens"], "generationConfig.maxOutputTokens") {
                 info.maxOutputTokens = cap
@@ -51,9 +51,9 @@ enum Gemini {
     }
 
     static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {
-        let f = try c.doc.fields(part, ["inlineData", "inline_data", "fileData", "file_data"])
+        let f = try c.doc.fields(part, Self.partKeys)
         if let inline = f["inlineData"] ?? f["inline_data"] {
-            let d = try c.doc.fields(inline, ["mimeType", "mime_type", "data"])
+            let d = try c.doc.fields(inline, Self.inlineDataKeys)
             let mime = (d["mimeType"] ?? d["mime_type"]).flatMap { c.doc.string($0) } ?? ""
             if mime.hasPrefix("image/") {
                 c.addImage(c.rules.geminiImageTokens(size: ImageSize.sniff(d["data"], in: c.doc.bytes)))
@@ -71,10 +71,7 @@ enum Gemini {
 
     /// usageMetadata, normalized (see the type comment).
     static func usage(_ doc: JSONDocument, _ meta: JSONSlice) throws(JSONParseError) -> Usage {
-        let u = try doc.fields(meta, [
-            "promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount",
-            "toolUsePromptTokenCount",
-        ])
+        let u = try doc.fields(meta, Self.usageKeys)
         let thoughts = doc.count(u["thoughtsTokenCount"])
         return Usage(
             inputTokens: doc.count(u["promptTokenCount"]).addingSaturating(doc.count(u["toolUsePromptTokenCount"])),
@@ -99,10 +96,10 @@ enum Gemini {
     /// Stream chunks (alt=sse): each carries the running usageMetadata; the chunk with a
     /// finishReason carries the final one.
     static func observe(_ doc: JSONDocument, into t: inout StreamUsageTracker) throws(JSONParseError) -> StreamObservation {
-        let f = try doc.fields(doc.root, ["candidates", "usageMetadata"])
+        let f = try doc.fields(doc.root, Self.chunkKeys)
         var finished = false
         try doc.elements(f["candidates"]) { (cand) throws(JSONParseError) in
-            let c = try doc.fields(cand, ["content", "finishReason", "index"])
+            let c = try doc.fields(cand, Self.candidateKeys)
             t.addOutput(bytes: try doc.stringBytes(c["content"]))
             t.noteChoice(index: doc.count(c["index"]))
             if let fr = c["finishReason"], !fr.isNull { finished = true }
@@ -113,4 +110,14 @@ enum Gemini {
         }
         return .forward
     }
+}
+
+/// Prepared key lists (see `JSONKeys`).
+extension Gemini {
+    static let generationConfigKeys = JSONKeys(["maxOutputTokens", "candidateCount", "thinkingConfig"])
+    static let partKeys = JSONKeys(["inlineData", "inline_data", "fileData", "file_data"])
+    static let inlineDataKeys = JSONKeys(["mimeType", "mime_type", "data"])
+    static let usageKeys = JSONKeys(["promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount", "toolUsePromptTokenCount"])
+    static let chunkKeys = JSONKeys(["candidates", "usageMetadata"])
+    static let candidateKeys = JSONKeys(["content", "finishReason", "index"])
 }

@@ -9,10 +9,10 @@ import TollgateJSON
 /// base64 bytes + document allowance, or the referenced allowance for a file_id.
 /// Output cap: max_completion_tokens, else max_tokens (if both, the larger); times n.
 enum OpenAIChat {
-    static let requestKeys = [
+    static let requestKeys = JSONKeys([
         "model", "stream", "max_tokens", "max_completion_tokens", "stream_options", "n", "messages", "tools",
         "functions", "tool_choice", "response_format", "reasoning_effort",
-    ]
+    ])
 
     static func inspect(_ doc: JSONDocument, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
         let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }
@@ -69,10 +69,10 @@ enum OpenAIChat {
     }
 
     static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {
-        let f = try c.doc.fields(part, ["type", "image_url", "input_audio", "file"])
+        let f = try c.doc.fields(part, Self.partKeys)
         let type = f["type"].flatMap { c.doc.string($0) }
         if type == "image_url" || (type == nil && f["image_url"] != nil) {
-            let img = try c.doc.fields(f["image_url"], ["detail", "url"])
+            let img = try c.doc.fields(f["image_url"], Self.imageURLKeys)
             let detail = img["detail"].flatMap { c.doc.string($0) }
             let size = ImageSize.sniff(img["url"], in: c.doc.bytes)
             c.addImage(c.rules.openAIImageTokens(model: c.model, lowDetail: detail == "low", size: size))
@@ -83,7 +83,7 @@ enum OpenAIChat {
             return true
         }
         if type == "file" {
-            let file = try c.doc.fields(f["file"], ["file_data", "file_id", "filename"])
+            let file = try c.doc.fields(f["file"], Self.fileKeys)
             if let data = file["file_data"] {
                 c.addMedia(c.doc.payloadBytes(data) + c.rules.inlineDocumentAllowance)
                 c.addText(c.doc.payloadBytes(file["filename"]))
@@ -101,9 +101,9 @@ enum OpenAIChat {
     /// prompt_tokens_details.cached_tokens; completion_tokens includes
     /// completion_tokens_details.reasoning_tokens.
     static func usage(_ doc: JSONDocument, _ usage: JSONSlice) throws(JSONParseError) -> Usage {
-        let u = try doc.fields(usage, ["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"])
-        let prompt = try doc.fields(u["prompt_tokens_details"], ["cached_tokens"])
-        let completion = try doc.fields(u["completion_tokens_details"], ["reasoning_tokens"])
+        let u = try doc.fields(usage, Self.usageKeys)
+        let prompt = try doc.fields(u["prompt_tokens_details"], Self.promptDetailKeys)
+        let completion = try doc.fields(u["completion_tokens_details"], Self.completionDetailKeys)
         return Usage(
             inputTokens: doc.count(u["prompt_tokens"]), outputTokens: doc.count(u["completion_tokens"]),
             cachedInputTokens: doc.count(prompt["cached_tokens"]), reasoningTokens: doc.count(completion["reasoning_tokens"]))
@@ -133,7 +133,7 @@ enum OpenAIChat {
             else if m.key.stringEquals("usage", in: doc.bytes) { usage = m }
         }
         try doc.elements(choices) { (choice) throws(JSONParseError) in
-            let c = try doc.fields(choice, ["delta", "text", "finish_reason", "index"])
+            let c = try doc.fields(choice, Self.choiceKeys)
             if let textKey {
                 t.addOutput(bytes: try doc.stringBytes(c[textKey]))
             }
@@ -161,4 +161,15 @@ extension LLMRequestInfo {
         otherMediaCount = c.otherMedia
         promptBoundIsPartial = promptBoundIsPartial || c.partial
     }
+}
+
+/// Prepared key lists (see `JSONKeys`).
+extension OpenAIChat {
+    static let imageURLKeys = JSONKeys(["detail", "url"])
+    static let fileKeys = JSONKeys(["file_data", "file_id", "filename"])
+    static let promptDetailKeys = JSONKeys(["cached_tokens"])
+    static let completionDetailKeys = JSONKeys(["reasoning_tokens"])
+    static let partKeys = JSONKeys(["type", "image_url", "input_audio", "file"])
+    static let usageKeys = JSONKeys(["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"])
+    static let choiceKeys = JSONKeys(["delta", "text", "finish_reason", "index"])
 }

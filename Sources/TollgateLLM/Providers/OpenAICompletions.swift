@@ -8,7 +8,7 @@ import TollgateJSON
 /// max(n, best_of) times the number of prompts. Output cap: max_tokens (the API defaults to 16
 /// when absent; Tollgate reports only what the body says).
 enum OpenAICompletions {
-    static let requestKeys = ["model", "stream", "max_tokens", "stream_options", "n", "best_of", "prompt", "suffix"]
+    static let requestKeys = JSONKeys(["model", "stream", "max_tokens", "stream_options", "n", "best_of", "prompt", "suffix"])
 
     static func inspect(_ doc: JSONDocument, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
         let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }

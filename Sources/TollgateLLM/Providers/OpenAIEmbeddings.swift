@@ -4,7 +4,7 @@ import TollgateJSON
 /// of token ids (counted like completions prompts). No output tokens, never streams.
 /// Usage: prompt_tokens (= total_tokens).
 enum OpenAIEmbeddings {
-    static let requestKeys = ["model", "input"]
+    static let requestKeys = JSONKeys(["model", "input"])
 
     static func inspect(_ doc: JSONDocument, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
         let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }

@@ -11,10 +11,10 @@ import TollgateJSON
 /// added and the bound marked partial.
 /// Output cap: max_output_tokens (includes reasoning tokens).
 enum OpenAIResponses {
-    static let requestKeys = [
+    static let requestKeys = JSONKeys([
         "model", "stream", "max_output_tokens", "input", "instructions", "tools", "tool_choice", "text",
         "previous_response_id", "conversation", "prompt", "reasoning",
-    ]
+    ])
 
     static func inspect(_ doc: JSONDocument, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
         let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }
@@ -44,7 +44,7 @@ enum OpenAIResponses {
     }
 
     static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {
-        let f = try c.doc.fields(part, ["type", "detail", "file_data", "filename", "image_url"])
+        let f = try c.doc.fields(part, Self.partKeys)
         switch f["type"].flatMap({ c.doc.string($0) }) {
         case "input_image":
             let detail = f["detail"].flatMap { c.doc.string($0) }
@@ -70,9 +70,9 @@ enum OpenAIResponses {
     /// Responses usage: input_tokens includes input_tokens_details.cached_tokens;
     /// output_tokens includes output_tokens_details.reasoning_tokens.
     static func usage(_ doc: JSONDocument, _ usage: JSONSlice) throws(JSONParseError) -> Usage {
-        let u = try doc.fields(usage, ["input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details"])
-        let input = try doc.fields(u["input_tokens_details"], ["cached_tokens"])
-        let output = try doc.fields(u["output_tokens_details"], ["reasoning_tokens"])
+        let u = try doc.fields(usage, Self.usageKeys)
+        let input = try doc.fields(u["input_tokens_details"], Self.inputDetailKeys)
+        let output = try doc.fields(u["output_tokens_details"], Self.outputDetailKeys)
         return Usage(
             inputTokens: doc.count(u["input_tokens"]), outputTokens: doc.count(u["output_tokens"]),
             cachedInputTokens: doc.count(input["cached_tokens"]), reasoningTokens: doc.count(output["reasoning_tokens"]))
@@ -87,7 +87,7 @@ enum OpenAIResponses {
     /// reasoning summary, function call arguments); response.completed / .incomplete / .failed
     /// carry the final response object with its usage.
     static func observe(_ doc: JSONDocument, into t: inout StreamUsageTracker) throws(JSONParseError) -> StreamObservation {
-        let f = try doc.fields(doc.root, ["type", "delta", "response", "item"])
+        let f = try doc.fields(doc.root, Self.eventKeys)
         guard let type = doc.string(f["type"]) else { return .forward }
         if type.hasSuffix(".delta") {
             t.addOutput(bytes: try doc.stringBytes(f["delta"]))
@@ -103,4 +103,13 @@ enum OpenAIResponses {
         }
         return .forward
     }
+}
+
+/// Prepared key lists (see `JSONKeys`).
+extension OpenAIResponses {
+    static let inputDetailKeys = JSONKeys(["cached_tokens"])
+    static let outputDetailKeys = JSONKeys(["reasoning_tokens"])
+    static let partKeys = JSONKeys(["type", "detail", "file_data", "filename", "image_url"])
+    static let usageKeys = JSONKeys(["input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details"])
+    static let eventKeys = JSONKeys(["type", "delta", "response", "item"])
 }
