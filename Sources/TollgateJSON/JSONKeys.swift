@@ -21,6 +21,16 @@ public struct JSONKeys: Sendable {
 
     public var count: Int { names.count }
 
+    /// Index of the key whose UTF-8 is `text`.
+    func index(ofUTF8 text: UnsafeRawBufferPointer) -> Int? {
+        bytes.withUnsafeBytes { kb -> Int? in
+            for i in bounds.indices where bounds[i].count == text.count {
+                if text.isEmpty || memcmpEqual(text.baseAddress!, kb.baseAddress! + bounds[i].lowerBound, text.count) { return i }
+            }
+            return nil
+        }
+    }
+
     /// Index of the key the literal `key` (a string slice of `document`) spells, if any.
     func index(of key: JSONSlice, in document: UnsafeRawBufferPointer) -> Int? {
         let innerStart = key.range.lowerBound + 1

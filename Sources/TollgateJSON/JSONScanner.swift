@@ -81,7 +81,7 @@ public struct JSONScanner: Sendable {
 
     /// The values of `keys` among the members of the object at `object` (one pass).
     public func fields(of object: JSONSlice, keys: JSONKeys, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONFields {
-        var found = JSONFields(keys: keys.names)
+        var found = JSONFields(keys: keys)
         var duplicate: JSONParseError?
         try forEachMember(of: object, in: bytes) { (m) throws(JSONParseError) in
             guard let i = keys.index(of: m.key, in: bytes) else { return }

@@ -15,7 +15,7 @@ struct JSONDocument {
     }
 
     func fields(_ object: JSONSlice?, _ keys: JSONKeys) throws(JSONParseError) -> JSONFields {
-        guard let object, object.kind == .object else { return JSONFields(keys: keys.names) }
+        guard let object, object.kind == .object else { return JSONFields(keys: keys) }
         return try scanner.fields(of: object, keys: keys, in: bytes)
     }
 
@@ -64,10 +64,10 @@ struct JSONDocument {
 /// Typed readers for request fields: wrong types are refused (the upstream would reject them
 /// too, and guessing would let a body slip past its bound); null means absent.
 extension JSONDocument {
-    func requestString(_ fields: JSONFields, _ key: String) throws(LLMRequestError) -> String? {
+    func requestString(_ fields: JSONFields, _ key: StaticString) throws(LLMRequestError) -> String? {
         guard let s = fields[key], !s.isNull else { return nil }
         guard s.kind == .string, let v = s.string(in: bytes) else {
-            throw LLMRequestError(.invalidField, "\(key) must be a string", field: key)
+            throw LLMRequestError(.invalidField, "\(key) must be a string", field: key.description)
         }
         return v
     }

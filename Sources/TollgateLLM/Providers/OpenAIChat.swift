@@ -123,7 +123,7 @@ enum OpenAIChat {
     /// include_usage, that chunk is dropped and every "usage" member (null on all the other
     /// chunks) is cut out, so the client gets the bytes it would have got without Tollgate.
     static func observe(
-        _ doc: JSONDocument, textKey: String?, into t: inout StreamUsageTracker
+        _ doc: JSONDocument, textKey: StaticString?, into t: inout StreamUsageTracker
     ) throws(JSONParseError) -> StreamObservation {
         guard doc.root.kind == .object else { return .forward }
         var choices: JSONSlice?

@@ -34,7 +34,7 @@ enum OpenAIResponses {
             counter.addRaw(f["tool_choice"])
             counter.addRaw(f["text"])
         }
-        for key in ["previous_response_id", "conversation", "prompt"] where f[key].map({ !$0.isNull }) == true {
+        for key: StaticString in ["previous_response_id", "conversation", "prompt"] where f[key].map({ !$0.isNull }) == true {
             counter.partial = true
             counter.add(rules.referencedContextAllowance)
             break
