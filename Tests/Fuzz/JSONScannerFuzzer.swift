@@ -7,6 +7,7 @@
 // every other member unchanged. Nothing may trap on any input.
 
 let fuzzKeys = ["model", "stream", "max_tokens", "usage", "a", "", "b\u{E9}"]
+let fuzzPreparedKeys = JSONKeys(fuzzKeys)
 
 func members(_ v: JSONValue) -> [(key: String, value: JSONValue)]? { v.objectMembers }
 
@@ -27,6 +28,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         return 0
     }
     guard let tree, let ms = members(tree) else { preconditionFailure("scanner accepted what the parser did not") }
+    // The prepared-key path must agree with the dictionary path.
+    let scanner = JSONScanner()
+    guard let root = try? scanner.root(of: input), let prepared = try? scanner.fields(of: root, keys: fuzzPreparedKeys, in: input) else {
+        preconditionFailure("fields(of:keys:) failed where topLevelFields succeeded")
+    }
+    for key in fuzzKeys { precondition(prepared.value(for: key) == fields[key], "JSONKeys lookup disagrees") }
+    precondition(prepared["model"] == fields["model"] && prepared["usage"] == fields["usage"], "StaticString lookup disagrees")
     let bytes = Array(input)
     for key in fuzzKeys {
         let matches = ms.filter { $0.key == key }
