@@ -76,3 +76,26 @@ struct UsageGoldenTests {
         #expect(throws: (any Error).self) { try responseUsage(.openAIChat, #"{"usage":{"prompt_tokens":1}"#) }
     }
 }
+
+/// Non-stream responses without usage: conservative estimates.
+struct UsageEstimateTests {
+    /// A chat answer without usage: output bounded by the content bytes, input by the request.
+    @Test func chatWithoutUsage() throws {
+        let req = try inspect(.openAIChat, #"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}],"max_tokens":100}"#)
+        let body = #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, friend."},"finish_reason":"stop"}]}"#
+        let u = Usage.estimate(request: req, responseBody: Array(body.utf8))
+        #expect(u.estimated && u.inputTokens == req.promptTokenBound)
+        // "assistant" 9 + "Hello there, friend." 20 + "stop" 4 = 33, + 8 per choice
+        #expect(u.outputTokens == 41)
+    }
+
+    /// Capped by max_tokens; embeddings have no output; non-JSON counts whole.
+    @Test func capsAndOddBodies() throws {
+        let req = try inspect(.anthropicMessages, #"{"model":"claude-3-haiku","max_tokens":5,"messages":[]}"#)
+        #expect(Usage.estimate(request: req, responseBody: Array(AnthropicFixtures.messageCacheRead.utf8)).outputTokens == 5)
+        let emb = try inspect(.openAIEmbeddings, #"{"model":"text-embedding-3-small","input":"abc"}"#)
+        #expect(Usage.estimate(request: emb, responseBody: []) == Usage(inputTokens: 3, estimated: true))
+        let chat = try inspect(.openAIChat, #"{"model":"m","messages":[]}"#)
+        #expect(Usage.estimate(request: chat, responseBody: Array("not json at all".utf8)).outputTokens == 15 + 8)
+    }
+}
