@@ -31,7 +31,20 @@ public enum LLMRequestRewriter {
             case .openAIResponses:
                 return try JSONSplice.setting(["max_output_tokens"], to: value, in: body)
             case .geminiGenerateContent, .geminiStreamGenerateContent:
-                return try JSONSplice.setting(["generationConfig", "maxOutputTokens"], to: value, in: body)
+                // Keep the client's spelling (protobuf JSON takes camelCase or snake_case).
+                let present = try withJSONBytes(body) { (b) throws(JSONParseError) in
+                    try JSONScanner.topLevelFields(in: b, keys: ["generationConfig", "generation_config"])
+                }
+                let snakeConfig = present["generation_config"].map { !$0.isNull } ?? false
+                var path = snakeConfig ? ["generation_config", "max_output_tokens"] : ["generationConfig", "maxOutputTokens"]
+                if let config = present[path[0]], config.kind == .object {
+                    let cap = try withJSONBytes(body) { (b) throws(JSONParseError) in
+                        try JSONScanner().fields(of: config, keys: ["maxOutputTokens", "max_output_tokens"], in: b)
+                    }
+                    if cap.value(for: "max_output_tokens").map({ !$0.isNull }) == true { path[1] = "max_output_tokens" }
+                    if cap.value(for: "maxOutputTokens").map({ !$0.isNull }) == true { path[1] = "maxOutputTokens" }
+                }
+                return try JSONSplice.setting(path, to: value, in: body)
             case .openAIEmbeddings, .anthropicCountTokens:
                 return body
             }
@@ -42,11 +55,14 @@ public enum LLMRequestRewriter {
     /// stream_options.include_usage to true (keeping other stream_options members) and reports
     /// `added == true`; the response must then go through a `StreamUsageTracker` created with
     /// `injectedIncludeUsage: true`. Any other request comes back unchanged with `added == false`.
+    /// Pass the `info` from inspecting this body to skip a second inspection.
     public static func ensuringIncludeUsage(
-        api: LLMAPI, body: [UInt8]
+        api: LLMAPI, body: [UInt8], info: LLMRequestInfo? = nil
     ) throws(LLMRequestError) -> (body: [UInt8], added: Bool) {
         guard api == .openAIChat || api == .openAICompletions else { return (body, false) }
-        let info = try LLMRequestInfo.inspect(api: api, body: body)
+        let inspected: LLMRequestInfo
+        if let info { inspected = info } else { inspected = try LLMRequestInfo.inspect(api: api, body: body) }
+        let info = inspected
         guard info.stream, !info.includeUsageRequested else { return (body, false) }
         let out = try requestJSON { () throws(JSONParseError) -> [UInt8] in
             try JSONSplice.setting(["stream_options", "include_usage"], to: Array("true".utf8), in: body)

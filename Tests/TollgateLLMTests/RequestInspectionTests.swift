@@ -154,3 +154,30 @@ struct RequestRewriteTests {
         #expect(try inspect(.geminiGenerateContent, out).maxOutputTokens == 42)
     }
 }
+
+/// Gemini accepts camelCase and snake_case field names; Tollgate reads and writes both.
+struct GeminiSpellingTests {
+    let path = "/v1beta/models/gemini-2.0-flash:generateContent"
+
+    /// snake_case caps are read, and rewritten in place under the client's spelling.
+    @Test func snakeCase() throws {
+        let body = #"{"contents":[],"generation_config":{"max_output_tokens":900,"candidate_count":2}}"#
+        let i = try inspect(.geminiGenerateContent, body, path: path)
+        #expect(i.maxOutputTokens == 900 && i.outputTokenBound == 1800 && i.maxOutputTokensField == "generation_config.max_output_tokens")
+        let out = try LLMRequestRewriter.settingMaxOutputTokens(10, api: .geminiGenerateContent, body: Array(body.utf8))
+        #expect(String(decoding: out, as: UTF8.self) == #"{"contents":[],"generation_config":{"max_output_tokens":10,"candidate_count":2}}"#)
+        let noCap = Array(#"{"generation_config":{"temperature":1}}"#.utf8)
+        let out2 = try LLMRequestRewriter.settingMaxOutputTokens(10, api: .geminiGenerateContent, body: noCap)
+        #expect(String(decoding: out2, as: UTF8.self) == #"{"generation_config":{"temperature":1,"max_output_tokens":10}}"#)
+    }
+
+    /// Both spellings at once are refused: the upstream would keep only one of them.
+    @Test func bothSpellingsRefused() {
+        for body in [
+            #"{"generationConfig":{"maxOutputTokens":1},"generation_config":{"max_output_tokens":100000}}"#,
+            #"{"generationConfig":{"maxOutputTokens":1,"max_output_tokens":100000}}"#,
+        ] {
+            #expect(throws: LLMRequestError.self) { try inspect(.geminiGenerateContent, body, path: path) }
+        }
+    }
+}

@@ -12,7 +12,10 @@ import TollgateJSON
 /// Usage: promptTokenCount includes cachedContentTokenCount; toolUsePromptTokenCount is more
 /// input; candidatesTokenCount EXCLUDES thoughtsTokenCount, so output = candidates + thoughts.
 enum Gemini {
-    static let requestKeys = JSONKeys(["contents", "systemInstruction", "system_instruction", "tools", "toolConfig", "generationConfig", "cachedContent", "model"])
+    static let requestKeys = JSONKeys([
+        "contents", "systemInstruction", "system_instruction", "tools", "toolConfig", "tool_config", "generationConfig",
+        "generation_config", "cachedContent", "cached_content", "model",
+    ])
 
     static func inspect(_ doc: JSONDocument, api: LLMAPI, path: String?, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
         let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }
@@ -21,33 +24,51 @@ enum Gemini {
         info.model = path.flatMap(LLMAPI.geminiModel(fromPath:)) ?? bodyModel
         if let m = info.model, m.hasPrefix("models/") { info.model = String(m.dropFirst("models/".count)) }
         info.stream = api == .geminiStreamGenerateContent
-        if let config = f["generationConfig"], !config.isNull {
-            guard config.kind == .object else { throw LLMRequestError(.invalidField, "generationConfig must be an object", field: "generationConfig") }
+        // Protobuf JSON accepts camelCase and snake_case names alike: read both, and refuse a
+        // body that sets a field under both names (which one the upstream keeps is not ours
+        // to guess, and the other could carry an uncapped limit).
+        let (configName, config) = try oneOf(doc, f["generationConfig"], f["generation_config"], "generationConfig", "generation_config")
+        if let config {
+            guard config.kind == .object else { throw LLMRequestError(.invalidField, "\(configName) must be an object", field: configName) }
             let g = try requestJSON { () throws(JSONParseError) in
                 try doc.fields(config, Self.generationConfigKeys)
             }
-            if let cap = try doc.requestCount(g["maxOutputTokens"], "generationConfig.maxOutputTokens") {
+            let (capName, capSlice) = try oneOf(doc, g["maxOutputTokens"], g["max_output_tokens"], "maxOutputTokens", "max_output_tokens")
+            if let cap = try doc.requestCount(capSlice, "\(configName).\(capName)") {
                 info.maxOutputTokens = cap
-                info.maxOutputTokensField = "generationConfig.maxOutputTokens"
+                info.maxOutputTokensField = "\(configName).\(capName)"
             }
-            info.outputMultiplier = max(1, try doc.requestCount(g["candidateCount"], "generationConfig.candidateCount") ?? 1)
-            if g["thinkingConfig"].map({ !$0.isNull }) == true { info.hiddenReasoningPossible = true }
+            let (countName, count) = try oneOf(doc, g["candidateCount"], g["candidate_count"], "candidateCount", "candidate_count")
+            info.outputMultiplier = max(1, try doc.requestCount(count, "\(configName).\(countName)") ?? 1)
+            if (g["thinkingConfig"] ?? g["thinking_config"]).map({ !$0.isNull }) == true { info.hiddenReasoningPossible = true }
         }
         let m = ModelPriceTable.normalize(info.model ?? "")
         if m.hasPrefix("gemini-2.5") || m.hasPrefix("gemini-3") { info.hiddenReasoningPossible = true }
         var counter = PromptBoundCounter(doc: doc, rules: rules, model: info.model)
         try requestJSON { () throws(JSONParseError) in
-            try counter.walk(f["systemInstruction"] ?? f["system_instruction"], classifyPart)
+            try counter.walk(f["systemInstruction"], classifyPart)
+            try counter.walk(f["system_instruction"], classifyPart)
             try counter.walkMessages(f["contents"], classifyPart)
             try counter.addTools(f["tools"])
-            counter.addRaw(f["toolConfig"])
+            counter.addRaw(f["toolConfig"] ?? f["tool_config"])
         }
-        if f["cachedContent"].map({ !$0.isNull }) == true {
+        if (f["cachedContent"] ?? f["cached_content"]).map({ !$0.isNull }) == true {
             counter.partial = true
             counter.add(rules.referencedContextAllowance)
         }
         info.apply(counter)
         return info
+    }
+
+    /// The one non-null value among a camelCase and a snake_case spelling, with its name.
+    static func oneOf(
+        _ doc: JSONDocument, _ camel: JSONSlice?, _ snake: JSONSlice?, _ camelName: String, _ snakeName: String
+    ) throws(LLMRequestError) -> (String, JSONSlice?) {
+        let c = camel.flatMap { $0.isNull ? nil : $0 }, s = snake.flatMap { $0.isNull ? nil : $0 }
+        if c != nil && s != nil {
+            throw LLMRequestError(.invalidField, "both \(camelName) and \(snakeName) are set", field: camelName)
+        }
+        return s != nil ? (snakeName, s) : (camelName, c)
     }
 
     static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {
@@ -114,7 +135,9 @@ enum Gemini {
 
 /// Prepared key lists (see `JSONKeys`).
 extension Gemini {
-    static let generationConfigKeys = JSONKeys(["maxOutputTokens", "candidateCount", "thinkingConfig"])
+    static let generationConfigKeys = JSONKeys([
+        "maxOutputTokens", "max_output_tokens", "candidateCount", "candidate_count", "thinkingConfig", "thinking_config",
+    ])
     static let partKeys = JSONKeys(["inlineData", "inline_data", "fileData", "file_data"])
     static let inlineDataKeys = JSONKeys(["mimeType", "mime_type", "data"])
     static let usageKeys = JSONKeys(["promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount", "toolUsePromptTokenCount"])
