@@ -1,0 +1,31 @@
+/// The values found for a short list of keys, aligned with the keys: what `JSONScanner
+/// .fields(of:keys:in:)` returns instead of a dictionary, so a per-event lookup costs one
+/// small array and no hashing.
+public struct JSONFields: Sendable {
+    public let keys: JSONKeys
+    public private(set) var values: [JSONSlice?]
+
+    public init(keys: JSONKeys) {
+        self.keys = keys
+        values = Array(repeating: nil, count: keys.count)
+    }
+
+    mutating func set(_ index: Int, _ value: JSONSlice) { values[index] = value }
+
+    /// The value of `key` (which must be one of `keys` to be found). Literal keys compare as
+    /// bytes against the prepared key bytes: no String comparison on the hot path.
+    public subscript(key: StaticString) -> JSONSlice? {
+        guard key.hasPointerRepresentation, let i = keys.index(ofUTF8: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)) else {
+            return value(for: key.description)
+        }
+        return values[i]
+    }
+
+    /// The value of a key given at run time.
+    public func value(for key: String) -> JSONSlice? {
+        for i in keys.names.indices where keys.names[i] == key { return values[i] }
+        return nil
+    }
+
+    public var isEmpty: Bool { values.allSatisfy { $0 == nil } }
+}

@@ -1,0 +1,25 @@
+/// Where one JSON value sits in a document: its kind and its byte range (no surrounding
+/// whitespace). Reading a slice decodes only that value, so callers pull a few fields out of a
+/// large body without building a tree.
+public struct JSONSlice: Sendable, Hashable {
+    public enum Kind: UInt8, Sendable {
+        case object, array, string, number, `true`, `false`, null
+    }
+
+    public var kind: Kind
+    public var range: Range<Int>
+
+    public init(kind: Kind, range: Range<Int>) {
+        self.kind = kind
+        self.range = range
+    }
+
+    /// Byte length of the value as written (a string's includes its quotes and escapes).
+    public var byteCount: Int { range.count }
+    public var isNull: Bool { kind == .null }
+
+    /// The bytes of this value within `document`.
+    public func bytes(in document: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: document[range])
+    }
+}

@@ -1,0 +1,108 @@
+import TollgateJSON
+
+/// A validated JSON body plus the scanner reading it: the small vocabulary every provider
+/// file uses to read fields (all reads are slices into the caller's buffer, no tree).
+struct JSONDocument {
+    let bytes: UnsafeRawBufferPointer
+    let scanner: JSONScanner
+    let root: JSONSlice
+
+    /// Validates the whole document once.
+    init(_ bytes: UnsafeRawBufferPointer, scanner: JSONScanner = JSONScanner()) throws(JSONParseError) {
+        self.bytes = bytes
+        self.scanner = scanner
+        self.root = try scanner.root(of: bytes)
+    }
+
+    func fields(_ object: JSONSlice?, _ keys: JSONKeys) throws(JSONParseError) -> JSONFields {
+        guard let object, object.kind == .object else { return JSONFields(keys: keys) }
+        return try scanner.fields(of: object, keys: keys, in: bytes)
+    }
+
+    func field(_ object: JSONSlice?, _ key: String) throws(JSONParseError) -> JSONSlice? {
+        guard let object, object.kind == .object else { return nil }
+        return try scanner.member(key, of: object, in: bytes)?.value
+    }
+
+    func elements(_ array: JSONSlice?, _ body: (JSONSlice) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        guard let array, array.kind == .array else { return }
+        try scanner.forEachElement(of: array, in: bytes, body)
+    }
+
+    /// An integer field for usage counts: 0 when absent, null or not an integer.
+    func count(_ slice: JSONSlice?) -> Int64 {
+        guard let slice, let v = slice.int64(in: bytes), v > 0 else { return 0 }
+        return v
+    }
+
+    func string(_ slice: JSONSlice?) -> String? { slice?.string(in: bytes) }
+
+    /// Bytes of every string leaf under `slice`, as written (>= decoded UTF-8 length).
+    func stringBytes(_ slice: JSONSlice?) throws(JSONParseError) -> Int64 {
+        guard let slice else { return 0 }
+        switch slice.kind {
+        case .string: return Int64(slice.byteCount - 2)
+        case .array:
+            var n: Int64 = 0
+            try scanner.forEachElement(of: slice, in: bytes) { (e) throws(JSONParseError) in n += try stringBytes(e) }
+            return n
+        case .object:
+            var n: Int64 = 0
+            try scanner.forEachMember(of: slice, in: bytes) { (m) throws(JSONParseError) in n += try stringBytes(m.value) }
+            return n
+        default: return 0
+        }
+    }
+
+    /// Bytes of an inline base64/text payload (without quotes).
+    func payloadBytes(_ slice: JSONSlice?) -> Int64 {
+        guard let slice, slice.kind == .string else { return 0 }
+        return Int64(slice.byteCount - 2)
+    }
+}
+
+/// Typed readers for request fields: wrong types are refused (the upstream would reject them
+/// too, and guessing would let a body slip past its bound); null means absent.
+extension JSONDocument {
+    func requestString(_ fields: JSONFields, _ key: StaticString) throws(LLMRequestError) -> String? {
+        guard let s = fields[key], !s.isNull else { return nil }
+        guard s.kind == .string, let v = s.string(in: bytes) else {
+            throw LLMRequestError(.invalidField, "\(key) must be a string", field: key.description)
+        }
+        return v
+    }
+
+    func requestBool(_ slice: JSONSlice?, _ key: String) throws(LLMRequestError) -> Bool? {
+        guard let s = slice, !s.isNull else { return nil }
+        guard let b = s.bool else { throw LLMRequestError(.invalidField, "\(key) must be a boolean", field: key) }
+        return b
+    }
+
+    func requestCount(_ slice: JSONSlice?, _ key: String) throws(LLMRequestError) -> Int64? {
+        guard let s = slice, !s.isNull else { return nil }
+        guard let v = s.int64(in: bytes), v >= 0 else {
+            throw LLMRequestError(.invalidField, "\(key) must be a non-negative integer", field: key)
+        }
+        return v
+    }
+}
+
+/// Runs `body` over a request body, mapping JSON errors to request errors.
+func withRequestDocument<R>(
+    _ body: UnsafeRawBufferPointer, _ f: (JSONDocument) throws(LLMRequestError) -> R
+) throws(LLMRequestError) -> R {
+    let doc: JSONDocument
+    do throws(JSONParseError) {
+        doc = try JSONDocument(body)
+    } catch {
+        throw LLMRequestError(error)
+    }
+    guard doc.root.kind == .object else { throw LLMRequestError(.notAnObject, "request body is not a JSON object") }
+    return try f(doc)
+}
+
+/// Maps a JSON error met while walking an already validated body (only duplicate keys can
+/// occur) to a request error.
+func requestJSON<R>(_ f: () throws(JSONParseError) -> R) throws(LLMRequestError) -> R {
+    do throws(JSONParseError) { return try f() } catch { throw LLMRequestError(error) }
+}

@@ -1,0 +1,175 @@
+import TollgateJSON
+
+/// OpenAI chat completions (POST /v1/chat/completions), also Azure OpenAI and OpenAI-compatible
+/// servers.
+///
+/// Prompt bound: messages (string leaves as text; per-message overhead), tools/functions and
+/// response_format as whole JSON text. Parts: `image_url` -> `PromptBoundRules
+/// .openAIImageTokens` for the model, detail and (for base64 data URLs) the header's size; `input_audio` -> its base64 bytes; `file` ->
+/// base64 bytes + document allowance, or the referenced allowance for a file_id.
+/// Output cap: max_completion_tokens, else max_tokens (if both, the larger); times n.
+enum OpenAIChat {
+    static let requestKeys = JSONKeys([
+        "model", "stream", "max_tokens", "max_completion_tokens", "stream_options", "n", "messages", "tools",
+        "functions", "tool_choice", "response_format", "reasoning_effort",
+    ])
+
+    static func inspect(_ doc: JSONDocument, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
+        let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }
+        var info = LLMRequestInfo(api: .openAIChat)
+        info.model = try doc.requestString(f, "model")
+        info.stream = try doc.requestBool(f["stream"], "stream") ?? false
+        try readOutputCap(doc, f, into: &info)
+        info.outputMultiplier = max(1, try doc.requestCount(f["n"], "n") ?? 1)
+        info.includeUsageRequested = try includeUsage(doc, f["stream_options"])
+        info.hiddenReasoningPossible = OpenAIChat.isReasoningModel(info.model) || f["reasoning_effort"].map { !$0.isNull } == true
+        var counter = PromptBoundCounter(doc: doc, rules: rules, model: info.model)
+        try requestJSON { () throws(JSONParseError) in
+            try counter.walkMessages(f["messages"], classifyPart)
+            try counter.addTools(f["tools"])
+            try counter.addTools(f["functions"])
+            counter.addRaw(f["tool_choice"])
+            counter.addRaw(f["response_format"])
+        }
+        info.apply(counter)
+        return info
+    }
+
+    /// max_completion_tokens / max_tokens: the larger one when both are set, so the bound holds
+    /// whichever the upstream honours.
+    static func readOutputCap(_ doc: JSONDocument, _ f: JSONFields, into info: inout LLMRequestInfo) throws(LLMRequestError) {
+        let completion = try doc.requestCount(f["max_completion_tokens"], "max_completion_tokens")
+        let legacy = try doc.requestCount(f["max_tokens"], "max_tokens")
+        switch (completion, legacy) {
+        case let (c?, l?):
+            info.maxOutputTokens = max(c, l)
+            info.maxOutputTokensField = c >= l ? "max_completion_tokens" : "max_tokens"
+        case let (c?, nil):
+            info.maxOutputTokens = c
+            info.maxOutputTokensField = "max_completion_tokens"
+        case let (nil, l?):
+            info.maxOutputTokens = l
+            info.maxOutputTokensField = "max_tokens"
+        case (nil, nil):
+            break
+        }
+    }
+
+    static func includeUsage(_ doc: JSONDocument, _ options: JSONSlice?) throws(LLMRequestError) -> Bool {
+        guard let options, !options.isNull else { return false }
+        guard options.kind == .object else { throw LLMRequestError(.invalidField, "stream_options must be an object", field: "stream_options") }
+        let v = try requestJSON { () throws(JSONParseError) in try doc.field(options, "include_usage") }
+        return try doc.requestBool(v, "stream_options.include_usage") ?? false
+    }
+
+    /// Models whose output includes reasoning tokens that the stream never shows.
+    static func isReasoningModel(_ model: String?) -> Bool {
+        let m = ModelPriceTable.normalize(model ?? "")
+        return ["o1", "o3", "o4", "gpt-5", "codex"].contains { ModelPriceTable.isModel(m, inFamily: $0) }
+    }
+
+    static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {
+        let f = try c.doc.fields(part, Self.partKeys)
+        let type = f["type"].flatMap { c.doc.string($0) }
+        if type == "image_url" || (type == nil && f["image_url"] != nil) {
+            let img = try c.doc.fields(f["image_url"], Self.imageURLKeys)
+            let detail = img["detail"].flatMap { c.doc.string($0) }
+            let size = ImageSize.sniff(img["url"], in: c.doc.bytes)
+            c.addImage(c.rules.openAIImageTokens(model: c.model, lowDetail: detail == "low", size: size))
+            return true
+        }
+        if type == "input_audio" {
+            c.addMedia(c.doc.payloadBytes(try c.doc.field(f["input_audio"], "data")))
+            return true
+        }
+        if type == "file" {
+            let file = try c.doc.fields(f["file"], Self.fileKeys)
+            if let data = file["file_data"] {
+                c.addMedia(c.doc.payloadBytes(data) + c.rules.inlineDocumentAllowance)
+                c.addText(c.doc.payloadBytes(file["filename"]))
+            } else {
+                c.addReferenced()
+            }
+            return true
+        }
+        return false
+    }
+
+    // MARK: Usage
+
+    /// The OpenAI usage object (chat, completions, embeddings): prompt_tokens includes
+    /// prompt_tokens_details.cached_tokens; completion_tokens includes
+    /// completion_tokens_details.reasoning_tokens.
+    static func usage(_ doc: JSONDocument, _ usage: JSONSlice) throws(JSONParseError) -> Usage {
+        let u = try doc.fields(usage, Self.usageKeys)
+        let prompt = try doc.fields(u["prompt_tokens_details"], Self.promptDetailKeys)
+        let completion = try doc.fields(u["completion_tokens_details"], Self.completionDetailKeys)
+        return Usage(
+            inputTokens: doc.count(u["prompt_tokens"]), outputTokens: doc.count(u["completion_tokens"]),
+            cachedInputTokens: doc.count(prompt["cached_tokens"]), reasoningTokens: doc.count(completion["reasoning_tokens"]))
+    }
+
+    /// Usage of a non-stream response body (the top-level "usage" object), nil if absent.
+    static func responseUsage(_ doc: JSONDocument) throws(JSONParseError) -> Usage? {
+        guard let u = try doc.field(doc.root, "usage"), u.kind == .object else { return nil }
+        return try usage(doc, u)
+    }
+
+    // MARK: Stream
+
+    /// One chat.completion.chunk. Counts the generated text in choices[].delta (string leaves:
+    /// content, refusal, reasoning_content, tool call names and arguments). The usage chunk
+    /// (include_usage) has "choices":[] and the usage object. When Tollgate injected
+    /// include_usage, that chunk is dropped and every "usage" member (null on all the other
+    /// chunks) is cut out, so the client gets the bytes it would have got without Tollgate.
+    static func observe(
+        _ doc: JSONDocument, textKey: StaticString?, into t: inout StreamUsageTracker
+    ) throws(JSONParseError) -> StreamObservation {
+        guard doc.root.kind == .object else { return .forward }
+        var choices: JSONSlice?
+        var usage: JSONMember?
+        try doc.scanner.forEachMember(of: doc.root, in: doc.bytes) { (m) throws(JSONParseError) in
+            if m.key.stringEquals("choices", in: doc.bytes) { choices = m.value }
+            else if m.key.stringEquals("usage", in: doc.bytes) { usage = m }
+        }
+        try doc.elements(choices) { (choice) throws(JSONParseError) in
+            let c = try doc.fields(choice, Self.choiceKeys)
+            if let textKey {
+                t.addOutput(bytes: try doc.stringBytes(c[textKey]))
+            }
+            if let calls = try doc.field(c["delta"], "tool_calls") {
+                try doc.elements(calls) { (_) throws(JSONParseError) in t.toolCalls += 1 }
+            }
+            t.noteChoice(index: doc.count(c["index"]))
+            if let fr = c["finish_reason"], !fr.isNull { t.finishSeen = true }
+        }
+        guard let usage else { return .forward }
+        if usage.value.kind == .object {
+            t.report(try Self.usage(doc, usage.value), final: true)
+        }
+        guard t.stripInjectedUsage else { return .forward }
+        if usage.value.kind == .object, let choices, choices.isEmptyContainer(in: doc.bytes) { return .drop }
+        return .strip(usage.removalRange)
+    }
+}
+
+extension LLMRequestInfo {
+    mutating func apply(_ c: PromptBoundCounter) {
+        promptTokenBound = c.tokens
+        promptTextBytes = c.textBytes
+        imageCount = c.images
+        otherMediaCount = c.otherMedia
+        promptBoundIsPartial = promptBoundIsPartial || c.partial
+    }
+}
+
+/// Prepared key lists (see `JSONKeys`).
+extension OpenAIChat {
+    static let imageURLKeys = JSONKeys(["detail", "url"])
+    static let fileKeys = JSONKeys(["file_data", "file_id", "filename"])
+    static let promptDetailKeys = JSONKeys(["cached_tokens"])
+    static let completionDetailKeys = JSONKeys(["reasoning_tokens"])
+    static let partKeys = JSONKeys(["type", "image_url", "input_audio", "file"])
+    static let usageKeys = JSONKeys(["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"])
+    static let choiceKeys = JSONKeys(["delta", "text", "finish_reason", "index"])
+}

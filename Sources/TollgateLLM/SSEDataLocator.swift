@@ -1,0 +1,43 @@
+import TollgateHTTP
+
+/// Finds an event's data inside its raw bytes, so a rewrite can splice `raw` and keep every
+/// other byte (field order, comments, line ends) as it came.
+enum SSEDataLocator {
+    /// The byte range of the value of the event's only "data" line, or nil when there are
+    /// zero or several data lines (or the event starts with a BOM).
+    static func singleDataLine(in raw: [UInt8]) -> Range<Int>? {
+        var found: Range<Int>?
+        var i = 0
+        let n = raw.count
+        while i < n {
+            var end = i
+            while end < n && raw[end] != 0x0A && raw[end] != 0x0D { end += 1 }
+            if end - i >= 4 && raw[i] == 0x64 && raw[i + 1] == 0x61 && raw[i + 2] == 0x74 && raw[i + 3] == 0x61
+                && (end - i == 4 || raw[i + 4] == 0x3A)
+            {
+                if found != nil { return nil }
+                var v = min(i + 5, end)
+                if v < end && raw[v] == 0x20 { v += 1 }
+                found = v..<end
+            }
+            i = end
+            if i < n && raw[i] == 0x0D { i += 1 }
+            if i < n && raw[i] == 0x0A { i += 1 }
+        }
+        return found
+    }
+
+    /// A fresh event with the same event/id fields and new data.
+    static func rebuild(_ e: SSEEvent, data: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        if let ev = e.event { out += Array("event: \(ev)\n".utf8) }
+        if let id = e.id { out += Array("id: \(id)\n".utf8) }
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            out += Array("data: ".utf8)
+            out += line
+            out.append(0x0A)
+        }
+        out.append(0x0A)
+        return out
+    }
+}
