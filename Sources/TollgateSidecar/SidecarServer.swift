@@ -14,6 +14,7 @@ public final class SidecarServer: @unchecked Sendable {
     private var adminLoop: EventLoop?
     private var adminListener: Listener?
     private var adminConnections: [ObjectIdentifier: AdminConnection] = [:]
+    private var services: SidecarServices?
     private let ready = Atomic<Bool>(false)
     private let draining = Atomic<Bool>(false)
     public private(set) var boundAddress: SocketAddress?
@@ -41,11 +42,13 @@ public final class SidecarServer: @unchecked Sendable {
             throw ConfigError("--tls-cert and --tls-key must be given together")
         }
 
+        let services = try SidecarServices(options: options)
+        self.services = services
         var listenAddress = options.listen
         for i in 0..<max(1, options.threads) {
             let loop = try EventLoop(index: i)
             let pool = UpstreamPool(loop: loop, options: options, tls: clientTLS, addresses: addresses)
-            let ctx = LoopContext(loop: loop, options: options, metrics: shards[i], pool: pool)
+            let ctx = LoopContext(loop: loop, options: options, metrics: shards[i], pool: pool, services: services)
             let listener = try Listener(address: listenAddress, loop: loop, reusePort: true, tls: serverTLS) { l, fd, peer in
                 Self.accept(fd: fd, peer: peer, listener: l, context: ctx)
             }
@@ -98,7 +101,8 @@ public final class SidecarServer: @unchecked Sendable {
                 let ok = self.ready.load(ordering: .acquiring) && !self.draining.load(ordering: .acquiring)
                 return ok ? .text(200, "ready\n") : .text(503, self.draining.load(ordering: .acquiring) ? "draining\n" : "starting\n")
             case ("GET", "/metrics"):
-                return .text(200, MetricsRenderer.render(shards), type: "text/plain; version=0.0.4; charset=utf-8")
+                let usage = self.services?.usageMetrics.render() ?? ""
+                return .text(200, MetricsRenderer.render(shards) + usage, type: "text/plain; version=0.0.4; charset=utf-8")
             case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"):
                 return .text(405, "method not allowed\n")
             default:
@@ -130,6 +134,7 @@ public final class SidecarServer: @unchecked Sendable {
                 break
             }
         }
+        defer { services?.usageLog?.flush() }
         if !clean {
             Log.warning("drain timeout after \(timeout)s: closing remaining connections")
             for (i, loop) in loops.enumerated() {

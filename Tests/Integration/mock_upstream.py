@@ -244,7 +244,9 @@ class MockApp:
             body = json.loads(req.body or b"{}")
         except ValueError:
             return await send_simple(resp, 400, _openai_error(400, "invalid json", "invalid_request_error", "bad_json"))
-        digest = hashlib.sha256(req.body).hexdigest()[:16]
+        # The id depends on the conversation, not on the exact bytes, so a proxy that adds
+        # stream_options (as Tollgate does to count stream usage) gets the same answer back.
+        digest = hashlib.sha256(_json([body.get("model"), body.get("messages")])).hexdigest()[:16]
         cid = f"chatcmpl-mock-{digest}"
         model = body.get("model", "mock-gpt-1")
         nchunks = int(req.header("x-mock-chunks", "5") or 5)

@@ -36,6 +36,10 @@ public enum SidecarCommand {
       --upstream-idle-timeout S  idle pooled upstream connection [4]
       --drain-timeout S          finishing in-flight requests on SIGTERM [30]
 
+    Accounting:
+      --usage-log PATH           one JSON line per LLM request (tokens, cost, latency); "-" = stdout;
+                                 rotated to PATH.1 at 64 MiB
+
     Other:
       --log-level LEVEL          debug, info, warn, error [info]
       -h, --help                 this help
@@ -70,6 +74,7 @@ public enum SidecarCommand {
             case "--upstream-timeout": o.upstreamTimeout = try r.seconds(for: f)
             case "--upstream-idle-timeout": o.upstreamIdleTimeout = try r.seconds(for: f)
             case "--drain-timeout": o.drainTimeout = try r.seconds(for: f)
+            case "--usage-log": o.usageLogPath = try r.value(for: f)
             case "--log-level":
                 let v = try r.value(for: f)
                 guard let l = LogLevel(name: v) else { throw ConfigError("--log-level expects debug, info, warn or error, got '\(v)'") }

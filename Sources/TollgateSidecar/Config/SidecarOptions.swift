@@ -30,6 +30,8 @@ public struct SidecarOptions: Sendable {
     public var upstreamIdleTimeout: Double = 4
 
     public var logLevel: LogLevel = .info
+    /// JSON-lines usage records: a file path, or "-" for stdout. nil: none written.
+    public var usageLogPath: String? = nil
 
     public init() {}
 

@@ -1,9 +1,10 @@
 import TollgateHTTP
+import TollgateLLM
 import TollgateTransport
 
 /// One proxied request: joins a downstream stream to an upstream stream, moving bytes both ways
-/// with backpressure, and turns upstream failures into errors in the caller's protocol.
-/// Lives on one loop; the downstream side owns it.
+/// with backpressure, runs the filter chain at each step, and turns upstream failures into
+/// errors in the caller's protocol. Lives on one loop; the downstream side owns it.
 final class ProxyExchange {
     let context: LoopContext
     /// Strong until the exchange completes (a weak reference would cost every retain and
@@ -11,17 +12,29 @@ final class ProxyExchange {
     private(set) var downstream: (any DownstreamStream)?
     private(set) var upstream: (any UpstreamStream)?
     let requestHead: HTTPRequestHead
-    let bodyShape: RequestBodyShape
+    private(set) var bodyShape: RequestBodyShape
     let dialect: APIDialect
+    let requestID: String
+    /// The W3C trace id from traceparent, if the client sent one.
+    let traceID: String?
     /// Kept here: the downstream stream may be gone by the time the exchange completes.
     private let protocolIndex: Int
     private let startNanos: UInt64
+    private var ttfbNanos: UInt64?
     private var pendingBody = ByteQueue()
     private var requestEnded: Bool
     private(set) var responseStarted = false
     private(set) var finished = false
     private var status = 0
     private var timeout: LoopTimer?
+
+    private let filters: [any ExchangeFilter]
+    /// Some filter asked for the whole request body before forwarding.
+    private var bufferingBody = false
+    private var bufferedBody: [UInt8] = []
+    /// The response is being split into SSE events for the filters.
+    private var events: SSEParser?
+    private var cut = false
 
     init(context: LoopContext, downstream: any DownstreamStream, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
         self.context = context
@@ -32,27 +45,70 @@ final class ProxyExchange {
         self.requestEnded = bodyShape == .none
         self.protocolIndex = downstream.protocolIndex
         self.startNanos = context.loop.now
+        self.requestID = context.nextRequestID()
+        self.traceID = head.headers["traceparent"].flatMap(ProxyExchange.traceID(fromTraceparent:))
+        self.filters = context.services.makeFilters()
     }
 
-    /// Sends the request on its way.
+    /// Runs the request-head filters, then sends the request on its way (or, when a filter
+    /// needs the body, once it is complete).
     func start() {
+        for f in filters {
+            switch f.requestHead(self) {
+            case .proceed: continue
+            case .needBody: bufferingBody = true
+            case .respond(let e):
+                fail(e, upstreamFault: false)
+                return
+            }
+        }
+        timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
+            self.timedOut()
+        }
+        if bufferingBody {
+            if requestEnded { finishBufferedBody() }
+            return
+        }
+        openUpstream()
+    }
+
+    private func openUpstream() {
         guard let target = context.options.upstream else {
-            fail(ProxyError(status: 404, type: "invalid_request_error", code: "no_route", message: "no upstream is configured for \(requestHead.path)"))
+            fail(ProxyError(status: 404, type: "invalid_request_error", code: "no_route", message: "no upstream is configured for \(requestHead.path)"), upstreamFault: false)
             return
         }
         let head = ProxyHeaders.upstreamRequest(
             from: requestHead, target: target, clientIP: downstream?.clientIP, downstreamTLS: downstream?.isTLS ?? false,
             bodyLength: { if case .length(let n) = bodyShape { return n } else { return nil } }())
-        timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
-            self.timedOut()
-        }
         context.pool.open(exchange: self, target: target, head: head, bodyShape: bodyShape)
+    }
+
+    private func finishBufferedBody() {
+        var body = bufferedBody
+        bufferedBody = []
+        for f in filters {
+            if case .respond(let e) = f.requestBody(self, &body) {
+                fail(e, upstreamFault: false)
+                return
+            }
+        }
+        bodyShape = body.isEmpty ? .length(0) : .length(Int64(body.count))
+        pendingBody.append(body)
+        openUpstream()
     }
 
     // MARK: From downstream
 
     func receiveRequestBody(_ bytes: UnsafeRawBufferPointer) {
         guard !finished else { return }
+        if bufferingBody {
+            guard Int64(bufferedBody.count + bytes.count) <= context.options.maxBodyBytes else {
+                fail(.badRequest(413, code: "bodyTooLarge", "request body exceeds the limit of \(context.options.maxBodyBytes) bytes"), upstreamFault: false)
+                return
+            }
+            bufferedBody.append(contentsOf: bytes)
+            return
+        }
         if let up = upstream {
             up.sendRequestBody(bytes)
             if up.requestBufferedBytes > FlowLimits.highWater { downstream?.pauseRequestBody() }
@@ -65,6 +121,10 @@ final class ProxyExchange {
     func receiveRequestEnd() {
         guard !finished, !requestEnded else { return }
         requestEnded = true
+        if bufferingBody {
+            finishBufferedBody()
+            return
+        }
         upstream?.sendRequestEnd()
     }
 
@@ -79,6 +139,7 @@ final class ProxyExchange {
         let up = upstream
         upstream = nil
         up?.cancel()
+        cut = true
         complete(status: 499)
     }
 
@@ -106,22 +167,69 @@ final class ProxyExchange {
         guard !finished, let down = downstream else { return }
         responseStarted = true
         status = head.status
+        ttfbNanos = MonotonicClock.now() &- startNanos
+        var out = ProxyHeaders.downstreamResponse(from: head)
+        for f in filters { f.responseHead(self, &out) }
+        if !endStream, filters.contains(where: { $0.wantsEvents }), Self.isEventStream(out) {
+            events = SSEParser(maxEventBytes: 8 << 20)
+            // Filters may drop or rewrite events: the length is no longer the upstream's.
+            out.headers.remove("content-length")
+        }
         // Completion is recorded before the last bytes go out, so a client that reads its
         // response and then scrapes /metrics always sees its request counted.
         if endStream { complete(status: head.status) }
-        down.sendResponseHead(ProxyHeaders.downstreamResponse(from: head), endStream: endStream)
+        down.sendResponseHead(out, endStream: endStream)
     }
 
     func upstreamResponseBody(_ bytes: UnsafeRawBufferPointer) {
         guard !finished, let down = downstream else { return }
-        down.sendResponseBody(bytes)
+        if events != nil {
+            forwardEvents(bytes, to: down)
+        } else {
+            for f in filters { f.responseBody(self, bytes) }
+            down.sendResponseBody(bytes)
+        }
         if down.responseBufferedBytes > FlowLimits.highWater { upstream?.pauseResponseBody() }
+    }
+
+    /// Splits SSE bytes into events and forwards each as soon as it is complete, as the
+    /// filters decide (unchanged, dropped or rewritten).
+    private func forwardEvents(_ bytes: UnsafeRawBufferPointer, to down: any DownstreamStream) {
+        do {
+            try events!.feed(bytes) { event in
+                var action = StreamEventAction.forward
+                for f in filters where f.wantsEvents {
+                    let a = f.responseEvent(self, event)
+                    if case .forward = a { continue }
+                    action = a
+                    break
+                }
+                switch action {
+                case .forward: event.raw.withUnsafeBytes { down.sendResponseBody($0) }
+                case .drop: break
+                case .replace(let b): b.withUnsafeBytes { down.sendResponseBody($0) }
+                }
+            }
+        } catch {
+            Log.warning("SSE event over 8 MiB from upstream for \(requestHead.path): \(error); cutting the stream")
+            let up = upstream
+            upstream = nil
+            up?.cancel()
+            cut = true
+            complete(status: status)
+            down.abortResponse()
+        }
     }
 
     func upstreamResponseEnd(trailers: HTTPHeaders?) {
         guard !finished else { return }
         upstream = nil
         let down = downstream
+        if var parser = events, let down {
+            // A trailing partial event is passed on as it came: nothing is lost.
+            if let tail = parser.finish() { tail.raw.withUnsafeBytes { down.sendResponseBody($0) } }
+            events = parser
+        }
         complete(status: status)
         down?.sendResponseEnd(trailers: trailers)
     }
@@ -133,7 +241,7 @@ final class ProxyExchange {
         upstream = nil
         context.metrics.upstreamError()
         Log.warning("upstream \(context.options.upstream?.description ?? "-") failed for \(requestHead.method) \(requestHead.path): \(error.message)")
-        fail(error)
+        fail(error, upstreamFault: true)
     }
 
     private func timedOut() {
@@ -143,20 +251,23 @@ final class ProxyExchange {
         up?.cancel()
         context.metrics.upstreamError()
         Log.warning("upstream timeout after \(context.options.upstreamTimeout)s for \(requestHead.method) \(requestHead.path)")
-        fail(.upstreamTimeout("no complete response within \(context.options.upstreamTimeout)s"))
+        fail(.upstreamTimeout("no complete response within \(context.options.upstreamTimeout)s"), upstreamFault: true)
     }
 
-    private func fail(_ error: ProxyError) {
+    private func fail(_ error: ProxyError, upstreamFault: Bool) {
         guard let down = downstream else {
+            cut = true
             complete(status: error.status)
             return
         }
         if responseStarted {
+            cut = true
             complete(status: status)
             down.abortResponse()
         } else {
             let (head, body) = error.response(for: dialect)
             responseStarted = true
+            cut = upstreamFault
             complete(status: error.status)
             down.sendResponseHead(head, endStream: body.isEmpty)
             if !body.isEmpty {
@@ -172,7 +283,21 @@ final class ProxyExchange {
         timeout?.cancel()
         timeout = nil
         downstream = nil
-        let seconds = Double(MonotonicClock.now() &- startNanos) / 1e9
-        context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: seconds)
+        let elapsed = MonotonicClock.now() &- startNanos
+        context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: Double(elapsed) / 1e9)
+        let outcome = ExchangeOutcome(status: status, cut: cut, durationNanos: elapsed, ttfbNanos: ttfbNanos)
+        for f in filters { f.complete(self, outcome) }
+    }
+
+    static func isEventStream(_ head: HTTPResponseHead) -> Bool {
+        guard let ct = head.headers["content-type"] else { return false }
+        return ct.utf8.count >= 17 && ct.prefix(17).asciiCaseInsensitiveEquals("text/event-stream")
+    }
+
+    /// "00-<32 hex trace id>-<16 hex span>-<flags>" -> the trace id.
+    static func traceID(fromTraceparent v: String) -> String? {
+        let parts = v.split(separator: "-")
+        guard parts.count >= 4, parts[1].utf8.count == 32 else { return nil }
+        return String(parts[1])
     }
 }

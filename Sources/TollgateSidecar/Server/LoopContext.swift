@@ -15,15 +15,24 @@ final class LoopContext: @unchecked Sendable {
     let options: SidecarOptions
     let metrics: MetricsShard
     let pool: UpstreamPool
+    let services: SidecarServices
+    private var requestCounter: UInt64 = 0
     private(set) var connections: [ObjectIdentifier: any DownstreamConnection] = [:]
     private(set) var draining = false
     var onDrained: (() -> Void)?
 
-    init(loop: EventLoop, options: SidecarOptions, metrics: MetricsShard, pool: UpstreamPool) {
+    init(loop: EventLoop, options: SidecarOptions, metrics: MetricsShard, pool: UpstreamPool, services: SidecarServices) {
         self.loop = loop
         self.options = options
         self.metrics = metrics
         self.pool = pool
+        self.services = services
+    }
+
+    /// A request id unique in this process: loop index, then a per-loop counter.
+    func nextRequestID() -> String {
+        requestCounter &+= 1
+        return "\(loop.index)-\(requestCounter)"
     }
 
     func add(_ c: any DownstreamConnection) {

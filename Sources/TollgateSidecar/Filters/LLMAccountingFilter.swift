@@ -1,0 +1,100 @@
+import TollgateHTTP
+import TollgateLLM
+import TollgateTransport
+
+/// Knows which model was called and what it cost: inspects LLM request bodies, asks
+/// OpenAI-style streams for usage (and hides that from the client), reads usage from responses
+/// and SSE events as they pass, prices it, and writes one usage record per request.
+/// Requests that are not LLM API calls pass untouched.
+final class LLMAccountingFilter: ExchangeFilter {
+    /// Response bodies are copied for usage extraction up to this size; larger ones are estimated.
+    static let maxResponseCopy = 8 << 20
+
+    let services: SidecarServices
+    private(set) var api: LLMAPI?
+    private(set) var info: LLMRequestInfo?
+    private var injectedIncludeUsage = false
+    private var tracker: StreamUsageTracker?
+    private var responseCopy: [UInt8] = []
+    private var responseCopyOverflow = false
+    private var status = 0
+
+    init(services: SidecarServices) {
+        self.services = services
+    }
+
+    func requestHead(_ x: ProxyExchange) -> FilterVerdict {
+        guard x.requestHead.method == "POST", let api = LLMAPI(path: String(x.requestHead.path)) else { return .proceed }
+        self.api = api
+        return .needBody
+    }
+
+    func requestBody(_ x: ProxyExchange, _ body: inout [UInt8]) -> FilterVerdict {
+        guard let api else { return .proceed }
+        let inspected: LLMRequestInfo
+        do {
+            inspected = try LLMRequestInfo.inspect(api: api, body: body, path: x.requestHead.target)
+        } catch {
+            return .respond(.badRequest(400, code: "invalid_request_body", "cannot read the \(api.rawValue) request: \(error.message)"))
+        }
+        info = inspected
+        do {
+            let (rewritten, added) = try LLMRequestRewriter.ensuringIncludeUsage(api: api, body: body, info: inspected)
+            if added {
+                body = rewritten
+                injectedIncludeUsage = true
+            }
+        } catch {
+            return .respond(.badRequest(400, code: "invalid_request_body", error.message))
+        }
+        return .proceed
+    }
+
+    func responseHead(_ x: ProxyExchange, _ head: inout HTTPResponseHead) {
+        status = head.status
+    }
+
+    var wantsEvents: Bool { info != nil }
+
+    func responseEvent(_ x: ProxyExchange, _ event: SSEEvent) -> StreamEventAction {
+        guard let info else { return .forward }
+        if tracker == nil { tracker = StreamUsageTracker(request: info, injectedIncludeUsage: injectedIncludeUsage) }
+        return tracker!.process(event)
+    }
+
+    func responseBody(_ x: ProxyExchange, _ bytes: UnsafeRawBufferPointer) {
+        guard info != nil, !responseCopyOverflow else { return }
+        if responseCopy.count + bytes.count > Self.maxResponseCopy {
+            responseCopyOverflow = true
+            responseCopy = []
+            return
+        }
+        responseCopy.append(contentsOf: bytes)
+    }
+
+    func complete(_ x: ProxyExchange, _ outcome: ExchangeOutcome) {
+        guard let api, let info else { return }
+        let usage: Usage
+        if var t = tracker {
+            usage = t.finish(cut: outcome.cut)
+            tracker = t
+        } else if status >= 200 && status < 300 {
+            let exact = responseCopyOverflow ? nil : (try? Usage.fromResponse(api: api, body: responseCopy)) ?? nil
+            usage = exact ?? Usage.estimate(request: info, responseBody: responseCopy)
+        } else {
+            // The provider refused (or never answered): nothing was generated.
+            usage = .zero
+        }
+        let price = info.model.flatMap { services.prices.price(for: $0) }
+        let cost = price.map { $0.cost(usage) } ?? 0
+        services.usageMetrics.record(model: info.model, usage: usage, costMicros: cost)
+        guard let log = services.usageLog else { return }
+        let record = UsageRecord(
+            timeUnixMillis: MonotonicClock.wallNanos() / 1_000_000, requestID: x.requestID,
+            traceID: x.traceID, provider: nil, api: api.rawValue,
+            deployment: x.context.options.upstream?.authority, modelRequested: info.model, modelServed: nil,
+            usage: usage, costMicroUSD: cost, status: outcome.status, stream: info.stream,
+            latencyMicros: Int64(outcome.durationNanos / 1000), ttfbMicros: outcome.ttfbNanos.map { Int64($0 / 1000) })
+        log.append(record.jsonLine() + [0x0A])
+    }
+}
