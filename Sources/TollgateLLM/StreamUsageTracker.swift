@@ -68,8 +68,7 @@ public struct StreamUsageTracker: Sendable {
             if let located {
                 return observe(UnsafeRawBufferPointer(rebasing: raw[located]))
             }
-            var data = Array(event.data.utf8)
-            return data.withUnsafeMutableBytes { observe(UnsafeRawBufferPointer($0)) }
+            return SSEDataLocator.dataBytes(in: event.raw).withUnsafeBytes { observe($0) }
         }
         let (observation, ok) = outcome
         if !ok {
@@ -89,7 +88,7 @@ public struct StreamUsageTracker: Sendable {
             }
             // Several data lines: rebuild the event from its fields (cannot keep the exact
             // line split, but no OpenAI-style server sends one).
-            var data = Array(event.data.utf8)
+            var data = SSEDataLocator.dataBytes(in: event.raw)
             data.removeSubrange(cut)
             return .replace(SSEDataLocator.rebuild(event, data: data))
         }

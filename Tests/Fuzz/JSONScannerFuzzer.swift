@@ -60,10 +60,18 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let afterSet = try? JSONValue(parsing: set) else { preconditionFailure("setting broke the document") }
         precondition(afterSet == tree.settingMember(key, .array([.number("7")])), "setting changed other members")
     }
-    // Insertion of an absent nested path.
-    if fields["zz"] == nil, let set = try? JSONSplice.setting(["zz", "y"], to: Array("1".utf8), in: bytes) {
-        guard let after = try? JSONValue(parsing: set) else { preconditionFailure("insertion broke the document") }
-        precondition(after == tree.settingMember("zz", .object([(key: "y", value: .number("1"))])), "insertion changed other members")
+    // A nested path: inserted when absent, merged into an existing "zz" object, replacing
+    // anything else.
+    if let set = try? JSONSplice.setting(["zz", "y"], to: Array("1".utf8), in: bytes) {
+        guard let after = try? JSONValue(parsing: set) else { preconditionFailure("nested setting broke the document") }
+        let y = JSONValue.number("1")
+        let expected: JSONValue
+        if let zz = tree["zz"], case .object = zz {
+            expected = tree.settingMember("zz", zz.settingMember("y", y))
+        } else {
+            expected = tree.settingMember("zz", .object([(key: "y", value: y)]))
+        }
+        precondition(after == expected, "nested setting changed other members")
     }
     return 0
 }

@@ -1,6 +1,7 @@
 import Testing
 @testable import TollgateJSON
 
+@discardableResult
 private func scan<R>(_ text: String, _ f: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
     let bytes = Array(text.utf8)
     return try bytes.withUnsafeBytes { try f($0) }

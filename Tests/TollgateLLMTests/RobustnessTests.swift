@@ -109,3 +109,30 @@ struct RobustnessTests {
         }
     }
 }
+
+/// Inputs the stream fuzzer found.
+struct StreamFuzzRegressionTests {
+    /// Multi-line data with invalid UTF-8: String repair must not make it valid JSON, so the
+    /// event is forwarded untouched (fuzz crash-8e0223d8).
+    @Test func invalidUTF8InMultiLineData() throws {
+        let raw: [UInt8] = Array("data:\ndata: {\"c".utf8) + [0xFF] + Array("hoices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n".utf8)
+        var parser = SSEParser()
+        var events: [SSEEvent] = []
+        raw.withUnsafeBytes { try? parser.feed($0) { events.append($0) } }
+        #expect(events.count == 1)
+        let info = try inspect(.openAIChat, OpenAIFixtures.chatStreamRequest)
+        var t = StreamUsageTracker(request: info, injectedIncludeUsage: true)
+        #expect(t.process(events[0]) == .forward)
+        #expect(t.malformedEvents == 1)
+    }
+
+    /// Multi-line data that is valid JSON is read from the exact bytes and rewritten as one event.
+    @Test func multiLineDataRewrite() throws {
+        let text = "event: x\ndata: {\"choices\":[{\"delta\":{\"content\":\"a\"}}],\ndata: \"usage\":null}\n\n"
+        let info = try inspect(.openAIChat, OpenAIFixtures.chatStreamRequest)
+        var t = StreamUsageTracker(request: info, injectedIncludeUsage: true)
+        let (client, _) = track(text, &t)
+        // The cut (",\n\"usage\":null") spans the line break, so the rebuilt event has one line.
+        #expect(client == "event: x\ndata: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n")
+    }
+}

@@ -1,0 +1,47 @@
+// libFuzzer target for TollgateLLM request inspection and rewriting (built by
+// scripts/fuzz-json against the TollgateJSON, TollgateHTTP and TollgateLLM modules).
+//
+// Input: byte 0 picks the API, the rest is a request body. Nothing may trap. When a body
+// inspects cleanly: the prompt bound is non-negative; setting the output cap yields a body
+// that inspects to exactly that cap; adding include_usage yields a body that inspects as
+// asking for usage, and only stream requests get it.
+
+import TollgateJSON
+import TollgateLLM
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard size >= 1 else { return 0 }
+    let apis = LLMAPI.allCases
+    let api = apis[Int(data[0]) % apis.count]
+    let body = Array(UnsafeRawBufferPointer(start: data + 1, count: size - 1))
+    let path = "/v1beta/models/gemini-2.0-flash:generateContent"
+    _ = try? Usage.fromResponse(api: api, body: body)
+    guard let info = try? LLMRequestInfo.inspect(api: api, body: body, path: path) else { return 0 }
+    precondition(info.promptTokenBound >= 0 && info.outputMultiplier >= 1, "negative bound")
+    _ = Usage.estimate(request: info, responseBody: body)
+
+    let hasCap = api != .openAIEmbeddings && api != .anthropicCountTokens
+    if hasCap {
+        guard let capped = try? LLMRequestRewriter.settingMaxOutputTokens(77, api: api, body: body) else {
+            preconditionFailure("rewriting a body that inspected cleanly failed")
+        }
+        guard let again = try? LLMRequestInfo.inspect(api: api, body: capped, path: path) else {
+            preconditionFailure("the capped body no longer inspects: \(String(decoding: capped, as: UTF8.self))")
+        }
+        precondition(again.maxOutputTokens == 77, "cap not applied: \(String(decoding: capped, as: UTF8.self))")
+    }
+    guard let (withUsage, added) = try? LLMRequestRewriter.ensuringIncludeUsage(api: api, body: body, info: info) else {
+        preconditionFailure("include_usage rewrite failed")
+    }
+    if added {
+        precondition(info.stream && !info.includeUsageRequested, "added include_usage where not needed")
+        guard let again = try? LLMRequestInfo.inspect(api: api, body: withUsage, path: path) else {
+            preconditionFailure("include_usage body no longer inspects")
+        }
+        precondition(again.includeUsageRequested && again.stream, "include_usage not visible after the rewrite")
+    } else {
+        precondition(withUsage == body, "body changed without being reported")
+    }
+    return 0
+}
