@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import TollgateBudget
 import TollgateTransport
 
 /// The sidecar data plane: N event loops, each with its own SO_REUSEPORT listener, upstream
@@ -101,8 +102,15 @@ public final class SidecarServer: @unchecked Sendable {
                 let ok = self.ready.load(ordering: .acquiring) && !self.draining.load(ordering: .acquiring)
                 return ok ? .text(200, "ready\n") : .text(503, self.draining.load(ordering: .acquiring) ? "draining\n" : "starting\n")
             case ("GET", "/metrics"):
-                let usage = self.services?.usageMetrics.render() ?? ""
+                var usage = self.services?.usageMetrics.render() ?? ""
+                if let engine = self.services?.budgets {
+                    usage += BudgetStatus.prometheus(engine.snapshot(now: MonotonicClock.wallNanos()))
+                }
                 return .text(200, MetricsRenderer.render(shards) + usage, type: "text/plain; version=0.0.4; charset=utf-8")
+            case ("GET", "/budgets"):
+                guard let engine = self.services?.budgets else { return .text(200, "[]\n", type: "application/json") }
+                return AdminResponse(status: 200, contentType: "application/json",
+                                     body: BudgetStatus.json(engine.snapshot(now: MonotonicClock.wallNanos())))
             case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"):
                 return .text(405, "method not allowed\n")
             default:

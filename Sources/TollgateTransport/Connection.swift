@@ -42,6 +42,7 @@ public final class Connection: FDHandler, DeferredFlush {
     private var pendingTLSReadScheduled = false
     private var corkDepth = 0
     private var flushQueued = false
+    private var onClosed: (() -> Void)?
 
     /// Adopts an accepted socket. With `tls`, the server handshake runs first.
     public init(accepted fd: Int32, peer: SocketAddress?, loop: EventLoop, tls: TLSContext?) throws(TransportError) {
@@ -209,11 +210,21 @@ public final class Connection: FDHandler, DeferredFlush {
         Glibc.close(fd)
         output.removeAll()
         delegate = nil
+        if let cb = onClosed {
+            onClosed = nil
+            cb()
+        }
     }
 
     /// Closes once queued output is written (TLS close_notify and FIN are sent first).
-    public func closeAfterFlush() {
-        guard state != .closed else { return }
+    /// `onClosed` runs when the socket is really closed (however that happens), so an owner can
+    /// count the connection as open until its last bytes are out.
+    public func closeAfterFlush(onClosed: (() -> Void)? = nil) {
+        guard state != .closed else {
+            onClosed?()
+            return
+        }
+        if let onClosed { self.onClosed = onClosed }
         delegate = nil
         readPaused = true
         if output.isEmpty {

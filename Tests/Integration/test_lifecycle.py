@@ -62,7 +62,8 @@ def test_sigterm_drains_open_sse_stream(mock, sidecar):
     assert "error" not in result, result.get("error")
     assert result["resp"].status == 200
     assert [json.loads(e.data.split(b"data: ")[1])["i"] for e in result["events"]] == list(range(20))
-    assert mock.find("/sse")[0].finished is not None
+    # The mock marks the stream finished just after writing its end; allow its thread to get there.
+    assert mock.wait_for(lambda: mock.find("/sse")[0].finished is not None, 3)
     rc = sc.wait_exit(5)
     assert rc == 0, f"exit code {rc} after draining"
     assert time.monotonic() - t_sig < 10

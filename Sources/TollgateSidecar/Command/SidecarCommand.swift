@@ -1,4 +1,5 @@
 import Glibc
+import TollgateBudget
 import TollgateTransport
 
 /// `tollgate sidecar`: parses flags, starts the data plane, and drains on SIGTERM/SIGINT.
@@ -35,6 +36,12 @@ public enum SidecarCommand {
       --upstream-timeout S       whole upstream exchange [600]
       --upstream-idle-timeout S  idle pooled upstream connection [4]
       --drain-timeout S          finishing in-flight requests on SIGTERM [30]
+
+    Budgets:
+      --budget UNIT=LIMIT/WINDOW hard budget over all traffic (repeatable); units: requests,
+                                 input_tokens, output_tokens, total_tokens, cost_usd, concurrent;
+                                 windows: second, minute, hour, day, month, lifetime
+                                 (e.g. --budget total_tokens=100000/day --budget requests=600/minute)
 
     Accounting:
       --usage-log PATH           one JSON line per LLM request (tokens, cost, latency); "-" = stdout;
@@ -75,6 +82,13 @@ public enum SidecarCommand {
             case "--upstream-idle-timeout": o.upstreamIdleTimeout = try r.seconds(for: f)
             case "--drain-timeout": o.drainTimeout = try r.seconds(for: f)
             case "--usage-log": o.usageLogPath = try r.value(for: f)
+            case "--budget":
+                let v = try r.value(for: f)
+                do {
+                    o.budgets.append(try BudgetSpec.parse(v, id: "flag-\(o.budgets.count + 1)"))
+                } catch {
+                    throw ConfigError("\(error)")
+                }
             case "--log-level":
                 let v = try r.value(for: f)
                 guard let l = LogLevel(name: v) else { throw ConfigError("--log-level expects debug, info, warn or error, got '\(v)'") }

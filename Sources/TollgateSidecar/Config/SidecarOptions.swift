@@ -1,3 +1,4 @@
+import TollgateBudget
 import TollgateTransport
 
 /// Everything `tollgate sidecar` takes from its flags. Defaults are safe for production.
@@ -32,6 +33,8 @@ public struct SidecarOptions: Sendable {
     public var logLevel: LogLevel = .info
     /// JSON-lines usage records: a file path, or "-" for stdout. nil: none written.
     public var usageLogPath: String? = nil
+    /// Hard budgets over all of this sidecar's traffic, from `--budget UNIT=LIMIT/WINDOW`.
+    public var budgets: [BudgetDefinition] = []
 
     public init() {}
 

@@ -18,6 +18,9 @@ final class LLMAccountingFilter: ExchangeFilter {
     private var responseCopy: [UInt8] = []
     private var responseCopyOverflow = false
     private var status = 0
+    /// Set at completion, for filters later in the chain (budget settlement).
+    private(set) var finalUsage: Usage?
+    private(set) var finalCost: Int64 = 0
 
     init(services: SidecarServices) {
         self.services = services
@@ -87,6 +90,8 @@ final class LLMAccountingFilter: ExchangeFilter {
         }
         let price = info.model.flatMap { services.prices.price(for: $0) }
         let cost = price.map { $0.cost(usage) } ?? 0
+        finalUsage = usage
+        finalCost = cost
         services.usageMetrics.record(model: info.model, usage: usage, costMicros: cost)
         guard let log = services.usageLog else { return }
         let record = UsageRecord(

@@ -23,6 +23,8 @@ public struct ProxyError: Error, Sendable, Equatable {
     public var code: String
     public var message: String
     public var extraHeaders: HTTPHeaders = HTTPHeaders()
+    /// Exact bodies per dialect, when the refusing component writes its own (budget refusals).
+    public var customBodies: [APIDialect: [UInt8]] = [:]
 
     public init(status: Int, type: String, code: String, message: String) {
         self.status = status
@@ -45,6 +47,13 @@ public struct ProxyError: Error, Sendable, Equatable {
 
     /// The response head and body for `dialect`.
     public func response(for dialect: APIDialect, version: HTTPVersion = .http1_1) -> (HTTPResponseHead, [UInt8]) {
+        if let custom = customBodies[dialect] {
+            var headers = HTTPHeaders()
+            headers.add("content-type", "application/json")
+            headers.add("content-length", String(custom.count))
+            for f in extraHeaders { headers.add(f.name, f.value) }
+            return (HTTPResponseHead(status: status, version: version, headers: headers), custom)
+        }
         let body: String
         switch dialect {
         case .openAI:

@@ -361,7 +361,12 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
             exchange = nil
             ex.downstreamClosed()
         }
-        if flushing { connection.closeAfterFlush() } else { connection.close() }
-        context.remove(self)
+        if flushing {
+            // Still counted as open (drain waits for it) until its last bytes are written.
+            connection.closeAfterFlush { [self] in self.context.remove(self) }
+        } else {
+            connection.close()
+            context.remove(self)
+        }
     }
 }

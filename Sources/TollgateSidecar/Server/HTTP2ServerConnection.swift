@@ -231,8 +231,12 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
                 ex.downstreamClosed()
             }
         }
-        if flushing { connection.closeAfterFlush() } else { connection.close() }
-        context.remove(self)
+        if flushing {
+            connection.closeAfterFlush { [self] in self.context.remove(self) }
+        } else {
+            connection.close()
+            context.remove(self)
+        }
     }
 
     func streamFinished(_ sid: Int32) {
