@@ -57,13 +57,7 @@ public final class Connection: FDHandler, DeferredFlush {
             state = .active
         }
         interest = EPOLLIN.rawValue
-        do {
-            try loop.register(fd: fd, events: interest, handler: self)
-        } catch {
-            if let ssl { SSL_free(ssl) }
-            Glibc.close(fd)
-            throw error
-        }
+        try registerOrRelease()
     }
 
     /// Starts connecting to `address`. With `tls`, the client handshake (SNI = `serverName`) follows.
@@ -81,10 +75,17 @@ public final class Connection: FDHandler, DeferredFlush {
         }
         state = .connecting
         interest = EPOLLOUT.rawValue
+        try registerOrRelease()
+    }
+
+    /// Registers with the loop; on failure frees what the initializer acquired.
+    private func registerOrRelease() throws(TransportError) {
         do {
             try loop.register(fd: fd, events: interest, handler: self)
         } catch {
             if let ssl { SSL_free(ssl) }
+            ssl = nil
+            state = .closed
             Glibc.close(fd)
             throw error
         }

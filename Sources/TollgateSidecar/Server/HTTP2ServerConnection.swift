@@ -10,7 +10,6 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     private var streams: [Int32: HTTP2ServerStream] = [:]
     private var inCallback = false
     private var closed = false
-    private var output: [UInt8] = []
     private var idleTimer: LoopTimer?
     private var draining = false
 
@@ -34,38 +33,17 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     }
 
     func flush() {
-        // nghttp2 calls back while serializing (stream closed, outbound drained) and those
-        // callbacks may ask for another flush: note it and loop instead of re-entering.
         guard !inCallback, !closed else { return }
-        if corkDepth > 0 {
-            flushAgain = true
-            return
-        }
-        if flushing {
-            flushAgain = true
-            return
-        }
-        flushing = true
-        defer { flushing = false }
-        repeat {
-            flushAgain = false
-            var out: [UInt8] = []
-            swap(&out, &output)
-            out.removeAll(keepingCapacity: true)
-            do {
-                try session.takeOutput(into: &out)
-            } catch {
-                swap(&out, &output)
-                close()
-                return
-            }
-            if !out.isEmpty {
+        do {
+            let done = try pump.pump(session, isClosed: { closed }) { out in
                 context.metrics.sent(out.count)
                 connection.write(out)
             }
-            swap(&out, &output)
-            if closed { return }
-        } while flushAgain
+            guard done else { return }
+        } catch {
+            close()
+            return
+        }
         // nghttp2 stops wanting reads once GOAWAY is out even while half-closed streams
         // still send: the connection ends only when our streams are done too.
         if !session.wantsRead && !session.wantsWrite && streams.isEmpty {
@@ -73,16 +51,12 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         }
     }
 
-    private var flushing = false
-    private var flushAgain = false
-    private var corkDepth = 0
+    private let pump = HTTP2OutputPump()
 
-    func cork() { corkDepth += 1 }
+    func cork() { pump.cork() }
 
     func uncork() {
-        guard corkDepth > 0 else { return }
-        corkDepth -= 1
-        if corkDepth == 0 && flushAgain { flush() }
+        if pump.uncork() { flush() }
     }
 
     private func armIdle() {

@@ -14,7 +14,6 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     private var isActive = false
     private var goingAway = false
     private var connectTimer: LoopTimer?
-    private var output: [UInt8] = []
     private var inCallback = false
 
     init(pool: UpstreamPool, target: UpstreamTarget, connection: Connection) {
@@ -63,35 +62,18 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     }
 
     func flush() {
-        // nghttp2 calls back while serializing and those callbacks may ask for another
-        // flush: note it and loop instead of re-entering.
         guard !inCallback, !connection.isClosed else { return }
-        if flushing {
-            flushAgain = true
+        do {
+            let done = try pump.pump(session, isClosed: { connection.isClosed }) { connection.write($0) }
+            guard done else { return }
+        } catch {
+            failAll(.upstreamUnavailable("HTTP/2 session to \(target.authority) failed: \(error.message)"))
             return
         }
-        flushing = true
-        defer { flushing = false }
-        repeat {
-            flushAgain = false
-            var out: [UInt8] = []
-            swap(&out, &output)
-            out.removeAll(keepingCapacity: true)
-            do {
-                try session.takeOutput(into: &out)
-            } catch {
-                failAll(.upstreamUnavailable("HTTP/2 session to \(target.authority) failed: \(error.message)"))
-                return
-            }
-            if !out.isEmpty { connection.write(out) }
-            swap(&out, &output)
-            if connection.isClosed { return }
-        } while flushAgain
         if !session.wantsRead && !session.wantsWrite && streams.isEmpty { close() }
     }
 
-    private var flushing = false
-    private var flushAgain = false
+    private let pump = HTTP2OutputPump()
 
     func bufferedBytes(_ sid: Int32) -> Int { session.outboundBufferedBytes(streamID: sid) }
 
