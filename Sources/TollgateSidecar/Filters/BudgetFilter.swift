@@ -59,7 +59,7 @@ final class BudgetFilter: ExchangeFilter {
                 .anthropic: BudgetRefusalBody.anthropic(refusal),
                 .mcp: BudgetRefusalBody.jsonRPC(refusal, id: .null),
             ]
-            Log.info("refused \(x.requestHead.method) \(x.requestHead.path) (request \(x.requestID)): \(e.message)")
+            Log.debug("refused \(x.requestHead.method) \(x.requestHead.path) (request \(x.requestID)): \(e.message)")
             return .respond(e)
         }
     }
