@@ -73,6 +73,7 @@ class RequestRecord:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body_len: int = 0
     body_sha256: str = ""
+    body: bytes = b""                  # kept when small (<= 64 KiB), for tests that inspect rewrites
     chunked: bool = False
     started: float = 0.0
     finished: float | None = None      # response fully sent
@@ -697,6 +698,7 @@ class MockUpstream:
                     body += await cr.read_exact(int(rec.header("content-length")))
                 rec.body_len = len(body)
                 rec.body_sha256 = hashlib.sha256(body).hexdigest()
+                rec.body = body if len(body) <= 65536 else b""
                 keep_alive = (rec.header("connection") or "").lower() != "close" and version == "HTTP/1.1"
                 w = H1Writer(rec, writer, keep_alive, version == "HTTP/1.0")
                 cr.on_eof = [w.mark_disconnected]
@@ -820,6 +822,7 @@ class MockUpstream:
                         if ev.stream_ended and st is not None:
                             st["rec"].body_len = len(st["body"])
                             st["rec"].body_sha256 = hashlib.sha256(st["body"]).hexdigest()
+                            st["rec"].body = bytes(st["body"]) if len(st["body"]) <= 65536 else b""
                             t = asyncio.ensure_future(run_stream(ev.stream_id, st))
                             tasks.add(t)
                     elif isinstance(ev, h2.events.StreamReset):

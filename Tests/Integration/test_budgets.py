@@ -46,15 +46,19 @@ def test_token_budget_holds_with_openai_sdk(mock, sidecar, tmp_path):
 
 
 def test_budget_clamps_max_tokens(mock, sidecar):
-    """A request without max_tokens reaches the provider with max_tokens set to what the budget allows."""
+    """A request without a token cap reaches the provider capped at what the budget has left,
+    and one asking for more than is left is capped too; the rest of the body is untouched."""
     sc = sidecar(mock.url, "--budget", "output_tokens=1000/day")
-    direct_len = len(json.dumps({"messages": MSGS, "model": "gpt-4o-mini"}))
     oa(sc.url).chat.completions.create(model="gpt-4o-mini", messages=MSGS)
-    rec = mock.find("/v1/chat/completions")[-1]
-    # The forwarded body grew by the injected "max_tokens":N member.
-    assert rec.body_len > direct_len
+    sent = json.loads(mock.find("/v1/chat/completions")[-1].body)
+    cap = sent.get("max_completion_tokens", sent.get("max_tokens"))
+    assert cap == 1000, sent
+    assert sent["messages"] == MSGS and sent["model"] == "gpt-4o-mini"
+    oa(sc.url).chat.completions.create(model="gpt-4o-mini", messages=MSGS, max_completion_tokens=5000)
+    sent = json.loads(mock.find("/v1/chat/completions")[-1].body)
+    assert sent["max_completion_tokens"] == 995, sent  # 1000 minus the 5 tokens the first call used
     (b,) = budgets(sc)
-    assert b["used"] == 5 and b["reserved"] == 0
+    assert b["used"] == 10 and b["reserved"] == 0
 
 
 def test_requests_rate_limit_on_plain_traffic(mock, sidecar):
