@@ -92,7 +92,8 @@ class RequestRecord:
         return [v for k, v in self.headers if k.lower() == name.lower()]
 
     def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        # The raw body is for in-process tests only; the JSON log carries its length and hash.
+        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "body"}
 
 
 @dataclass
@@ -698,7 +699,7 @@ class MockUpstream:
                     body += await cr.read_exact(int(rec.header("content-length")))
                 rec.body_len = len(body)
                 rec.body_sha256 = hashlib.sha256(body).hexdigest()
-                rec.body = body if len(body) <= 65536 else b""
+                rec.body = bytes(body) if len(body) <= 65536 else b""
                 keep_alive = (rec.header("connection") or "").lower() != "close" and version == "HTTP/1.1"
                 w = H1Writer(rec, writer, keep_alive, version == "HTTP/1.0")
                 cr.on_eof = [w.mark_disconnected]
