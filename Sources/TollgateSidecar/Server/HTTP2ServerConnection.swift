@@ -144,7 +144,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
             return
         }
         ex.receiveRequestBody(bytes)
-        if s.paused { s.unconsumed += bytes.count } else { session.consume(streamID: streamID, count: bytes.count) }
+        s.gate.received(bytes.count, streamID: streamID, session: session)
     }
 
     func http2Session(_ session: HTTP2Session, didReceiveTrailers trailers: HTTPHeaders, streamID: Int32) {}
@@ -224,8 +224,7 @@ final class HTTP2ServerStream: DownstreamStream {
     let connection: HTTP2ServerConnection
     let streamID: Int32
     var exchange: ProxyExchange?
-    var paused = false
-    var unconsumed = 0
+    var gate = HTTP2ReceiveGate()
     var received: Int64 = 0
     var isHead = false
     private var ended = false
@@ -277,16 +276,10 @@ final class HTTP2ServerStream: DownstreamStream {
     func cork() { connection.cork() }
     func uncork() { connection.uncork() }
 
-    func pauseRequestBody() { paused = true }
+    func pauseRequestBody() { gate.pause() }
 
     func resumeRequestBody() {
-        guard paused else { return }
-        paused = false
-        if unconsumed > 0 {
-            connection.session.consume(streamID: streamID, count: unconsumed)
-            unconsumed = 0
-            connection.flush()
-        }
+        if gate.resume(streamID: streamID, session: connection.session) { connection.flush() }
     }
 
     func sendError(_ error: ProxyError, path: Substring) {

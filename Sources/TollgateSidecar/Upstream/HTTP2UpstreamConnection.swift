@@ -162,7 +162,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
             return
         }
         s.exchange?.upstreamResponseBody(bytes)
-        if s.paused { s.unconsumed += bytes.count } else { session.consume(streamID: streamID, count: bytes.count) }
+        s.gate.received(bytes.count, streamID: streamID, session: session)
     }
 
     func http2Session(_ session: HTTP2Session, didReceiveTrailers trailers: HTTPHeaders, streamID: Int32) {
@@ -198,8 +198,7 @@ final class HTTP2UpstreamStream: UpstreamStream {
     let connection: HTTP2UpstreamConnection
     let streamID: Int32
     var exchange: ProxyExchange?
-    var paused = false
-    var unconsumed = 0
+    var gate = HTTP2ReceiveGate()
     var trailers: HTTPHeaders?
 
     init(connection: HTTP2UpstreamConnection, streamID: Int32, exchange: ProxyExchange) {
@@ -225,15 +224,9 @@ final class HTTP2UpstreamStream: UpstreamStream {
 
     var requestBufferedBytes: Int { connection.bufferedBytes(streamID) }
 
-    func pauseResponseBody() { paused = true }
+    func pauseResponseBody() { gate.pause() }
 
     func resumeResponseBody() {
-        guard paused else { return }
-        paused = false
-        if unconsumed > 0 {
-            connection.session.consume(streamID: streamID, count: unconsumed)
-            unconsumed = 0
-            connection.flush()
-        }
+        if gate.resume(streamID: streamID, session: connection.session) { connection.flush() }
     }
 }
