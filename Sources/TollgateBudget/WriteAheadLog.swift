@@ -1,5 +1,7 @@
 import Dispatch
-import Foundation
+import Glibc
+import Dispatch
+import Glibc
 import Synchronization
 
 /// The durable journal of the budget engine: segment files in a data directory, written by one
@@ -75,9 +77,8 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
     public static func open(_ options: Options) throws(WALError) -> WriteAheadLog {
         let (writer, report) = try WALWriter.open(options)
         let log = WriteAheadLog(options: options, writer: writer, recovered: report)
-        let thread = Thread { [log] in log.flushLoop() }
-        thread.name = "tollgate-wal"
-        thread.start()
+        // One long-lived flusher on its own Dispatch queue: slow work, never on an event loop.
+        DispatchQueue(label: "tollgate-wal").async { [log] in log.flushLoop() }
         return log
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 
 /// Results of a batch of simulated runs. `jsonString` has the keys the CLI promises
 /// (runs, overspend_tokens_max, utilization_min, baseline_overspend_tokens_max,
@@ -75,11 +74,46 @@ public struct SimulationReport: Sendable, Encodable {
         case wallSeconds = "wall_seconds"
     }
 
-    /// One JSON object, keys sorted.
+    /// One JSON object, keys sorted. Written by hand: the package keeps Foundation (and its
+    /// ICU data) out of the binary.
     public var jsonString: String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        guard let d = try? e.encode(self), let s = String(data: d, encoding: .utf8) else { return "{}" }
-        return s
+        func num(_ d: Double) -> String { d.isFinite ? "\(d)" : "null" }
+        func str(_ s: String) -> String {
+            var o = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": o += "\\\""
+                case "\\": o += "\\\\"
+                default:
+                    if u.value < 0x20 {
+                        let h = String(u.value, radix: 16)
+                        o += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                    } else {
+                        o.unicodeScalars.append(u)
+                    }
+                }
+            }
+            return o + "\""
+        }
+        let fields: [(CodingKeys, String)] = [
+            (.sidecars, "\(sidecars)"), (.coordinators, "\(coordinators)"), (.faults, str(faults)), (.runs, "\(runs)"),
+            (.overspendTokensMax, "\(overspendTokensMax)"), (.overcommitTokensMax, "\(overcommitTokensMax)"),
+            (.utilizationMin, num(utilizationMin)), (.utilizationMean, num(utilizationMean)), (.utilizationP05, num(utilizationP05)),
+            (.utilizationMinSeed, "\(utilizationMinSeed)"),
+            (.baselineOverspendTokensMax, "\(baselineOverspendTokensMax)"), (.baselineOverspendRatioMax, num(baselineOverspendRatioMax)),
+            (.baselineUtilizationMin, num(baselineUtilizationMin)),
+            (.coordinatorRestartUsageLost, "\(coordinatorRestartUsageLost)"),
+            (.coordinatorRestartUsageLostWithDiskLoss, "\(coordinatorRestartUsageLostWithDiskLoss)"),
+            (.coordinatorRestarts, "\(coordinatorRestarts)"), (.sidecarCrashes, "\(sidecarCrashes)"),
+            (.grantResumeSecondsMax, num(grantResumeSecondsMax)), (.gossipRoundsP99, num(gossipRoundsP99)),
+            (.gossipRoundsMax, num(gossipRoundsMax)), (.usageToCoordinatorP99Ms, num(usageToCoordinatorP99Ms)),
+            (.usageTo99PctSidecarsP99Ms, num(usageTo99PctSidecarsP99Ms)),
+            (.usageTo99PctSidecarsCensored, usageTo99PctSidecarsCensored ? "true" : "false"),
+            (.invariantViolations, "\(invariantViolations)"), (.messages, "\(messages)"),
+            (.failingSeeds, "[" + failingSeeds.map { "\($0)" }.joined(separator: ",") + "]"),
+            (.wallSeconds, num(wallSeconds)),
+        ]
+        let body = fields.sorted { $0.0.stringValue < $1.0.stringValue }.map { "\(str($0.0.stringValue)):\($0.1)" }
+        return "{" + body.joined(separator: ",") + "}"
     }
 }

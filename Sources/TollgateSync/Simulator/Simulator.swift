@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// A seeded discrete-event simulation of one cluster: N sidecars, M coordinators, a workload, a
 /// lossy network and a fault schedule. The same options and seed give the same run. Ground truth
