@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "TollgateHTTP", swiftSettings: strict),
         .target(name: "TollgateBudget", swiftSettings: strict),
         .target(name: "TollgateCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
-        .target(name: "TollgateSync", dependencies: ["TollgateCrypto"], swiftSettings: strict),
+        .target(name: "TollgateSync", dependencies: ["TollgateCrypto", "TollgateJSON"], swiftSettings: strict),
         .target(name: "TollgateJSON", swiftSettings: strict),
         .target(name: "TollgateConfig", swiftSettings: strict),
         .target(name: "TollgateLLM", dependencies: ["TollgateJSON", "TollgateHTTP"], swiftSettings: strict),

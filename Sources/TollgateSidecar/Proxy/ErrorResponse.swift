@@ -1,4 +1,5 @@
 import TollgateHTTP
+import TollgateJSON
 
 /// The API dialect a caller speaks, so every refusal answers in the caller's protocol.
 public enum APIDialect: Sendable, Equatable {
@@ -93,23 +94,8 @@ public struct ProxyError: Error, Sendable, Equatable {
 /// Minimal JSON text helpers for the bodies the proxy writes itself.
 public enum JSONText {
     public static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        JSONValue.writeString(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

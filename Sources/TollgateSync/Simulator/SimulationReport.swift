@@ -1,3 +1,5 @@
+import TollgateJSON
+
 
 /// Results of a batch of simulated runs. `jsonString` has the keys the CLI promises
 /// (runs, overspend_tokens_max, utilization_min, baseline_overspend_tokens_max,
@@ -79,21 +81,9 @@ public struct SimulationReport: Sendable, Encodable {
     public var jsonString: String {
         func num(_ d: Double) -> String { d.isFinite ? "\(d)" : "null" }
         func str(_ s: String) -> String {
-            var o = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": o += "\\\""
-                case "\\": o += "\\\\"
-                default:
-                    if u.value < 0x20 {
-                        let h = String(u.value, radix: 16)
-                        o += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                    } else {
-                        o.unicodeScalars.append(u)
-                    }
-                }
-            }
-            return o + "\""
+            var out: [UInt8] = []
+            JSONValue.writeString(s, to: &out)
+            return String(decoding: out, as: UTF8.self)
         }
         let fields: [(CodingKeys, String)] = [
             (.sidecars, "\(sidecars)"), (.coordinators, "\(coordinators)"), (.faults, str(faults)), (.runs, "\(runs)"),
