@@ -17,6 +17,8 @@ final class ProxyExchange {
     let requestID: String
     /// The W3C trace id from traceparent, if the client sent one.
     let traceID: String?
+    /// The caller, once the identity filter resolved its virtual key; nil in passthrough mode.
+    var identity: RequestIdentity?
     /// Kept here: the downstream stream may be gone by the time the exchange completes.
     private let protocolIndex: Int
     private let startNanos: UInt64
