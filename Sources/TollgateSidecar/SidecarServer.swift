@@ -36,6 +36,12 @@ public final class SidecarServer: @unchecked Sendable {
                 clientTLS = try TLSContext.client(extraCAFile: options.upstreamCAFile, alpn: ["h2", "http/1.1"])
             }
         }
+        for s in options.mcp.servers where addresses[s.target.poolKey] == nil {
+            addresses[s.target.poolKey] = try Socket.resolve(host: s.target.host, port: s.target.port)
+            if s.target.isTLS && clientTLS == nil {
+                clientTLS = try TLSContext.client(extraCAFile: options.upstreamCAFile, alpn: ["h2", "http/1.1"])
+            }
+        }
         var serverTLS: TLSContext? = nil
         if let cert = options.tlsCertFile, let key = options.tlsKeyFile {
             serverTLS = try TLSContext.server(certificateFile: cert, keyFile: key)
@@ -106,6 +112,9 @@ public final class SidecarServer: @unchecked Sendable {
                 if let engine = self.services?.budgets {
                     usage += BudgetStatus.prometheus(engine.snapshot(now: MonotonicClock.wallNanos()))
                 }
+                if let mcp = self.services?.mcp {
+                    usage += mcp.metrics.render()
+                }
                 return .text(200, MetricsRenderer.render(shards) + usage, type: "text/plain; version=0.0.4; charset=utf-8")
             case ("GET", "/budgets"):
                 guard let engine = self.services?.budgets else { return .text(200, "[]\n", type: "application/json") }
@@ -142,7 +151,10 @@ public final class SidecarServer: @unchecked Sendable {
                 break
             }
         }
-        defer { services?.usageLog?.flush() }
+        defer {
+            services?.usageLog?.flush()
+            services?.mcp?.auditLog?.flush()
+        }
         if !clean {
             Log.warning("drain timeout after \(timeout)s: closing remaining connections")
             for (i, loop) in loops.enumerated() {

@@ -47,6 +47,13 @@ public enum SidecarCommand {
       --usage-log PATH           one JSON line per LLM request (tokens, cost, latency); "-" = stdout;
                                  rotated to PATH.1 at 64 MiB
 
+    MCP (see docs/mcp.md):
+      --mcp NAME=URL             an MCP server (repeatable): the aggregate of all of them is served
+                                 at /mcp (tools named NAME_TOOL), each server at /mcp/NAME
+      --mcp-config FILE          the `mcp:` section (servers, credentials, per-agent policies) as
+                                 its own YAML file
+      --mcp-audit-log PATH       one JSON line per tools/call; "-" = stdout
+
     Other:
       --log-level LEVEL          debug, info, warn, error [info]
       -h, --help                 this help
@@ -55,6 +62,7 @@ public enum SidecarCommand {
     public static func parse(_ args: [String]) throws(ConfigError) -> SidecarOptions {
         var o = SidecarOptions()
         var r = ArgumentReader(args)
+        var mcpFlags: [String] = [], mcpConfig: String?, mcpAudit: String?
         while !r.isAtEnd {
             let f = try r.nextFlag()
             switch f.name {
@@ -89,6 +97,9 @@ public enum SidecarCommand {
                 } catch {
                     throw ConfigError("\(error)")
                 }
+            case "--mcp": try mcpFlags.append(r.value(for: f))
+            case "--mcp-config": mcpConfig = try r.value(for: f)
+            case "--mcp-audit-log": mcpAudit = try r.value(for: f)
             case "--log-level":
                 let v = try r.value(for: f)
                 guard let l = LogLevel(name: v) else { throw ConfigError("--log-level expects debug, info, warn or error, got '\(v)'") }
@@ -97,6 +108,7 @@ public enum SidecarCommand {
                 throw ConfigError("unknown option \(f.name) (see tollgate sidecar --help)")
             }
         }
+        o.mcp = try MCPSettings.load(file: mcpConfig, servers: mcpFlags, auditLog: mcpAudit)
         if o.maxRequestLineBytes > o.maxHeaderBytes { o.maxRequestLineBytes = o.maxHeaderBytes }
         return o
     }

@@ -35,6 +35,8 @@ public struct SidecarOptions: Sendable {
     public var usageLogPath: String? = nil
     /// Hard budgets over all of this sidecar's traffic, from `--budget UNIT=LIMIT/WINDOW`.
     public var budgets: [BudgetDefinition] = []
+    /// MCP servers and per-caller tool policy (`--mcp NAME=URL`, `--mcp-config FILE`, `mcp:`).
+    var mcp = MCPSettings()
 
     public init() {}
 

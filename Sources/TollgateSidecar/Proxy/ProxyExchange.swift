@@ -19,6 +19,8 @@ final class ProxyExchange {
     let traceID: String?
     /// The caller, once the identity filter resolved its virtual key; nil in passthrough mode.
     var identity: RequestIdentity?
+    /// Where a filter routed this request (MCP servers, in-process answers); nil: the default upstream.
+    var route: ExchangeRoute?
     /// Kept here: the downstream stream may be gone by the time the exchange completes.
     private let protocolIndex: Int
     private let startNanos: UInt64
@@ -64,7 +66,7 @@ final class ProxyExchange {
                 return
             }
         }
-        timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
+        timeout = context.loop.schedule(afterSeconds: route?.timeout ?? context.options.upstreamTimeout) { [self] in
             self.timedOut()
         }
         if bufferingBody {
@@ -75,6 +77,10 @@ final class ProxyExchange {
     }
 
     private func openUpstream() {
+        if let route {
+            open(route: route)
+            return
+        }
         guard let target = context.options.upstream else {
             fail(ProxyError(status: 404, type: "invalid_request_error", code: "no_route", message: "no upstream is configured for \(requestHead.path)"), upstreamFault: false)
             return

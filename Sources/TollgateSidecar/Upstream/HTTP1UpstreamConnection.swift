@@ -7,7 +7,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     let pool: UpstreamPool
     let target: UpstreamTarget
     let connection: Connection
-    private(set) var exchange: ProxyExchange?
+    private(set) var exchange: (any UpstreamClient)?
     private var parser = HTTP1ResponseParser()
     private var chunkedRequest = false
     private var requestDone = true
@@ -34,7 +34,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
 
     /// Starts `head` on this connection (fresh or reused). On a fresh connection the request
     /// waits until the connection is up, since TLS may negotiate HTTP/2 instead.
-    func start(exchange: ProxyExchange, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+    func start(exchange: any UpstreamClient, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
         idleTimer?.cancel()
         idleTimer = nil
         self.exchange = exchange
@@ -50,7 +50,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     private var pending: (HTTPRequestHead, RequestBodyShape)?
 
     /// The request not yet written, for a connection that turned out to speak HTTP/2.
-    func pendingForPromotion() -> (ProxyExchange, HTTPRequestHead, RequestBodyShape)? {
+    func pendingForPromotion() -> (any UpstreamClient, HTTPRequestHead, RequestBodyShape)? {
         defer {
             pending = nil
             exchange = nil

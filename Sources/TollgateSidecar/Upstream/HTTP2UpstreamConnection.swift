@@ -10,7 +10,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     let connection: Connection
     let session: HTTP2Session
     private var streams: [Int32: HTTP2UpstreamStream] = [:]
-    private var waiting: [(ProxyExchange, HTTPRequestHead, RequestBodyShape)] = []
+    private var waiting: [(any UpstreamClient, HTTPRequestHead, RequestBodyShape)] = []
     private var isActive = false
     private var goingAway = false
     private var connectTimer: LoopTimer?
@@ -41,7 +41,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
 
     var acceptsNewStreams: Bool { !goingAway && !connection.isClosed }
 
-    func open(exchange: ProxyExchange, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+    func open(exchange: any UpstreamClient, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
         guard isActive else {
             waiting.append((exchange, head, bodyShape))
             return
@@ -197,11 +197,11 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
 final class HTTP2UpstreamStream: UpstreamStream {
     let connection: HTTP2UpstreamConnection
     let streamID: Int32
-    var exchange: ProxyExchange?
+    var exchange: (any UpstreamClient)?
     var gate = HTTP2ReceiveGate()
     var trailers: HTTPHeaders?
 
-    init(connection: HTTP2UpstreamConnection, streamID: Int32, exchange: ProxyExchange) {
+    init(connection: HTTP2UpstreamConnection, streamID: Int32, exchange: any UpstreamClient) {
         self.connection = connection
         self.streamID = streamID
         self.exchange = exchange

@@ -24,7 +24,7 @@ final class UpstreamPool {
     }
 
     /// Finds or opens a connection for `exchange` and starts its request.
-    func open(exchange: ProxyExchange, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+    func open(exchange: any UpstreamClient, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
         let key = target.poolKey
         if speaksHTTP2.contains(key) {
             let conn: HTTP2UpstreamConnection

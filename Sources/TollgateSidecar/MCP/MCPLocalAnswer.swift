@@ -1,0 +1,246 @@
+import TollgateHTTP
+import TollgateJSON
+import TollgateMCP
+
+/// What the aggregate (or a filtered per-server list) answers in-process.
+enum MCPLocalJob {
+    /// A ready answer.
+    case respond(status: Int, headers: [(name: String, value: String)], body: [UInt8])
+    /// tools/list from `servers`, filtered by policy; `aggregate`: merged with prefixed names.
+    case toolsList(JSONRPCMessage, servers: [MCPServerSettings], aggregate: Bool, session: MCPSession?)
+    /// Handshake-era initialize of the aggregate: one upstream session per server.
+    case initialize(JSONRPCMessage, servers: [MCPServerSettings], owner: String)
+    /// DELETE of an aggregate session: every upstream session is ended.
+    case deleteSession(MCPSession)
+}
+
+/// An in-process upstream for one exchange: answers at once or after its own requests to the
+/// MCP servers (through the loop's pool) complete. A client that goes away cancels them.
+final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
+    let services: MCPServices
+    let policy: MCPPolicy
+    let job: MCPLocalJob
+    private var exchange: ProxyExchange?
+    private var calls: [MCPUpstreamRequest] = []
+
+    init(services: MCPServices, policy: MCPPolicy, job: MCPLocalJob) {
+        self.services = services
+        self.policy = policy
+        self.job = job
+    }
+
+    func open(exchange: ProxyExchange, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+        self.exchange = exchange
+        exchange.upstreamAttached(self)
+        switch job {
+        case .respond(let status, let headers, let body):
+            answer(status: status, headers: headers, body: body)
+        case .toolsList(let m, let servers, let aggregate, let session):
+            listTools(m, servers: servers, aggregate: aggregate, session: session, on: exchange)
+        case .initialize(let m, let servers, let owner):
+            initialize(m, servers: servers, owner: owner, on: exchange)
+        case .deleteSession(let s):
+            deleteSession(s, on: exchange)
+        }
+    }
+
+    // MARK: UpstreamStream (the request body was read by the filter already)
+
+    func sendRequestBody(_ bytes: UnsafeRawBufferPointer) {}
+    func sendRequestEnd() {}
+    var requestBufferedBytes: Int { 0 }
+    func pauseResponseBody() {}
+    func resumeResponseBody() {}
+
+    func cancel() {
+        exchange = nil
+        let c = calls
+        calls = []
+        for call in c { call.cancel() }
+    }
+
+    // MARK: Answering
+
+    func answer(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8]) {
+        guard let x = exchange else { return }
+        exchange = nil
+        var h = HTTPHeaders()
+        if !body.isEmpty { h.add("content-type", "application/json") }
+        h.add("content-length", String(body.count))
+        for (n, v) in headers { h.set(n, v) }
+        x.upstreamResponseHead(HTTPResponseHead(status: status, headers: h), endStream: body.isEmpty)
+        if !body.isEmpty {
+            body.withUnsafeBytes { x.upstreamResponseBody($0) }
+            x.upstreamResponseEnd(trailers: nil)
+        }
+    }
+
+    func answer(_ message: JSONValue, status: Int = 200, headers: [(name: String, value: String)] = []) {
+        answer(status: status, headers: headers, body: message.serialized())
+    }
+
+    /// Runs one request per server and calls `done` with every outcome, in server order.
+    private func fanOut(_ requests: [(MCPServerSettings, HTTPRequestHead, [UInt8])], expecting: JSONRPCID?, on x: ProxyExchange,
+                        done: @escaping ([(MCPServerSettings, Result<MCPUpstreamRequest.Response, ProxyError>)]) -> Void) {
+        guard !requests.isEmpty else {
+            done([])
+            return
+        }
+        var results: [Int: Result<MCPUpstreamRequest.Response, ProxyError>] = [:]
+        for (i, (server, head, body)) in requests.enumerated() {
+            let call = MCPUpstreamRequest(context: x.context, server: server, head: head, body: body, expecting: expecting) { [self] r in
+                results[i] = r
+                if results.count == requests.count {
+                    calls = []
+                    done(requests.indices.map { (requests[$0].0, results[$0]!) })
+                }
+            }
+            calls.append(call)
+        }
+        for c in calls { c.start() }
+    }
+
+    /// Headers that carry the caller's per-server session, for the handshake era.
+    private func sessionHeaders(_ session: MCPSession?, server: String) -> (set: [(name: String, value: String)], remove: [String]) {
+        guard let session else { return ([], []) }
+        guard let u = session.upstream[server] else { return ([], [MCPHeaders.sessionID]) }
+        var set: [(name: String, value: String)] = [(MCPHeaders.protocolVersion, u.protocolVersion)]
+        if let sid = u.sessionID { set.append((MCPHeaders.sessionID, sid)) }
+        return (set, u.sessionID == nil ? [MCPHeaders.sessionID] : [])
+    }
+
+    // MARK: tools/list
+
+    private func listTools(_ m: JSONRPCMessage, servers: [MCPServerSettings], aggregate: Bool, session: MCPSession?, on x: ProxyExchange) {
+        var value = m.value
+        if aggregate, var params = m.params {
+            // A cursor belongs to one server's list; the aggregate lists first pages only.
+            params.removeMember("cursor")
+            value.setMember("params", params)
+        }
+        let body = value.serialized()
+        let id = m.id ?? .null
+        let requests = servers.map { s in
+            let sh = sessionHeaders(session, server: s.name)
+            return (s, MCPRouting.head(from: x, server: s, bodyLength: body.count, setHeaders: sh.set, removeHeaders: sh.remove), body)
+        }
+        fanOut(requests, expecting: id, on: x) { [self] results in
+            if !aggregate, let (server, r) = results.first {
+                passFiltered(r, server: server, id: id)
+                return
+            }
+            var base: JSONValue?
+            var failures: [String] = []
+            for (server, r) in results {
+                switch r {
+                case .success(let resp):
+                    if let result = resp.message?["result"], let tools = result["tools"]?.arrayValue {
+                        services.update(server: server.name, tools: tools)
+                        if base == nil { base = result }
+                    } else {
+                        failures.append("\(server.name): HTTP \(resp.status)")
+                    }
+                case .failure(let e):
+                    failures.append("\(server.name): \(e.message)")
+                }
+            }
+            if !failures.isEmpty { Log.warning("MCP aggregate tools/list: no list from \(failures.joined(separator: "; "))") }
+            guard var result = base ?? (results.isEmpty ? .object([]) : nil) else {
+                answer(JSONRPCMessage.error(id: id, code: JSONRPCErrorCode.upstreamError,
+                                            message: "no MCP server answered tools/list (\(failures.joined(separator: "; ")))"))
+                return
+            }
+            let allowed = Set(servers.map(\.name))
+            let tools = services.catalog.tools { allowed.contains($0.server) && policy.mayCall(server: $0.server, tool: $0.tool) }
+            result.setMember("tools", .array(tools))
+            result.removeMember("nextCursor")
+            answer(JSONRPCMessage.result(id: id, result))
+        }
+    }
+
+    /// One server's tools/list answer with the tools the policy hides removed; anything but a
+    /// list (4xx such as 404 session gone or 401 with WWW-Authenticate, JSON-RPC errors) is
+    /// passed on as the server sent it.
+    private func passFiltered(_ r: Result<MCPUpstreamRequest.Response, ProxyError>, server: MCPServerSettings, id: JSONRPCID) {
+        switch r {
+        case .failure(let e):
+            answer(JSONRPCMessage.error(id: id, code: JSONRPCErrorCode.upstreamError, message: e.message), status: e.status)
+        case .success(let resp):
+            let keep = resp.headers.fields.filter { f in
+                ["www-authenticate", MCPHeaders.sessionID, "content-type"].contains { f.name.asciiCaseInsensitiveEquals($0) }
+            }.map { (name: $0.name.lowercased(), value: $0.value) }
+            guard var message = resp.message, var result = message["result"], let tools = result["tools"]?.arrayValue else {
+                if let message = resp.message, resp.body.isEmpty {
+                    answer(message, status: resp.status)
+                } else {
+                    answer(status: resp.status, headers: keep, body: resp.body)
+                }
+                return
+            }
+            result.setMember("tools", .array(tools.filter { t in
+                t["name"]?.stringValue.map { policy.mayCall(server: server.name, tool: $0) } ?? false
+            }))
+            message.setMember("result", result)
+            answer(message, status: resp.status, headers: keep.filter { $0.name != "content-type" })
+        }
+    }
+
+    // MARK: Sessions (handshake era)
+
+    private func initialize(_ m: JSONRPCMessage, servers: [MCPServerSettings], owner: String, on x: ProxyExchange) {
+        let requested = m.params?["protocolVersion"]?.stringValue ?? MCPRevision.latestHandshake
+        let version = MCPRevision.handshakeVersions.contains(requested) ? requested : MCPRevision.latestHandshake
+        var session = services.newSession(owner: owner, protocolVersion: version)
+        let body = m.value.serialized()
+        let id = m.id ?? .null
+        let requests = servers.map { s in
+            (s, MCPRouting.head(from: x, server: s, bodyLength: body.count, setHeaders: [],
+                                removeHeaders: [MCPHeaders.sessionID, MCPHeaders.protocolVersion]), body)
+        }
+        fanOut(requests, expecting: id, on: x) { [self] results in
+            var failures: [String] = []
+            var initialized: [(MCPServerSettings, HTTPRequestHead, [UInt8])] = []
+            let note = Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8)
+            for (server, r) in results {
+                guard case .success(let resp) = r, resp.status / 100 == 2, let result = resp.message?["result"] else {
+                    failures.append(server.name)
+                    continue
+                }
+                let sid = resp.headers[MCPHeaders.sessionID]
+                let agreed = result["protocolVersion"]?.stringValue ?? version
+                session.upstream[server.name] = (sid, agreed)
+                var set: [(name: String, value: String)] = [(MCPHeaders.protocolVersion, agreed)]
+                if let sid { set.append((MCPHeaders.sessionID, sid)) }
+                initialized.append((server, MCPRouting.head(from: x, server: server, bodyLength: note.count, setHeaders: set), note))
+            }
+            services.save(session)
+            if !failures.isEmpty { Log.warning("MCP aggregate initialize: no session with \(failures.joined(separator: ", "))") }
+            if !servers.isEmpty && initialized.isEmpty {
+                _ = services.removeSession(session.id, owner: owner)
+                answer(JSONRPCMessage.error(id: id, code: JSONRPCErrorCode.upstreamError,
+                                            message: "no MCP server could be initialized (\(failures.joined(separator: ", ")))"))
+                return
+            }
+            fanOut(initialized, expecting: nil, on: x) { [self] _ in
+                let result: JSONValue = .object([
+                    ("protocolVersion", .string(version)),
+                    ("capabilities", .object([("tools", .object([("listChanged", .bool(false))]))])),
+                    ("serverInfo", .object([("name", .string("tollgate-mcp")), ("version", .string(TollgateVersion.string))])),
+                    ("instructions", .string("Tools of several MCP servers, named <server>_<tool>, under the caller's Tollgate policy.")),
+                ])
+                answer(JSONRPCMessage.result(id: id, result), headers: [(MCPHeaders.sessionID, session.id)])
+            }
+        }
+    }
+
+    private func deleteSession(_ s: MCPSession, on x: ProxyExchange) {
+        let requests: [(MCPServerSettings, HTTPRequestHead, [UInt8])] = services.settings.servers.compactMap { server in
+            guard let u = s.upstream[server.name], let sid = u.sessionID else { return nil }
+            return (server, MCPRouting.head(from: x, server: server, method: "DELETE", bodyLength: 0,
+                                            setHeaders: [(MCPHeaders.sessionID, sid), (MCPHeaders.protocolVersion, u.protocolVersion)]), [])
+        }
+        fanOut(requests, expecting: nil, on: x) { [self] _ in
+            answer(status: 200, body: [])
+        }
+    }
+}

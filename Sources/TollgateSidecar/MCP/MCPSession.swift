@@ -1,0 +1,13 @@
+import TollgateJSON
+
+/// One downstream session of the aggregate endpoint (handshake revision): the session id the
+/// client holds stands for one upstream session per server, created when the client initialized.
+struct MCPSession: Sendable {
+    var id: String
+    /// The caller that created it (key id, or "" for anonymous): nobody else may use it.
+    var owner: String
+    /// Version agreed with the client.
+    var protocolVersion: String
+    /// Per server: its session id (nil if the server runs without sessions) and agreed version.
+    var upstream: [String: (sessionID: String?, protocolVersion: String)] = [:]
+}
