@@ -1,31 +1,103 @@
-"""A small MCP server (streamable HTTP, mcp SDK 2.x) used as an upstream in test_mcp.py.
-Run: python mcp_server.py --port N   (serves http://127.0.0.1:N/mcp)."""
+"""A small MCP server (streamable HTTP, mcp SDK 2.x) used as an upstream in test_mcp*.py.
+Run: python mcp_server.py --port N [--name NAME] [--events FILE] [--json]
+(serves http://127.0.0.1:N/mcp).
+
+--events FILE appends one JSON line per HTTP request (method, path and the headers the proxy must
+get right: host, authorization, mcp-session-id, mcp-name, mcp-protocol-version) and per tool
+lifecycle step ("tool": start / done / cancelled), so tests can see what reached the server."""
 import argparse
+import asyncio
+import json
+import os
+import time
 
 import uvicorn
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 
-server = MCPServer("tollgate-itest-mcp")
-
-
-@server.tool()
-def add(a: int, b: int) -> int:
-    """Add two integers."""
-    return a + b
+EVENTS = None
 
 
-@server.tool()
-def shout(text: str) -> str:
-    """Upper-case a text."""
-    return text.upper() + "!"
+def record(**fields) -> None:
+    if EVENTS:
+        with open(EVENTS, "a") as f:
+            f.write(json.dumps({"t": time.time(), **fields}) + "\n")
+
+
+def build(name: str) -> MCPServer:
+    server = MCPServer(name)
+
+    @server.tool()
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    @server.tool()
+    def shout(text: str) -> str:
+        """Upper-case a text."""
+        return text.upper() + "!"
+
+    @server.tool()
+    def fail(reason: str) -> str:
+        """Always fails."""
+        raise ValueError(reason)
+
+    @server.tool()
+    async def gated(gate: str, ctx: Context) -> str:
+        """Reports progress 1/2, then waits until the file `gate` exists (the client creates it when
+        the progress notification reached it), then reports 2/2 and returns."""
+        record(tool="gated", step="start")
+        await ctx.report_progress(1, 2, "waiting for the gate")
+        deadline = time.monotonic() + 20
+        while not os.path.exists(gate):
+            if time.monotonic() > deadline:
+                record(tool="gated", step="gate-timeout")
+                return "gate never opened"
+            await asyncio.sleep(0.05)
+        await ctx.report_progress(2, 2, "done")
+        record(tool="gated", step="done")
+        return "gate opened"
+
+    @server.tool()
+    async def sleepy(seconds: float, tag: str) -> str:
+        """Sleeps; records start, done or cancelled with `tag`."""
+        record(tool="sleepy", step="start", tag=tag)
+        try:
+            await asyncio.sleep(seconds)
+        except BaseException:
+            record(tool="sleepy", step="cancelled", tag=tag)
+            raise
+        record(tool="sleepy", step="done", tag=tag)
+        return "rested"
+
+    return server
+
+
+class HeaderLog:
+    """ASGI middleware: records each HTTP request's interesting headers."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            h = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+            keep = ("host", "authorization", "x-api-key", "mcp-session-id", "mcp-name", "mcp-method",
+                    "mcp-protocol-version", "origin", "accept")
+            record(http=scope["method"], path=scope["path"], headers={k: h[k] for k in keep if k in h})
+        await self.app(scope, receive, send)
 
 
 def main() -> None:
+    global EVENTS
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--name", default="tollgate-itest-mcp")
+    ap.add_argument("--events")
+    ap.add_argument("--json", action="store_true", help="answer JSON instead of SSE")
     args = ap.parse_args()
-    app = server.streamable_http_app(streamable_http_path="/mcp")
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    EVENTS = args.events
+    app = build(args.name).streamable_http_app(streamable_http_path="/mcp", json_response=args.json)
+    uvicorn.run(HeaderLog(app), host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

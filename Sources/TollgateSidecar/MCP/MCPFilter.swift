@@ -279,9 +279,9 @@ final class MCPFilter: ExchangeFilter {
         if outcome == nil, !responseBody.isEmpty, let v = try? JSONValue(parsing: responseBody) {
             outcome = MCPCallOutcome.classify(v, id: c.id)
         }
-        var status = outcome ?? (.error, o.cut ? "cut" : "http \(o.status)")
-        if o.cut && status.status == .ok { status = (.error, "cut") }
-        if o.status / 100 != 2 && outcome == nil { status = (.error, o.status == 499 ? "client_closed" : "http \(o.status)") }
+        // The server's answer decides; a client closing its stream after reading the answer
+        // (SDKs do) is no failure. Without an answer, say how the exchange ended.
+        let status = outcome ?? (.error, o.status == 499 ? "client_closed" : o.cut ? "cut" : "http \(o.status)")
         writeAudit(x, server: c.server, tool: c.tool, digest: c.digest, argBytes: c.argumentBytes, status: status.status,
                    detail: status.detail, seconds: Double(o.durationNanos) / 1e9, bytes: responseBytes)
     }

@@ -78,7 +78,8 @@ struct MCPSettings: Sendable {
 
     static let keys = ["servers", "policies", "default_policy", "audit_log", "timeout"]
 
-    static func decode(_ d: ConfigDecoder) throws(ConfigDecodeError) -> MCPSettings {
+    /// `knownServers`: servers defined elsewhere (`--mcp` flags) that policies may name.
+    static func decode(_ d: ConfigDecoder, knownServers: [String] = []) throws(ConfigDecodeError) -> MCPSettings {
         var s = MCPSettings()
         let m = try d.mapping(allowedKeys: keys)
         if let t = try m.optional("timeout")?.duration() { s.timeout = seconds(t) }
@@ -98,7 +99,7 @@ struct MCPSettings: Sendable {
         }
         for b in s.allPolicies {
             for pattern in (b.servers ?? []) + b.denyServers where !pattern.text.contains("*") && !pattern.text.contains("?") {
-                guard s.servers.contains(where: { $0.name == pattern.text }) else {
+                guard s.servers.contains(where: { $0.name == pattern.text }) || knownServers.contains(pattern.text) else {
                     throw d.error(.invalidValue, "policy '\(b.name)' names MCP server '\(pattern.text)', which is not configured")
                 }
             }
@@ -197,7 +198,8 @@ extension MCPSettings {
         if let file {
             do {
                 let (root, _) = try ConfigSource.load(path: file)
-                s = try MCPSettings.decode(ConfigDecoder(root, secrets: .system()))
+                s = try MCPSettings.decode(ConfigDecoder(root, secrets: .system()),
+                                           knownServers: servers.map { String($0.prefix { $0 != "=" }) })
             } catch let e as ConfigParseError {
                 throw ConfigError("\(e)")
             } catch let e as ConfigDecodeError {
