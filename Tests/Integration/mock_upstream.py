@@ -186,6 +186,16 @@ class MockApp:
         p = req.path
         if p == "/_mock/log":
             return await send_simple(resp, 200, _json(self.mock.log_json()))
+        fault = self.mock.take_fault() if p.startswith("/v1/") or p.startswith("/openai/") else None
+        if fault is not None:
+            if fault.get("hang"):
+                await resp.sleep(3600)
+                return
+            code = int(fault["status"])
+            extra = [("x-mock-id", f"fault-{code}")]
+            if fault.get("retry_after") is not None:
+                extra.append(("retry-after", str(fault["retry_after"])))
+            return await send_simple(resp, code, _openai_error(code, f"mock fault {code}"), extra=extra)
         if forced and p.startswith("/v1/"):
             code = int(forced)
             if p == "/v1/messages":
@@ -514,6 +524,9 @@ class MockUpstream:
         self._lock = threading.Lock()
         self._ids = 0
         self._conns: set[asyncio.StreamWriter] = set()
+        # Instance-wide fault for /v1/ requests (a provider that is down or rate limiting):
+        # {"status": 503, "retry_after": "2"} or {"hang": True}; "count": N limits it to N requests.
+        self.fault: dict[str, Any] | None = None
 
     # -- public
     @property
@@ -527,6 +540,17 @@ class MockUpstream:
     @property
     def hostport(self) -> str:
         return f"{self.host}:{self.port}"
+
+    def take_fault(self) -> dict[str, Any] | None:
+        with self._lock:
+            f = self.fault
+            if f is None:
+                return None
+            if f.get("count") is not None:
+                f["count"] -= 1
+                if f["count"] <= 0:
+                    self.fault = None
+            return f
 
     def find(self, path_prefix: str) -> list[RequestRecord]:
         with self._lock:

@@ -78,7 +78,7 @@ public enum SidecarCommand {
             let f = try r.nextFlag()
             switch f.name {
             case "--config": o.configPath = try r.value(for: f)
-            case "--config-poll": o.configPollInterval = try r.seconds(for: f)
+            case "--config-poll": o.configPollInterval = try r.seconds(for: f, allowZero: true)
             case "--listen":
                 do { o.listen = try SocketAddress(parsing: try r.value(for: f)) } catch let e as SocketAddressError { throw ConfigError("--listen: \(e)") } catch { throw error as! ConfigError }
             case "--admin":

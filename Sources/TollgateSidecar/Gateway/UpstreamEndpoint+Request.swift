@@ -7,7 +7,7 @@ extension UpstreamEndpoint {
     /// provider's layout (Azure deployments, Gemini's model in the path, a base path), and
     /// the body's model set to the provider's name for it.
     func adapt(head: inout HTTPRequestHead, body: inout [UInt8]?, api: LLMAPI?, alias: String?, stripClientCredentials: Bool) {
-        if stripClientCredentials || !isPassthrough {
+        if stripClientCredentials || injectsCredential {
             head.headers.removeAll { f in Self.clientCredentialHeaders.contains { f.name.asciiCaseInsensitiveEquals($0) } }
         }
         if !isPassthrough {

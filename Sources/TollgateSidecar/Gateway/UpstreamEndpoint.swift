@@ -19,6 +19,9 @@ final class UpstreamEndpoint: Sendable {
     /// Headers that carry the provider credential, precomputed; empty for passthrough.
     let credentialHeaders: [(name: String, value: String)]
     let apiVersion: String?
+    /// The provider has a key of its own; without one the client's credential goes through
+    /// (a keyless provider in passthrough mode, a local vLLM).
+    let injectsCredential: Bool
 
     init(id: String, providerName: String?, kind: ProviderConfig.Kind, target: UpstreamTarget, model: String?, weight: Int,
          health: DeploymentHealth, apiKey: Secret?, apiVersion: String?, extraHeaders: [(name: String, value: String)]) {
@@ -30,6 +33,7 @@ final class UpstreamEndpoint: Sendable {
         self.weight = weight
         self.health = health
         self.apiVersion = apiVersion
+        self.injectsCredential = apiKey != nil
         var h: [(name: String, value: String)] = []
         if let key = apiKey?.reveal() {
             switch kind {
