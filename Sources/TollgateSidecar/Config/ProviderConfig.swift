@@ -44,7 +44,11 @@ struct ProviderConfig: Sendable {
         let urlNode = try m.required("base_url")
         let urlText = try urlNode.interpolatedString()
         let url: UpstreamTarget
-        do { url = try UpstreamTarget(parsing: urlText) } catch { throw urlNode.error(.invalidValue, error.message) }
+        do { url = try UpstreamTarget(parsing: urlText) } catch {
+            // A ${VAR} value is not echoed: the variable may hold something secret by mistake.
+            let raw = try urlNode.string()
+            throw urlNode.error(.invalidValue, raw == urlText ? error.message : "base_url '\(raw)' does not expand to an http:// or https:// URL")
+        }
         var headers: [(String, String)] = []
         if let h = m.optional("headers") {
             for (k, _, v) in try h.mapping().entries { headers.append((k, try v.secret().reveal())) }
