@@ -263,14 +263,23 @@ class MockApp:
         model = body.get("model", "mock-gpt-1")
         nchunks = int(req.header("x-mock-chunks", "5") or 5)
         words = [f"tok{i} " for i in range(nchunks)]
+        # With tools, the mock calls the first one with fixed arguments.
+        tools = body.get("tools") or []
+        tool = tools[0]["function"]["name"] if tools else None
+        tool_args = json.dumps({"city": "Paris", "unit": "celsius"})
         prompt_tokens = max(1, len(req.body) // 4)
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": nchunks,
                  "total_tokens": prompt_tokens + nchunks}
         if not body.get("stream"):
             await resp.sleep(delay_ms / 1000)
+            message: dict[str, Any] = {"role": "assistant", "content": "".join(words)}
+            finish = "stop"
+            if tool:
+                message = {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": "call_mock_1", "type": "function", "function": {"name": tool, "arguments": tool_args}}]}
+                finish = "tool_calls"
             out = {"id": cid, "object": "chat.completion", "created": 1700000000, "model": model,
-                   "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(words)},
-                                "logprobs": None, "finish_reason": "stop"}],
+                   "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
                    "usage": usage, "system_fingerprint": "fp_mock"}
             return await send_simple(resp, 200, _json(out), extra=[("x-mock-id", cid)])
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -284,8 +293,16 @@ class MockApp:
             return c
 
         events = [chunk({"role": "assistant", "content": ""}, None)]
-        events += [chunk({"content": w}, None) for w in words]
-        events.append(chunk({}, "stop"))
+        if tool:
+            events.append(chunk({"tool_calls": [{"index": 0, "id": "call_mock_1", "type": "function",
+                                                 "function": {"name": tool, "arguments": ""}}]}, None))
+            half = len(tool_args) // 2
+            for part in (tool_args[:half], tool_args[half:]):
+                events.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}, None))
+            events.append(chunk({}, "tool_calls"))
+        else:
+            events += [chunk({"content": w}, None) for w in words]
+            events.append(chunk({}, "stop"))
         if include_usage:
             events.append({"id": cid, "object": "chat.completion.chunk", "created": 1700000000,
                            "model": model, "system_fingerprint": "fp_mock", "choices": [], "usage": usage})
