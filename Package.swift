@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "TollgateJSON", swiftSettings: strict),
         .target(name: "TollgateConfig", swiftSettings: strict),
         .target(name: "TollgateLLM", dependencies: ["TollgateJSON", "TollgateHTTP"], swiftSettings: strict),
+        .target(name: "TollgateRouting", swiftSettings: strict),
         .target(name: "TollgateMCP", dependencies: ["TollgateJSON", "TollgateCrypto"], swiftSettings: strict),
 
         // Protocol engines and I/O.
@@ -38,7 +39,7 @@ let package = Package(
             name: "TollgateSidecar",
             dependencies: [
                 "TollgateHTTP", "TollgateHTTP2", "TollgateTransport", "TollgateBudget", "TollgateSync", "TollgateCrypto",
-                "TollgateJSON", "TollgateConfig", "TollgateLLM", "TollgateMCP",
+                "TollgateJSON", "TollgateConfig", "TollgateLLM", "TollgateRouting", "TollgateMCP",
             ],
             swiftSettings: strict
         ),
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "TollgateJSONTests", dependencies: ["TollgateJSON"]),
         .testTarget(name: "TollgateConfigTests", dependencies: ["TollgateConfig"]),
         .testTarget(name: "TollgateLLMTests", dependencies: ["TollgateLLM"]),
+        .testTarget(name: "TollgateRoutingTests", dependencies: ["TollgateRouting"]),
         .testTarget(name: "TollgateMCPTests", dependencies: ["TollgateMCP"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,14 +7,14 @@ import TollgateMCP
 enum MCPRouting {
     /// Headers removed from every request to an MCP server when Tollgate speaks for the caller:
     /// the agent's token (Tollgate's virtual key) must never reach a server.
-    static let callerCredentials = ["authorization", "x-api-key", "proxy-authorization", "cookie"]
+    static let callerCredentials = ["authorization", "x-api-key", "api-key", "x-goog-api-key", "proxy-authorization", "cookie"]
 
     /// The route of an exchange to `server`; `setHeaders` are added after the credentials.
     static func route(_ x: ProxyExchange, server: MCPServerSettings, setHeaders: [(name: String, value: String)] = []) -> ExchangeRoute {
         var r = ExchangeRoute(destination: .upstream(server.target))
         r.path = path(server, query: MCPEndpoint.query(of: x.requestHead.target))
         r.timeout = server.timeout
-        let (remove, set) = credentialHeaders(server: server, callerIdentified: x.identity != nil)
+        let (remove, set) = credentialHeaders(server: server, callerIdentified: x.identity != nil || x.stripClientCredentials)
         r.removeHeaders = remove
         r.setHeaders = set + setHeaders
         return r
@@ -43,7 +43,7 @@ enum MCPRouting {
                                                 downstreamTLS: x.downstream?.isTLS ?? false, bodyLength: Int64(bodyLength))
         head.method = method
         head.target = path(server)
-        let (remove, set) = credentialHeaders(server: server, callerIdentified: x.identity != nil)
+        let (remove, set) = credentialHeaders(server: server, callerIdentified: x.identity != nil || x.stripClientCredentials)
         for n in remove + removeHeaders { head.headers.remove(n) }
         for (n, v) in set + setHeaders { head.headers.set(n, v) }
         if !head.headers.contains("accept") { head.headers.set("accept", "application/json, text/event-stream") }
