@@ -383,3 +383,44 @@ def test_notifications_and_errors_on_aggregate(mcp_servers, sidecar, tmp_path):
     assert r.status_code == 405 and "POST" in r.headers["allow"]
     r = httpx.post(sc.url + "/mcp/nope", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=hdr)
     assert r.status_code == 404
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_policies_per_agent_with_virtual_keys(mcp_servers, sidecar, tmp_path, mode):
+    """Virtual keys name the agent; each agent sees and calls what its policy allows; keys never reach servers."""
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    alpha, beta = mcp_servers("alpha"), mcp_servers("beta")
+    keys = tmp_path / "tollgate.yaml"
+    keys.write_text("keys:\n  - {id: planner-key, key: vk-planner-1, agent: planner}\n"
+                    "  - {id: intern-key, key: vk-intern-1, agent: intern, team: trainees}\n")
+    sc = tollgate(sidecar, [alpha, beta], tmp_path,
+                  "policies:\n  - name: interns\n    agents: [intern]\n    servers: [alpha]\n    tools: {deny: [shout]}\n",
+                  "--config", str(keys))
+
+    async def session(key):
+        http = httpx2.AsyncClient(headers={"authorization": f"Bearer {key}"}, timeout=30)
+        async with Client(streamable_http_client(sc.url + "/mcp", http_client=http), mode=mode, read_timeout_seconds=30) as c:
+            names = sorted(t.name for t in (await c.list_tools()).tools)
+            try:
+                r = (await c.call_tool("beta_add", {"a": 1, "b": 1})).content[0].text
+            except Exception as e:  # noqa: BLE001
+                r = error_of(e)
+            return names, r
+
+    planner = run(session("vk-planner-1"))
+    intern = run(session("vk-intern-1"))
+    assert "beta_shout" in planner[0] and planner[1] == "2"
+    assert intern[0] == ["alpha_add", "alpha_fail", "alpha_gated", "alpha_sleepy"]
+    assert intern[1].code == -32040 and intern[1].data["reason"] == "server_not_allowed"
+    assert intern[1].data["policy"] == "interns"
+    lines = audit_lines(sc, 2)
+    assert [(l["agent"], l["key_id"], l["status"]) for l in lines] == [("planner", "planner-key", "ok"), ("intern", "intern-key", "refused")]
+    assert lines[1]["team"] == "trainees"
+    everything = json.dumps(alpha.records() + beta.records())
+    assert "vk-planner-1" not in everything and "vk-intern-1" not in everything
+    r = httpx.post(sc.url + "/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+                   headers={"accept": "application/json, text/event-stream", "mcp-protocol-version": "2026-07-28"})
+    assert r.status_code == 401
