@@ -424,3 +424,17 @@ def test_policies_per_agent_with_virtual_keys(mcp_servers, sidecar, tmp_path, mo
     r = httpx.post(sc.url + "/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
                    headers={"accept": "application/json, text/event-stream", "mcp-protocol-version": "2026-07-28"})
     assert r.status_code == 401
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_idle_tool_call_outlives_proxy_timeouts(mcp_servers, sidecar, tmp_path, mode):
+    """A tool that is silent for longer than --upstream-timeout and --idle-timeout still completes:
+    MCP exchanges use the MCP timeout (default 1 h), not the LLM one."""
+    alpha = mcp_servers("alpha")
+    sc = tollgate(sidecar, [alpha], tmp_path, None, "--upstream-timeout", "1s", "--idle-timeout", "1s")
+
+    async def go():
+        async with client(sc.url + "/mcp", mode) as c:
+            await c.list_tools()
+            return (await c.call_tool("alpha_sleepy", {"seconds": 3, "tag": mode})).content[0].text
+    assert run(go()) == "rested"
