@@ -129,7 +129,7 @@ public enum SidecarCommand {
                 throw ConfigError("unknown option \(f.name) (see tollgate sidecar --help)")
             }
         }
-        o.mcp = try MCPSettings.load(file: mcpConfig, servers: mcpFlags, auditLog: mcpAudit)
+        o.mcp = try MCPSettings.load(base: o.mcp, file: mcpConfig, servers: mcpFlags, auditLog: mcpAudit)
         if o.maxRequestLineBytes > o.maxHeaderBytes { o.maxRequestLineBytes = o.maxHeaderBytes }
         return o
     }

@@ -48,7 +48,9 @@ struct SidecarConfigFile: Sendable {
         if let s = root.optional("routing") { file.routing = try RoutingConfig.decode(s) }
         if let s = root.optional("keys") { file.keys = try VirtualKeyConfig.decodeAll(s, models: file.models) }
         if let s = root.optional("budgets") { file.budgets = try decodeBudgets(s) }
-        for name in ["mcp", "egress", "cluster"] {
+        // MCP servers and policies (MCPSettings.swift); read at start, not on reload.
+        if let s = root.optional("mcp") { file.options.mcp = try MCPSettings.decode(s) }
+        for name in ["egress", "cluster"] {
             if let s = root.optional(name) { file.extraSections[name] = s }
         }
         return file

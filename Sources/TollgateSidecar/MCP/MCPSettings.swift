@@ -191,10 +191,11 @@ struct MCPSettings: Sendable {
 }
 
 extension MCPSettings {
-    /// The settings from `--mcp-config FILE` (the `mcp:` section as a file of its own), then the
-    /// `--mcp` and `--mcp-audit-log` flags on top.
-    static func load(file: String?, servers: [String], auditLog: String?) throws(ConfigError) -> MCPSettings {
-        var s = MCPSettings()
+    /// The settings of the sidecar file's `mcp:` section (`base`), replaced by `--mcp-config FILE`
+    /// (the section as a file of its own) when given, then the `--mcp` and `--mcp-audit-log`
+    /// flags on top.
+    static func load(base: MCPSettings = MCPSettings(), file: String?, servers: [String], auditLog: String?) throws(ConfigError) -> MCPSettings {
+        var s = base
         if let file {
             do {
                 let (root, _) = try ConfigSource.load(path: file)

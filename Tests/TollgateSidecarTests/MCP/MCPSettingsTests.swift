@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import TollgateConfig
 import TollgateMCP
@@ -116,5 +117,20 @@ struct MCPSettingsTests {
         #expect(withCred.remove.contains("authorization"))
         #expect(withCred.set.first! == ("authorization", "Bearer srv"))
         #expect(MCPRouting.path(s, query: "?q") == "/mcp?q")
+    }
+}
+
+struct MCPConfigFileTests {
+    /// The sidecar file's `mcp:` section is decoded into the options; `--mcp` flags add servers.
+    @Test func sidecarFileSection() throws {
+        let path = "/tmp/tollgate-mcp-settings-test-\(getpid()).yaml"
+        let yaml = "mcp:\n  servers:\n    docs: {url: http://127.0.0.1:9001/mcp}\n  default_policy: {servers: [docs]}\n"
+        let f = fopen(path, "w")!
+        fputs(yaml, f)
+        fclose(f)
+        defer { unlink(path) }
+        let o = try SidecarCommand.parse(["--config", path, "--mcp", "tickets=http://127.0.0.1:9002/mcp"])
+        #expect(o.mcp.servers.map(\.name) == ["docs", "tickets"])
+        #expect(!o.mcp.defaultPolicy.mayUse(server: "tickets"))
     }
 }
