@@ -37,7 +37,7 @@ public enum MCPToolNaming {
     public static func hashed(server: String, tool: String, digits: Int = hashDigits) -> String {
         let sanitized = String(decoding: Array((server + "_" + tool).utf8).map { isNameByte($0) ? $0 : 0x5F }, as: UTF8.self)
         let digest = Digest.hex(Digest.sha256(Array(server.utf8) + [0] + Array(tool.utf8)))
-        let n = min(max(digits, 4), 64)
+        let n = min(max(digits, 4), 40)
         let keep = maxLength - n - 1
         return String(sanitized.utf8.prefix(keep))! + "-" + String(digest.prefix(n))
     }

@@ -438,3 +438,25 @@ def test_idle_tool_call_outlives_proxy_timeouts(mcp_servers, sidecar, tmp_path, 
             await c.list_tools()
             return (await c.call_tool("alpha_sleepy", {"seconds": 3, "tag": mode})).content[0].text
     assert run(go()) == "rested"
+
+
+def test_subscriptions_listen_streams_through_server_endpoint(mcp_servers, sidecar, tmp_path):
+    """A 2026-07-28 subscriptions/listen stream on /mcp/NAME arrives as it is sent (the ack first)
+    while the stream stays open."""
+    alpha = mcp_servers("alpha")
+    sc = tollgate(sidecar, [alpha], tmp_path)
+    body = {"jsonrpc": "2.0", "id": "sub-1", "method": "subscriptions/listen",
+            "params": {"notifications": {"toolsListChanged": True},
+                       "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                 "io.modelcontextprotocol/clientCapabilities": {}}}}
+    headers = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2026-07-28",
+               "mcp-method": "subscriptions/listen"}
+    with httpx.Client(timeout=httpx.Timeout(10)) as h:
+        with h.stream("POST", sc.url + "/mcp/alpha", json=body, headers=headers) as r:
+            assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+            for line in r.iter_lines():
+                if line.startswith("data:"):
+                    first = json.loads(line[5:])
+                    break
+    assert first["method"] == "notifications/subscriptions/acknowledged"
+    assert first["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"
