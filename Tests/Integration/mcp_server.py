@@ -37,6 +37,12 @@ def build(name: str) -> MCPServer:
         return text.upper() + "!"
 
     @server.tool()
+    async def touch(ctx: Context) -> str:
+        """Announces that the tool list changed (to subscriptions/listen streams)."""
+        await ctx.notify_tools_changed()
+        return "touched"
+
+    @server.tool()
     def fail(reason: str) -> str:
         """Always fails."""
         raise ValueError(reason)

@@ -125,7 +125,7 @@ def test_aggregate_lists_and_calls_two_servers(mcp_servers, sidecar, tmp_path, m
             b = await c.call_tool("beta_shout", {"text": "hi"})
             return names, a.content[0].text, b.content[0].text
     names, a, b = run(go())
-    assert names == sorted(f"{s}_{t}" for s in ("alpha", "beta") for t in ("add", "fail", "gated", "shout", "sleepy"))
+    assert names == sorted(f"{s}_{t}" for s in ("alpha", "beta") for t in ("add", "fail", "gated", "shout", "sleepy", "touch"))
     assert (a, b) == ("42", "HI!")
     # The owner got the original tool name (and, per-request revision, a matching Mcp-Name).
     calls = [r for r in beta.records() if r.get("http") == "POST" and r["headers"].get("mcp-name")]
@@ -150,7 +150,7 @@ def test_per_server_endpoint(mcp_servers, sidecar, tmp_path, mode):
             r = await c.call_tool("add", {"a": 1, "b": 1})
             return names, r.content[0].text
     names, r = run(go())
-    assert names == ["add", "gated", "shout", "sleepy"]
+    assert names == ["add", "gated", "shout", "sleepy", "touch"]
     assert r == "2"
     assert not any("http" in x for x in alpha.records())
 
@@ -413,7 +413,7 @@ def test_policies_per_agent_with_virtual_keys(mcp_servers, sidecar, tmp_path, mo
     planner = run(session("vk-planner-1"))
     intern = run(session("vk-intern-1"))
     assert "beta_shout" in planner[0] and planner[1] == "2"
-    assert intern[0] == ["alpha_add", "alpha_fail", "alpha_gated", "alpha_sleepy"]
+    assert intern[0] == ["alpha_add", "alpha_fail", "alpha_gated", "alpha_sleepy", "alpha_touch"]
     assert intern[1].code == -32040 and intern[1].data["reason"] == "server_not_allowed"
     assert intern[1].data["policy"] == "interns"
     lines = audit_lines(sc, 2)
@@ -460,3 +460,37 @@ def test_subscriptions_listen_streams_through_server_endpoint(mcp_servers, sidec
                     break
     assert first["method"] == "notifications/subscriptions/acknowledged"
     assert first["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"
+
+
+def test_subscriptions_listen_on_aggregate(mcp_servers, sidecar, tmp_path):
+    """client.listen() on /mcp is acknowledged by Tollgate and relays each server's tools/list_changed."""
+    alpha, beta = mcp_servers("alpha"), mcp_servers("beta")
+    sc = tollgate(sidecar, [alpha, beta], tmp_path)
+
+    async def go():
+        from mcp.shared.subscriptions import ToolsListChanged
+        async with client(sc.url + "/mcp", "auto") as c, client(sc.url + "/mcp", "auto") as other:
+            async with c.listen(tools_list_changed=True) as sub:
+                seen = []
+                for name in ("alpha_touch", "beta_touch"):
+                    # Until the servers' own listen streams are up, a touch may go unseen: retry.
+                    for _ in range(50):
+                        await other.call_tool(name, {})
+                        try:
+                            ev = await asyncio.wait_for(sub.__anext__(), 0.3)
+                            seen.append(ev)
+                            # Drain repeats from earlier touches, so the next event is the next server's.
+                            while True:
+                                try:
+                                    await asyncio.wait_for(sub.__anext__(), 0.5)
+                                except asyncio.TimeoutError:
+                                    break
+                            break
+                        except asyncio.TimeoutError:
+                            continue
+                return sub.honored, seen, ToolsListChanged
+    honored, seen, kind = run(go())
+    assert honored.tools_list_changed is True
+    assert len(seen) == 2 and all(isinstance(e, kind) for e in seen)
+    listens = [r for up in (alpha, beta) for r in up.records() if r.get("headers", {}).get("mcp-method") == "subscriptions/listen"]
+    assert len(listens) == 2

@@ -157,6 +157,9 @@ final class MCPFilter: ExchangeFilter {
             return .proceed
         case MCPMethod.toolsCall:
             return aggregateCall(x, m, id: id, session: session, &body)
+        case MCPMethod.subscriptionsListen where revision.isPerRequest:
+            x.route?.destination = .local(local(.listen(m, servers: servers)))
+            return .proceed
         default:
             return answer(JSONRPCMessage.error(id: id, code: JSONRPCErrorCode.methodNotFound,
                                                message: "the aggregate MCP endpoint serves tools; call \(method) on /mcp/<server>"))

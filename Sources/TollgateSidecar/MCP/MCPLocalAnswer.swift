@@ -12,6 +12,9 @@ enum MCPLocalJob {
     case initialize(JSONRPCMessage, servers: [MCPServerSettings], owner: String)
     /// DELETE of an aggregate session: every upstream session is ended.
     case deleteSession(MCPSession)
+    /// 2026-07-28 subscriptions/listen on the aggregate: one listen stream per server, their
+    /// tools/list_changed events merged into the client's stream.
+    case listen(JSONRPCMessage, servers: [MCPServerSettings])
 }
 
 /// An in-process upstream for one exchange: answers at once or after its own requests to the
@@ -41,6 +44,8 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
             initialize(m, servers: servers, owner: owner, on: exchange)
         case .deleteSession(let s):
             deleteSession(s, on: exchange)
+        case .listen(let m, let servers):
+            listen(m, servers: servers, on: exchange)
         }
     }
 
@@ -242,5 +247,60 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
         fanOut(requests, expecting: nil, on: x) { [self] _ in
             answer(status: 200, body: [])
         }
+    }
+
+    // MARK: subscriptions/listen
+
+    /// Acknowledges at once (the aggregate honours toolsListChanged only: it serves tools), then
+    /// relays each server's tools/list_changed as it comes; ends with the listen result when
+    /// every server stream has ended. The client's request id is the subscription id on every
+    /// frame, upstream and down, since each server gets the same request.
+    private func listen(_ m: JSONRPCMessage, servers: [MCPServerSettings], on x: ProxyExchange) {
+        let id = m.id ?? .null
+        let wantsTools = m.params?["notifications"]?["toolsListChanged"]?.boolValue == true
+        let meta: JSONValue = .object([("io.modelcontextprotocol/subscriptionId", id.json)])
+        var value = m.value
+        var params = m.params ?? .object([])
+        params.setMember("notifications", .object([("toolsListChanged", .bool(wantsTools))]))
+        value.setMember("params", params)
+        let body = value.serialized()
+        var h = HTTPHeaders()
+        h.add("content-type", "text/event-stream")
+        h.add("cache-control", "no-cache")
+        x.upstreamResponseHead(HTTPResponseHead(status: 200, headers: h), endStream: false)
+        let ack: JSONValue = .object([
+            ("jsonrpc", .string("2.0")), ("method", .string("notifications/subscriptions/acknowledged")),
+            ("params", .object([("notifications", .object(wantsTools ? [("toolsListChanged", .bool(true))] : [])), ("_meta", meta)])),
+        ])
+        sendEvent(ack)
+        guard wantsTools, !servers.isEmpty else { return }  // nothing will ever come: stays open until the client leaves
+        var open = servers.count
+        for s in servers {
+            let head = MCPRouting.head(from: x, server: s, bodyLength: body.count, setHeaders: [])
+            let call = MCPUpstreamRequest(context: x.context, server: s, head: head, body: body, expecting: nil) { [self] _ in
+                open -= 1
+                guard open == 0 else { return }
+                sendEvent(JSONRPCMessage.result(id: id, .object([("_meta", meta)])))
+                if let x = exchange {
+                    exchange = nil
+                    x.upstreamResponseEnd(trailers: nil)
+                }
+            }
+            call.onMessage = { [self] v in
+                if v["method"]?.stringValue == "notifications/tools/list_changed" { sendEvent(v) }
+            }
+            calls.append(call)
+        }
+        for c in calls { c.start() }
+    }
+
+    private func sendEvent(_ v: JSONValue) {
+        guard let x = exchange else { return }
+        var bytes = Array("event: message\ndata: ".utf8)
+        v.write(to: &bytes)
+        bytes.append(contentsOf: Array("\n\n".utf8))
+        x.downstream?.cork()
+        bytes.withUnsafeBytes { x.upstreamResponseBody($0) }
+        x.downstream?.uncork()
     }
 }

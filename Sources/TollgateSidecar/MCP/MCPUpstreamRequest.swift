@@ -29,6 +29,9 @@ final class MCPUpstreamRequest: UpstreamClient {
     private var events: SSEParser?
     private var message: JSONValue?
     private var timer: LoopTimer?
+    /// Streaming mode (subscriptions/listen): every SSE message is handed over as it arrives
+    /// and the request lasts until the server ends the stream.
+    var onMessage: ((JSONValue) -> Void)?
     /// Answers are small (tool lists); a server sending more is refused rather than buffered.
     static let maxBytes = 8 << 20
 
@@ -43,7 +46,7 @@ final class MCPUpstreamRequest: UpstreamClient {
     }
 
     func start() {
-        timer = context.loop.schedule(afterSeconds: min(server.timeout, 300)) { [self] in
+        timer = context.loop.schedule(afterSeconds: onMessage != nil ? server.timeout : min(server.timeout, 300)) { [self] in
             self.abort(.upstreamTimeout("MCP server '\(self.server.name)' did not answer"))
         }
         context.pool.open(exchange: self, target: server.target, head: head, bodyShape: head.method == "POST" ? .length(Int64(body.count)) : .none)
@@ -103,6 +106,10 @@ final class MCPUpstreamRequest: UpstreamClient {
         if events != nil {
             do {
                 try events!.feed(bytes) { ev in
+                    if let onMessage {
+                        if ev.hasData, let v = try? JSONValue(parsing: Array(ev.data.utf8)) { onMessage(v) }
+                        return
+                    }
                     guard ev.hasData, message == nil,
                           let v = try? JSONValue(parsing: Array(ev.data.utf8)),
                           let id = v["id"], expecting.map({ $0.json == id }) ?? true,
