@@ -115,15 +115,17 @@ struct MCPSettings: Sendable {
     }
 
     static func decodeServer(name: String, _ d: ConfigDecoder, defaultTimeout: Double) throws(ConfigDecodeError) -> MCPServerSettings {
-        let m = try d.mapping(allowedKeys: ["url", "bearer_token", "headers", "timeout"])
+        let m = try d.mapping(allowedKeys: ["url", "bearer_token", "headers", "timeout", "ca_file", "http2"])
         let urlNode = try m.required("url")
         let url = try urlNode.interpolatedString()
-        let target: UpstreamTarget
+        var target: UpstreamTarget
         do {
             target = try UpstreamTarget(parsing: url)
         } catch {
             throw urlNode.error(.invalidValue, error.message)
         }
+        target.caFile = try m.optional("ca_file")?.interpolatedString()
+        target.priorKnowledgeH2 = try (m.optional("http2")?.bool() ?? false) && !target.isTLS
         var server = MCPServerSettings(name: name, target: target, timeout: defaultTimeout)
         server.bearerToken = try m.optional("bearer_token")?.secret()
         if let h = m.optional("headers") {

@@ -20,7 +20,7 @@ struct MCPSettingsTests {
         bearer_token: ${DOCS_TOKEN}
         headers:
           X-Api-Key: ${DOCS_KEY}
-      tickets: {url: https://tickets.example/mcp, timeout: 30s}
+      tickets: {url: https://tickets.example/mcp, timeout: 30s, ca_file: /etc/ca.pem}
     default_policy:
       servers: [docs]
     policies:
@@ -49,6 +49,7 @@ struct MCPSettingsTests {
         #expect("\(docs.bearerToken!)" == "<secret>")
         #expect(docs.timeout == 7200 && s.servers[1].timeout == 30)
         #expect(docs.hasCredential && !s.servers[1].hasCredential)
+        #expect(s.servers[1].target.caFile == "/etc/ca.pem" && docs.target.caFile == nil)
         let p = s.policies[0]
         #expect(p.policy.name == "planner" && p.agents == ["planner"] && p.teams == ["search"])
         #expect(p.policy.maxArgumentBytes == 65536)
