@@ -110,6 +110,13 @@ final class ProxyExchange {
         }
         endpoint = e
         e.health.attemptStarted()
+        if plan.attempts > 1 {
+            // Each attempt gets the whole upstream timeout.
+            timeout?.cancel()
+            timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
+                self.timedOut()
+            }
+        }
         var body = retainedBody
         let lengthBefore = body.map { Int64($0.count) }
         var head = ProxyHeaders.upstreamRequest(
@@ -352,6 +359,14 @@ final class ProxyExchange {
 
     private func timedOut() {
         guard !finished else { return }
+        timeout = nil
+        // A deployment that never answered: the next one gets the request (and a fresh timer).
+        if !responseStarted, endpoint != nil, let plan, plan.canRetry(now: context.loop.now, horizonNanos: policy.routing.backoff.maxNanos) {
+            context.metrics.upstreamError()
+            Log.warning("upstream \(endpoint?.id ?? "-") timed out after \(context.options.upstreamTimeout)s for \(requestHead.method) \(requestHead.path)")
+            retry(after: .timeout)
+            return
+        }
         let up = upstream
         upstream = nil
         up?.cancel()
