@@ -97,7 +97,7 @@ final class LLMAccountingFilter: ExchangeFilter {
         let record = UsageRecord(
             timeUnixMillis: MonotonicClock.wallNanos() / 1_000_000, requestID: x.requestID,
             traceID: x.traceID, provider: nil, api: api.rawValue,
-            deployment: x.context.options.upstream?.authority, modelRequested: info.model, modelServed: nil,
+            deployment: (x.routeOverride ?? x.context.options.upstream)?.authority, modelRequested: info.model, modelServed: nil,
             usage: usage, costMicroUSD: cost, status: outcome.status, stream: info.stream,
             latencyMicros: Int64(outcome.durationNanos / 1000), ttfbMicros: outcome.ttfbNanos.map { Int64($0 / 1000) })
         log.append(record.jsonLine() + [0x0A])

@@ -19,6 +19,8 @@ final class ProxyExchange {
     let traceID: String?
     /// The caller, once the identity filter resolved its virtual key; nil in passthrough mode.
     var identity: RequestIdentity?
+    /// Set by the egress proxy: this request goes to this host instead of the configured upstream.
+    var routeOverride: UpstreamTarget?
     /// Kept here: the downstream stream may be gone by the time the exchange completes.
     private let protocolIndex: Int
     private let startNanos: UInt64
@@ -75,7 +77,7 @@ final class ProxyExchange {
     }
 
     private func openUpstream() {
-        guard let target = context.options.upstream else {
+        guard let target = routeOverride ?? context.options.upstream else {
             fail(ProxyError(status: 404, type: "invalid_request_error", code: "no_route", message: "no upstream is configured for \(requestHead.path)"), upstreamFault: false)
             return
         }
@@ -242,7 +244,7 @@ final class ProxyExchange {
         guard !finished else { return }
         upstream = nil
         context.metrics.upstreamError()
-        Log.warning("upstream \(context.options.upstream?.description ?? "-") failed for \(requestHead.method) \(requestHead.path): \(error.message)")
+        Log.warning("upstream \((routeOverride ?? context.options.upstream)?.description ?? "-") failed for \(requestHead.method) \(requestHead.path): \(error.message)")
         fail(error, upstreamFault: true)
     }
 

@@ -14,6 +14,8 @@ final class UpstreamPool {
     /// Targets known to speak HTTP/2 (prior knowledge or learned through ALPN).
     private var speaksHTTP2: Set<String> = []
     private var nextAddress = 0
+    /// Addresses of targets not resolved at start (egress routes).
+    var dynamicAddresses: ((UpstreamTarget) -> [SocketAddress]?)?
 
     init(loop: EventLoop, options: SidecarOptions, tls: TLSContext?, addresses: [String: [SocketAddress]]) {
         self.loop = loop
@@ -60,7 +62,7 @@ final class UpstreamPool {
     }
 
     private func newConnection(_ target: UpstreamTarget) throws(TransportError) -> Connection {
-        guard let addrs = addresses[target.poolKey], !addrs.isEmpty else {
+        guard let addrs = addresses[target.poolKey] ?? dynamicAddresses?(target), !addrs.isEmpty else {
             throw TransportError(.resolve, "no address for \(target.host)")
         }
         nextAddress &+= 1
