@@ -6,6 +6,7 @@ public enum TollgateCLI {
     Commands:
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
+      ca           create a CA for the egress proxy's TLS interception (tollgate ca init --help)
       version      print the version
       help         this help
     """
@@ -31,6 +32,8 @@ public enum TollgateCLI {
             }
         case "simulate":
             return SimulateCommand.run(args)
+        case "ca":
+            return CACommand.run(args)
         case "version", "--version", "-V":
             print("tollgate \(TollgateVersion.string)")
             return 0

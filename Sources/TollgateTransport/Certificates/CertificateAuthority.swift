@@ -110,3 +110,8 @@ public final class CertificateAuthority: @unchecked Sendable {
         guard X509_sign(x, key.pkey, EVP_sha256()) > 0 else { throw TLSContext.lastError("cannot sign a certificate") }
     }
 }
+
+extension CertificateAuthority {
+    /// The CA key as PEM, for `tollgate ca init` to write to its 0600 file (and nothing else).
+    public func keyPEM() throws(TransportError) -> [UInt8] { try key.pem() }
+}
