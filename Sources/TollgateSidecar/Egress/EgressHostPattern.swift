@@ -10,7 +10,7 @@ public struct EgressHostPattern: Sendable, Equatable, CustomStringConvertible {
     public init(_ pattern: String) throws(ConfigError) {
         var p = pattern.lowercased()
         if p.hasSuffix(".") { p.removeLast() }
-        if p == "*" {
+        if pattern == "*" {
             text = p
             suffix = nil
             any = true
