@@ -17,7 +17,10 @@ final class LeafCertificateCache: Sendable {
     let validitySeconds: Int64
     let capacity: Int
     private let onMint: @Sendable () -> Void
-    private let state = Mutex<(entries: [String: Entry], tick: UInt64)>(([:], 0))
+    private let state = Mutex<(entries: [String: Entry], tick: UInt64, retired: [TLSContext])>(([:], 0, []))
+    /// Replaced and evicted contexts stay alive a while: a handshake started with one still
+    /// uses it (OpenSSL calls its ALPN callback with the context as argument).
+    static let retiredKept = 256
 
     init(authority: CertificateAuthority, hosts: Set<String>, validitySeconds: Int64, capacity: Int = 256,
          onMint: @escaping @Sendable () -> Void = {}) {
@@ -43,10 +46,13 @@ final class LeafCertificateCache: Sendable {
                 let (cert, key) = try authority.mintLeaf(host: h, now: now, validitySeconds: validitySeconds)
                 let ctx = try TLSContext.server(certificate: cert, key: key, chain: [authority.certificate])
                 onMint()
+                if let old = s.entries[h] { s.retired.append(old.context) }
                 if s.entries[h] == nil && s.entries.count >= capacity,
                    let oldest = s.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+                    s.retired.append(s.entries[oldest]!.context)
                     s.entries[oldest] = nil
                 }
+                if s.retired.count > Self.retiredKept { s.retired.removeFirst(s.retired.count - Self.retiredKept) }
                 s.entries[h] = Entry(context: ctx, renewAt: now + max(60, validitySeconds - 3600), lastUse: s.tick)
                 return .success(ctx)
             } catch {
