@@ -21,8 +21,8 @@ import pytest
 
 from conftest import TOLLGATE_BIN
 from helpers import free_port
-from mock_upstream import SECRET_KEY
-from test_openai_sdk import MSGS, openai
+from mock_upstream import ANTHROPIC_SECRET_KEY, SECRET_KEY
+from test_openai_sdk import MSGS, anthropic, openai
 from test_usage import records
 
 pytestmark = pytest.mark.proxy_only
@@ -39,11 +39,11 @@ def openai_cert(certs):
     def run(*args):
         subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True, timeout=60)
 
-    if not os.path.exists(os.path.join(d, "openai.pem")):
+    if not os.path.exists(os.path.join(d, "openai.pem")):  # one per xdist worker
         run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", "openai.key", "-out", "openai.csr", "-subj", "/CN=api.openai.com")
         with open(os.path.join(d, "openai.cnf"), "w") as f:
-            f.write("subjectAltName=DNS:api.openai.com,DNS:other.test\nextendedKeyUsage=serverAuth\n"
+            f.write("subjectAltName=DNS:api.openai.com,DNS:api.anthropic.com,DNS:other.test\nextendedKeyUsage=serverAuth\n"
                     "authorityKeyIdentifier=keyid\n")
         run("x509", "-req", "-in", "openai.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
             "-out", "openai.pem", "-days", "7", "-extfile", "openai.cnf")
@@ -161,6 +161,26 @@ def test_openai_sdk_through_https_proxy_is_accounted(mock, provider, sidecar, eg
     assert SECRET_KEY not in log.read_text()
 
 
+def test_anthropic_sdk_stream_through_https_proxy(mock, provider, sidecar, egress_ca, certs, tmp_path, monkeypatch):
+    """api.anthropic.com is intercepted by default: the unmodified Anthropic SDK's stream is recorded."""
+    log = tmp_path / "usage.jsonl"
+    sc = sidecar(mock.url, "--egress", "--egress-ca-cert", egress_ca["cert"], "--egress-ca-key", egress_ca["key"],
+                 "--egress-resolve", f"api.anthropic.com=127.0.0.1:{provider.port}", "--upstream-ca", certs["ca"],
+                 "--usage-log", str(log))
+    monkeypatch.setenv("HTTPS_PROXY", sc.url)
+    monkeypatch.setenv("SSL_CERT_FILE", egress_ca["cert"])
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    client = anthropic.Anthropic(api_key=ANTHROPIC_SECRET_KEY, max_retries=0, timeout=20)
+    with client.messages.stream(model="claude-sonnet-4-5", max_tokens=64, messages=MSGS) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    assert text and final.usage.output_tokens > 0
+    (rec,) = records(log, 1)
+    assert rec["api"].startswith("anthropic") and rec["deployment"] == "api.anthropic.com"
+    assert rec["output_tokens"] == final.usage.output_tokens and rec["stream"] is True
+    assert provider.find("/v1/messages")[-1].header("host") == "api.anthropic.com"
+
+
 def test_budget_applies_to_intercepted_calls(mock, provider, sidecar, egress_ca, certs, monkeypatch):
     """A request budget counts intercepted SDK calls and refuses the one over it with a 429 the SDK understands."""
     sc = egress_sidecar(sidecar, mock, provider, egress_ca, certs, "--budget", "requests=2/lifetime")
@@ -212,10 +232,14 @@ def test_opaque_tunnel_counts_bytes_and_mints_nothing(make_mock, sidecar, certs,
                          capture_output=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["tls"] is True
+    # A large body through the tunnel arrives whole (backpressure both ways).
+    big = subprocess.run(["curl", "-sS", "-x", sc.url, "--cacert", certs["ca"], "-o", "/dev/null", "-w", "%{size_download}",
+                          f"https://localhost:{tls.port}/large?bytes=3000000"], capture_output=True, text=True, timeout=60)
+    assert big.returncode == 0 and big.stdout == "3000000", big.stderr
     m = sc.metrics()
     up = metric(m, "tollgate_egress_tunnel_bytes_total", host="localhost", direction="upstream")
     down = metric(m, "tollgate_egress_tunnel_bytes_total", host="localhost", direction="downstream")
-    assert up > 200 and down > len(out.stdout)  # TLS handshake plus the request / the response
+    assert up > 200 and down > 3000000  # TLS handshakes plus the requests / the responses
     assert metric(m, "tollgate_egress_certificates_minted_total") == 0
 
 
