@@ -14,6 +14,10 @@ public final class CertificateAuthority: @unchecked Sendable {
             ERR_clear_error()
             throw TransportError(.tls, "the CA private key does not match the CA certificate")
         }
+        // A leaf passed as the CA would mint certificates no client accepts: say so at start.
+        guard X509_check_ca(certificate.x509) >= 1 else {
+            throw TransportError(.tls, "the CA certificate is not a CA (basicConstraints CA:TRUE is missing)")
+        }
         self.certificate = certificate
         self.key = key
     }

@@ -50,6 +50,13 @@ struct CertificateAuthorityTests {
         #expect(throws: TransportError.self) { try CertificateAuthority(certificate: a.certificate, key: b.key) }
     }
 
+    /// A leaf certificate cannot serve as the CA.
+    @Test func leafIsNotACA() throws {
+        let ca = try CertificateAuthority.create(commonName: "Test CA", days: 1, now: Self.now)
+        let (leaf, key) = try ca.mintLeaf(host: "a.test", now: Self.now, validitySeconds: 3600)
+        #expect(throws: TransportError.self) { try CertificateAuthority(certificate: leaf, key: key) }
+    }
+
     /// The key's description never shows key material.
     @Test func keyIsNotPrinted() throws {
         let k = try PrivateKey.generateP256()
