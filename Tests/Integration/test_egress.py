@@ -300,3 +300,19 @@ def test_absolute_form_http_and_dedicated_port(mock, sidecar):
     assert r.status_code == 400 and "egress proxy" in r.json()["error"]["message"]
     assert httpx.get(sc.url + "/echo", timeout=10).status_code == 200
     assert metric(sc.metrics(), "tollgate_egress_requests_total", host="localhost", mode="forward", outcome="allowed") == 1
+
+
+def test_config_file_section(make_mock, sidecar, certs, tmp_path):
+    """The `egress:` section of --config works like the flags: strict allowlist and proxy auth from a file."""
+    tls = make_mock(certfile=certs["cert"], keyfile=certs["key"], alpn=("http/1.1",))
+    (tmp_path / "auth").write_text("agent:from-file\n")
+    cfg = tmp_path / "tollgate.yaml"
+    cfg.write_text(f"egress:\n  strict: true\n  allow: [localhost]\n  proxy_auth: file:{tmp_path / 'auth'}\n")
+    sc = sidecar(tls.url, "--config", str(cfg))
+    ok = subprocess.run(["curl", "-sS", "-x", sc.url, "-U", "agent:from-file", "--cacert", certs["ca"],
+                         f"https://localhost:{tls.port}/echo"], capture_output=True, timeout=30)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["tls"] is True, ok.stderr
+    status, text, s = connect_raw(sc.port, "elsewhere.test:443", "Proxy-Authorization: Basic YWdlbnQ6ZnJvbS1maWxl\r\n")
+    s.close()
+    assert status == 403 and "elsewhere.test" in text
+    assert "from-file" not in sc.stderr()

@@ -53,6 +53,18 @@ struct EgressSettingsTests {
         #expect(throws: ConfigDecodeError.self) { try decode("egress:\n  resolve: {a.test: nowhere}\n") }
     }
 
+    /// The configuration file's section lands in the options, where flags then add to it.
+    @Test func configFileSection() throws {
+        let yaml = "egress:\n  strict: true\n  allow: [a.test]\n"
+        let (root, hash) = try ConfigSource.parse(bytes: Array(yaml.utf8), file: "t.yaml")
+        let file = try SidecarConfigFile.decode(ConfigDecoder(root, secrets: SecretResolver(environment: [:])), path: "t.yaml", contentHash: hash)
+        #expect(file.options.egress.enabled && file.options.egress.strict && file.options.egress.allow.map(\.text) == ["a.test"])
+        var o = file.options
+        var r = ArgumentReader(["--egress-allow", "b.test"])
+        #expect(try o.egress.apply(flag: r.nextFlag(), &r))
+        #expect(o.egress.allow.map(\.text) == ["a.test", "b.test"])
+    }
+
     /// Flags map onto the same settings and turn egress on.
     @Test func flags() throws {
         let o = try SidecarCommand.parse(["--egress-allow", "a.test,*.b.test", "--egress-strict", "--egress-intercept", "LLM.corp.test",
