@@ -60,6 +60,7 @@ public enum SidecarCommand {
       --mcp-config FILE          the `mcp:` section (servers, credentials, per-agent policies) as
                                  its own YAML file
       --mcp-audit-log PATH       one JSON line per tools/call; "-" = stdout
+    \(EgressSettings.usage)
 
     Other:
       --log-level LEVEL          debug, info, warn, error [info]
@@ -126,11 +127,13 @@ public enum SidecarCommand {
                 guard let l = LogLevel(name: v) else { throw ConfigError("--log-level expects debug, info, warn or error, got '\(v)'") }
                 o.logLevel = l
             default:
+                if try o.egress.apply(flag: f, &r) { continue }
                 throw ConfigError("unknown option \(f.name) (see tollgate sidecar --help)")
             }
         }
         o.mcp = try MCPSettings.load(base: o.mcp, file: mcpConfig, servers: mcpFlags, auditLog: mcpAudit)
         if o.maxRequestLineBytes > o.maxHeaderBytes { o.maxRequestLineBytes = o.maxHeaderBytes }
+        try o.egress.validate()
         return o
     }
 
@@ -158,7 +161,7 @@ public enum SidecarCommand {
             Log.error("cannot start: \(error)")
             return 1
         }
-        Log.info("tollgate \(TollgateVersion.string) sidecar listening on \(server.boundAddress.map { "\($0)" } ?? "?")\(options.tlsCertFile != nil ? " (TLS)" : "") with \(options.threads) loop(s); admin on \(server.boundAdminAddress.map { "\($0)" } ?? "off"); upstream \(options.upstream?.description ?? "none")")
+        Log.info("tollgate \(TollgateVersion.string) sidecar listening on \(server.boundAddress.map { "\($0)" } ?? "?")\(options.tlsCertFile != nil ? " (TLS)" : "") with \(options.threads) loop(s); admin on \(server.boundAdminAddress.map { "\($0)" } ?? "off"); upstream \(options.upstream?.description ?? "none")\(EgressSettings.startupNote(options.egress, bound: server.boundEgressAddress))")
         var watcher = options.configPath.map { ConfigFileWatcher(path: $0) }
         while true {
             let poll = options.configPath != nil && options.configPollInterval > 0 ? options.configPollInterval : nil

@@ -50,7 +50,9 @@ struct SidecarConfigFile: Sendable {
         if let s = root.optional("budgets") { file.budgets = try decodeBudgets(s) }
         // MCP servers and policies (MCPSettings.swift); read at start, not on reload.
         if let s = root.optional("mcp") { file.options.mcp = try MCPSettings.decode(s) }
-        for name in ["egress", "cluster"] {
+        // Into the options, so `--egress*` flags beside --config add to or override it.
+        if let s = root["egress"] { file.options.egress = try EgressSettings.decode(s) }
+        for name in ["mcp", "egress", "cluster"] {
             if let s = root.optional(name) { file.extraSections[name] = s }
         }
         return file
