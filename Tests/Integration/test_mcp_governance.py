@@ -253,6 +253,7 @@ def test_loop_guard(mcp_servers, sidecar, tmp_path, mode):
     assert sum(1 for r in server_calls if r["headers"].get("mcp-name") == "add") in (0, 4)
 
 
+@pytest.mark.slow
 def test_session_affinity_legacy(mcp_servers, sidecar, tmp_path):
     """One downstream session maps to one upstream session per server across many calls."""
     alpha, beta = mcp_servers("alpha"), mcp_servers("beta")
@@ -297,6 +298,7 @@ def test_progress_streams_unbuffered(mcp_servers, sidecar, tmp_path, mode):
     assert seen[0] == (1, 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/mcp", "/mcp/alpha"])
 def test_client_disconnect_cancels_tool(mcp_servers, sidecar, tmp_path, path):
     """Closing the connection mid-call makes the server see its request cancelled."""
@@ -426,6 +428,7 @@ def test_policies_per_agent_with_virtual_keys(mcp_servers, sidecar, tmp_path, mo
     assert r.status_code == 401
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_idle_tool_call_outlives_proxy_timeouts(mcp_servers, sidecar, tmp_path, mode):
     """A tool that is silent for longer than --upstream-timeout and --idle-timeout still completes:
@@ -462,6 +465,7 @@ def test_subscriptions_listen_streams_through_server_endpoint(mcp_servers, sidec
     assert first["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"
 
 
+@pytest.mark.slow
 def test_subscriptions_listen_on_aggregate(mcp_servers, sidecar, tmp_path):
     """client.listen() on /mcp is acknowledged by Tollgate and relays each server's tools/list_changed."""
     alpha, beta = mcp_servers("alpha"), mcp_servers("beta")

@@ -18,6 +18,7 @@ final class MCPServices: Sendable {
     private let lists = Mutex<[String: [JSONValue]]>([:])
     private let catalogBox = Mutex<MCPToolCatalog>(MCPToolCatalog())
     private let sessions = Mutex<[String: MCPSession]>([:])
+    private let sessionSerial = Atomic<UInt64>(0)
     private let loopGuard = Mutex<MCPLoopGuard>(MCPLoopGuard())
     /// Sessions kept at most (oldest dropped first); a client that loses one re-initializes.
     static let maxSessions = 10_000
@@ -77,9 +78,10 @@ final class MCPServices: Sendable {
         var rng = SystemRandomNumberGenerator()
         var id = ""
         for _ in 0..<4 { id += String(rng.next() as UInt64, radix: 16).leftPadded(16) }
-        let s = MCPSession(id: id, owner: owner, protocolVersion: protocolVersion)
+        var s = MCPSession(id: id, owner: owner, protocolVersion: protocolVersion)
+        s.serial = sessionSerial.wrappingAdd(1, ordering: .relaxed).newValue
         sessions.withLock { t in
-            if t.count >= Self.maxSessions, let k = t.keys.first { t[k] = nil }
+            if t.count >= Self.maxSessions, let oldest = t.values.min(by: { $0.serial < $1.serial }) { t[oldest.id] = nil }
             t[id] = s
         }
         return s

@@ -6,6 +6,8 @@ struct MCPSession: Sendable {
     var id: String
     /// The caller that created it (key id, or "" for anonymous): nobody else may use it.
     var owner: String
+    /// Creation order, so the oldest session is the one dropped when the table is full.
+    var serial: UInt64 = 0
     /// Version agreed with the client.
     var protocolVersion: String
     /// Per server: its session id (nil if the server runs without sessions) and agreed version.
