@@ -58,14 +58,14 @@ final class MCPFilter: ExchangeFilter {
         case .aggregate:
             switch x.requestHead.method {
             case "POST":
-                x.route = ExchangeRoute(destination: .local(local(.respond(status: 202, headers: [], body: []))), timeout: services.settings.timeout)
+                x.route = ExchangeRoute(destination: .local(local(.respond(status: 202, headers: [], body: []))), timeout: aggregateTimeout)
                 return .needBody
             case "DELETE":
                 guard let sid = x.requestHead.headers[MCPHeaders.sessionID],
                       let s = services.removeSession(sid, owner: Self.owner(x)) else {
                     return .respond(jsonRPCError(404, code: JSONRPCErrorCode.invalidRequest, "unknown MCP session"))
                 }
-                x.route = ExchangeRoute(destination: .local(local(.deleteSession(s))), timeout: services.settings.timeout)
+                x.route = ExchangeRoute(destination: .local(local(.deleteSession(s))), timeout: aggregateTimeout)
                 return .proceed
             default:
                 // No server-initiated stream on the aggregate: clients then rely on responses only.
@@ -74,6 +74,12 @@ final class MCPFilter: ExchangeFilter {
                 return .respond(err)
             }
         }
+    }
+
+    /// The aggregate's exchange timeout is fixed before the owning server is known: the longest
+    /// any server allows.
+    private var aggregateTimeout: Double {
+        services.settings.servers.map(\.timeout).reduce(services.settings.timeout, max)
     }
 
     private func local(_ job: MCPLocalJob) -> MCPLocalAnswer {
