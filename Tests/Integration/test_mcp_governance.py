@@ -153,6 +153,12 @@ def test_per_server_endpoint(mcp_servers, sidecar, tmp_path, mode):
     assert names == ["add", "gated", "shout", "sleepy", "touch"]
     assert r == "2"
     assert not any("http" in x for x in alpha.records())
+    if mode == "legacy":
+        # The handshake era's standing GET stream and DELETE reach the server with its session.
+        sid = {x["headers"].get("mcp-session-id") for x in beta.records() if x.get("http") == "POST"} - {None}
+        assert len(sid) == 1
+        for method in ("GET", "DELETE"):
+            assert any(x.get("http") == method and x["headers"].get("mcp-session-id") in sid for x in beta.records()), method
 
 
 @pytest.mark.parametrize("mode", MODES)
