@@ -10,11 +10,16 @@ final class SidecarServices: Sendable {
     let prices: ModelPriceTable
     /// Present when budgets are configured (`--budget`).
     let budgets: BudgetEngine?
+    /// The engine with its WAL (`--data-dir`), when budgets are configured.
+    let budgetStore: BudgetStore?
 
     init(options: SidecarOptions) throws(ConfigError) {
         usageLog = try options.usageLogPath.map { (p) throws(ConfigError) in try UsageLog(path: p) }
         prices = ModelPriceTable.builtIn
-        budgets = options.budgets.isEmpty ? nil : BudgetEngine(options.budgets, now: MonotonicClock.wallNanos())
+        budgetStore = options.budgets.isEmpty ? nil : try BudgetStore(
+            definitions: options.budgets, dataDir: options.dataDir, syncInterval: options.walSyncInterval, now: MonotonicClock.wallNanos())
+        budgets = budgetStore?.engine
+        if options.budgets.isEmpty, let dir = options.dataDir { Log.warning("--data-dir \(dir): no budgets configured, nothing to journal") }
     }
 
     /// The filters for one exchange, in order.

@@ -35,6 +35,12 @@ public struct SidecarOptions: Sendable {
     public var usageLogPath: String? = nil
     /// Hard budgets over all of this sidecar's traffic, from `--budget UNIT=LIMIT/WINDOW`.
     public var budgets: [BudgetDefinition] = []
+    /// Directory of the budget write-ahead log (`--data-dir`); nil: budgets live in memory only.
+    public var dataDir: String? = nil
+    /// WAL group-commit window in seconds: how long a batch gathers before one fdatasync.
+    public var walSyncInterval: Double = 0.002
+    /// Bearer token for the admin API's POST routes; nil: they answer 403. Never logged.
+    public var adminToken: String? = nil
 
     public init() {}
 

@@ -1,0 +1,53 @@
+import TollgateBudget
+import TollgateTransport
+
+/// The budget engine and, with `--data-dir`, its write-ahead log: opened and replayed at start
+/// (unsettled reservations charged in full, a torn or corrupt tail cut and reported), closed
+/// after the drain so queued settlements reach the disk.
+final class BudgetStore: Sendable {
+    let engine: BudgetEngine
+    /// Nil when budgets live in memory only.
+    let wal: WriteAheadLog?
+
+    init(definitions: [BudgetDefinition], dataDir: String?, syncInterval: Double, now: UTCNanos) throws(ConfigError) {
+        guard let dataDir else {
+            engine = BudgetEngine(definitions, now: now)
+            wal = nil
+            return
+        }
+        let options = WriteAheadLog.Options(directory: dataDir, flushIntervalNanos: Int64(syncInterval * 1e9))
+        let log: WriteAheadLog
+        do { log = try WriteAheadLog.open(options) } catch { throw ConfigError("--data-dir \(dataDir): \(error)") }
+        let report = log.recovered
+        engine = BudgetEngine(definitions, now: now, journal: log, firstReservationID: report.nextReservationID)
+        engine.restore(report.charged, now: now)
+        wal = log
+        for line in Self.describe(report, directory: dataDir) { line.warning ? Log.warning(line.text) : Log.info(line.text) }
+    }
+
+    /// The startup log lines for a recovery: one per damaged segment (a warning), then a summary
+    /// naming what unsettled reservations were charged, per budget.
+    static func describe(_ report: WALRecoveryReport, directory: String) -> [(text: String, warning: Bool)] {
+        var lines = report.problems.map { (text: "budget WAL \(directory): \($0); the records before it are kept", warning: true) }
+        let records = report.segments.reduce(0) { $0 + $1.report.records }
+        var summary = "budget WAL \(directory): replayed \(records) record(s) from \(report.segments.count) segment(s)"
+        if report.unsettledReservations > 0 {
+            var perBudget: [String: Int64] = [:]
+            for entries in report.state.open.values {
+                for e in entries { perBudget[e.budgetID, default: 0] = perBudget[e.budgetID, default: 0].addingReportingOverflow(e.amount).partialValue }
+            }
+            let parts = perBudget.sorted { $0.key < $1.key }.map { "\($0.key) +\($0.value)" }
+            summary += "; \(report.unsettledReservations) unsettled reservation(s) charged in full (\(parts.joined(separator: ", ")))"
+        }
+        if report.truncatedBytes > 0 { summary += "; \(report.truncatedBytes) byte(s) of damaged tail truncated" }
+        lines.append((summary, false))
+        return lines
+    }
+
+    /// Writes what is queued and closes the log (after the drain). Idempotent.
+    func close() {
+        guard let wal else { return }
+        if !wal.flush() { Log.error("budget WAL: final flush failed: \(wal.failure.map { "\($0)" } ?? "closed")") }
+        wal.close()
+    }
+}
