@@ -30,30 +30,32 @@ extension BudgetEngine {
         }
     }
 
-    /// Admin: zero the current window's settled usage. False if no such budget.
+    /// Admin: zero the current window's settled usage. Nil if no such budget.
     @discardableResult
-    public func reset(_ id: String, now: UTCNanos) -> Bool {
-        guard let cell = table().cell(id) else { return false }
-        let window = cell.state.withLock { c in
+    public func reset(_ id: String, now: UTCNanos) -> BudgetChange? {
+        guard let cell = table().cell(id) else { return nil }
+        let (window, before) = cell.state.withLock { c in
             c.advance(to: now)
+            let before = c.consumed
             c.reset()
-            return c.windowID
+            return (c.windowID, before)
         }
-        _ = journal?.append(.reset(budgetID: id, windowID: window))
-        return true
+        let ticket = journal?.append(.reset(budgetID: id, windowID: window))
+        return BudgetChange(windowID: window, delta: -before, ticket: ticket)
     }
 
-    /// Admin: add `delta` (negative refunds) to the current window's settled usage.
+    /// Admin: add `delta` (negative refunds) to the current window's settled usage. Nil if no
+    /// such budget.
     @discardableResult
-    public func adjust(_ id: String, by delta: Int64, now: UTCNanos) -> Bool {
-        guard let cell = table().cell(id) else { return false }
+    public func adjust(_ id: String, by delta: Int64, now: UTCNanos) -> BudgetChange? {
+        guard let cell = table().cell(id) else { return nil }
         let window = cell.state.withLock { c in
             c.advance(to: now)
             c.adjust(by: delta)
             return c.windowID
         }
-        _ = journal?.append(.adjust(entries: [WALEntry(budgetID: id, windowID: window, amount: delta)]))
-        return true
+        let ticket = journal?.append(.adjust(entries: [WALEntry(budgetID: id, windowID: window, amount: delta)]))
+        return BudgetChange(windowID: window, delta: delta, ticket: ticket)
     }
 
     /// After recovery: charge each budget's current window with the recovered total (settled usage

@@ -2,10 +2,14 @@ import TollgateHTTP
 import TollgateTransport
 
 /// A response from an admin route.
-struct AdminResponse {
+struct AdminResponse: Sendable {
     var status: Int
     var contentType: String
     var body: [UInt8]
+    /// When set, the response goes out only once this calls back (from any thread), or the
+    /// response given there instead: e.g. a budget change is answered once its WAL record is
+    /// durable, or with an error if it cannot be. The loop is never blocked.
+    var after: (@Sendable (_ ready: @escaping @Sendable (AdminResponse?) -> Void) -> Void)? = nil
 
     static func text(_ status: Int, _ s: String, type: String = "text/plain; charset=utf-8") -> AdminResponse {
         AdminResponse(status: status, contentType: type, body: Array(s.utf8))
@@ -48,7 +52,7 @@ final class AdminConnection: ConnectionDelegate {
                 case .body(let r):
                     body.append(contentsOf: UnsafeRawBufferPointer(rebasing: slice[r]))
                 case .end:
-                    if let h = head { respond(h, router(h.method, h.path, h.headers, body)) }
+                    if let h = head { respondWhenReady(h, router(h.method, h.path, h.headers, body)) }
                     head = nil
                 default:
                     break
@@ -59,6 +63,15 @@ final class AdminConnection: ConnectionDelegate {
                 onClose(self)
                 return
             }
+        }
+    }
+
+    private func respondWhenReady(_ h: HTTPRequestHead, _ r: AdminResponse) {
+        guard let after = r.after else { return respond(h, r) }
+        let me = AdminOnLoop(self)
+        let loop = connection.loop
+        after { instead in
+            loop.execute { if !me.connection.connection.isClosed { me.connection.respond(h, instead ?? r) } }
         }
     }
 
@@ -86,4 +99,10 @@ final class AdminConnection: ConnectionDelegate {
     func connectionDidDrain(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didFail error: TransportError) { onClose(self) }
+}
+
+/// An admin connection carried to another thread and back to its loop (touched only there).
+private final class AdminOnLoop: @unchecked Sendable {
+    let connection: AdminConnection
+    init(_ c: AdminConnection) { connection = c }
 }

@@ -20,23 +20,29 @@ struct BudgetAdminRoutes: Sendable {
             try authorize(headers)
             guard let engine else { throw AdminRequestError(404, "no_budgets", "no budgets are configured") }
             let at = now()
+            let change: BudgetChange?
             switch action {
             case "reset":
-                guard engine.reset(id, now: at) else { throw Self.unknown(id) }
-                Log.info("admin: budget \(id) reset")
+                change = engine.reset(id, now: at)
             default:
-                let change = try BudgetAdjustment.parse(body)
-                switch change {
-                case .delta(let d):
-                    guard engine.adjust(id, by: d, now: at) else { throw Self.unknown(id) }
-                    Log.info("admin: budget \(id) adjusted by \(d)")
-                case .absolute(let n):
-                    guard engine.setUsed(id, to: n, now: at) != nil else { throw Self.unknown(id) }
-                    Log.info("admin: budget \(id) used set to \(n)")
+                switch try BudgetAdjustment.parse(body) {
+                case .delta(let d): change = engine.adjust(id, by: d, now: at)
+                case .absolute(let n): change = engine.setUsed(id, to: n, now: at)
                 }
             }
-            guard let status = engine.status(id, now: at) else { throw Self.unknown(id) }
-            return AdminResponse(status: 200, contentType: "application/json", body: BudgetStatus.json([status]))
+            guard let change, let status = engine.status(id, now: at) else { throw Self.unknown(id) }
+            Log.info("admin: budget \(id) \(action == "reset" ? "reset" : "adjusted"): used \(status.used - change.delta) -> \(status.used)")
+            var response = AdminResponse(status: 200, contentType: "application/json", body: BudgetStatus.json([status]))
+            // Answer once the change is on disk, so a crash after the answer cannot undo it.
+            if let ticket = change.ticket, let journal = engine.journal {
+                response.after = { ready in
+                    journal.onDurable(ticket) { ok in
+                        ready(ok ? nil : Self.error(AdminRequestError(503, "budget_journal_unavailable",
+                            "the change was applied in memory but the write-ahead log cannot be written; it will not survive a restart")))
+                    }
+                }
+            }
+            return response
         } catch {
             return Self.error(error)
         }
