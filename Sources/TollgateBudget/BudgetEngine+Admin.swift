@@ -4,16 +4,10 @@ extension BudgetEngine {
     /// Nil if no such budget.
     @discardableResult
     public func setUsed(_ id: String, to used: Int64, now: UTCNanos) -> BudgetChange? {
-        guard let cell = table().cell(id) else { return nil }
-        let (window, delta) = cell.state.withLock { c -> (Int64, Int64) in
-            c.advance(to: now)
+        adminChange(id, now: now) { c in
             let delta = max(0, used).subtractingReportingOverflow(c.consumed)
-            let d = delta.overflow ? (used > 0 ? Int64.max : Int64.min) : delta.partialValue
-            c.adjust(by: d)
-            return (c.windowID, d)
+            c.adjust(by: delta.overflow ? Int64.max : delta.partialValue)
         }
-        let ticket = journal?.append(.adjust(entries: [WALEntry(budgetID: id, windowID: window, amount: delta)]))
-        return BudgetChange(windowID: window, delta: delta, ticket: ticket)
     }
 
     /// One budget's current state, or nil if no such budget.

@@ -33,28 +33,29 @@ extension BudgetEngine {
     /// Admin: zero the current window's settled usage. Nil if no such budget.
     @discardableResult
     public func reset(_ id: String, now: UTCNanos) -> BudgetChange? {
-        guard let cell = table().cell(id) else { return nil }
-        let (window, before) = cell.state.withLock { c in
-            c.advance(to: now)
-            let before = c.consumed
-            c.reset()
-            return (c.windowID, before)
-        }
-        let ticket = journal?.append(.reset(budgetID: id, windowID: window))
-        return BudgetChange(windowID: window, delta: -before, ticket: ticket)
+        adminChange(id, now: now) { $0.reset() }
     }
 
     /// Admin: add `delta` (negative refunds) to the current window's settled usage. Nil if no
     /// such budget.
     @discardableResult
     public func adjust(_ id: String, by delta: Int64, now: UTCNanos) -> BudgetChange? {
+        adminChange(id, now: now) { $0.adjust(by: delta) }
+    }
+
+    /// Applies an admin change under the budget's lock and journals what it actually changed
+    /// (after clamping at zero) as an adjust record. A plain difference, unlike "reset" or
+    /// "set to", commutes with the settlements the WAL may order before or after it (they sit
+    /// in other append queues), so replay ends at exactly the usage the engine had.
+    func adminChange(_ id: String, now: UTCNanos, _ change: (inout BudgetCounter) -> Void) -> BudgetChange? {
         guard let cell = table().cell(id) else { return nil }
-        let window = cell.state.withLock { c in
+        let (window, delta) = cell.state.withLock { c -> (Int64, Int64) in
             c.advance(to: now)
-            c.adjust(by: delta)
-            return c.windowID
+            let before = c.consumed
+            change(&c)
+            return (c.windowID, c.consumed.subtractingReportingOverflow(before).partialValue)
         }
-        let ticket = journal?.append(.adjust(entries: [WALEntry(budgetID: id, windowID: window, amount: delta)]))
+        let ticket = delta == 0 ? nil : journal?.append(.adjust(entries: [WALEntry(budgetID: id, windowID: window, amount: delta)]))
         return BudgetChange(windowID: window, delta: delta, ticket: ticket)
     }
 

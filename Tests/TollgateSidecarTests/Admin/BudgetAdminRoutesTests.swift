@@ -105,7 +105,8 @@ struct BudgetAdminRoutesTests {
         }
         let journal = Held()
         let e = BudgetEngine([BudgetDefinition(id: "day", unit: .totalTokens, window: .day, limit: 1_000)], now: now, journal: journal)
-        let r = routes(e).handle(method: "POST", path: "/budgets/day/reset", headers: headers("Bearer \(Self.token)"), body: [])
+        let r = routes(e).handle(method: "POST", path: "/budgets/day/adjust", headers: headers("Bearer \(Self.token)"),
+                                 body: Array("{\"used_delta\": 9}".utf8))
         let after = try #require(r?.after)
         let got = Collected()
         after { got.add($0) }
@@ -114,6 +115,10 @@ struct BudgetAdminRoutesTests {
         journal.waiting[0](false)
         #expect(got.responses.count == 1)
         #expect(got.responses.first??.status == 503)
+        // A change that changes nothing writes no record and is answered at once.
+        let noop = routes(e).handle(method: "POST", path: "/budgets/day/adjust", headers: headers("Bearer \(Self.token)"),
+                                    body: Array("{\"used_delta\": 0}".utf8))
+        #expect(noop?.status == 200 && noop?.after == nil)
     }
 
     /// Adjust bodies: used_delta or used, integers only, one of them, nothing else.
