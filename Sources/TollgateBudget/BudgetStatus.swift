@@ -62,8 +62,8 @@ extension BudgetEngine {
     /// After recovery: charge each budget's current window with the recovered total (settled usage
     /// plus unsettled reservations in full). Rate and concurrency budgets start afresh: a rate
     /// is about the last seconds, and no request survives a restart.
-    public func restore(_ totals: [WALWindowKey: Int64], now: UTCNanos) {
-        for cell in table().cells where !cell.isRateLimit {
+    public func restore(_ totals: [WALWindowKey: Int64], now: UTCNanos, only ids: Set<String>? = nil) {
+        for cell in table().cells where !cell.isRateLimit && ids.map({ $0.contains(cell.id) }) ?? true {
             cell.state.withLock { c in
                 c.advance(to: now)
                 if let used = totals[WALWindowKey(budgetID: cell.id, windowID: c.windowID)] {

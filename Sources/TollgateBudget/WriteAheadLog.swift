@@ -155,6 +155,13 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
         sem.wait()
     }
 
+    /// Settled usage per budget window as written so far (after flushing what is queued): what a
+    /// budget installed by a reload starts from. Blocks for one flush; never on an event loop.
+    public func settledTotals() -> [WALWindowKey: Int64] {
+        flush()
+        return writer.withLock { $0.state.totals }
+    }
+
     /// The segment files currently on disk (for tests and the admin API).
     public func segments() -> [UInt64] { (try? WALFiles.listSegments(options.directory)) ?? [] }
 

@@ -44,6 +44,20 @@ final class BudgetStore: Sendable {
         return lines
     }
 
+    /// A reload: installs the new budgets; a budget that gets a fresh counter (a new id, or a
+    /// changed scope, unit or window) starts from what the WAL holds for its id, so removing
+    /// and re-adding a budget, or adding one a previous run counted, does not forget usage.
+    /// (A budget id names one budget: give a budget with another unit a new id.) Off the loops:
+    /// it waits for one WAL flush.
+    func install(_ definitions: [BudgetDefinition], now: UTCNanos) {
+        let before = engine.table().cells
+        engine.install(definitions, now: now)
+        guard let wal else { return }
+        let fresh = engine.table().cells.filter { c in !before.contains { $0 === c } }.map(\.id)
+        guard !fresh.isEmpty else { return }
+        engine.restore(wal.settledTotals(), now: now, only: Set(fresh))
+    }
+
     /// Writes what is queued and closes the log (after the drain). Idempotent.
     func close() {
         guard let wal else { return }

@@ -5,6 +5,7 @@ public enum TollgateCLI {
 
     Commands:
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
+      check-config validate a configuration file (tollgate check-config --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
       version      print the version
       help         this help
@@ -29,6 +30,8 @@ public enum TollgateCLI {
                 printError("tollgate sidecar: \(error)")
                 return 2
             }
+        case "check-config":
+            return CheckConfigCommand.run(args)
         case "simulate":
             return SimulateCommand.run(args)
         case "version", "--version", "-V":

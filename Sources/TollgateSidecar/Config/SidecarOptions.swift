@@ -35,6 +35,12 @@ public struct SidecarOptions: Sendable {
     public var usageLogPath: String? = nil
     /// Hard budgets over all of this sidecar's traffic, from `--budget UNIT=LIMIT/WINDOW`.
     public var budgets: [BudgetDefinition] = []
+    /// The usage log is rotated to PATH.1 beyond this size.
+    public var usageLogMaxBytes = 64 << 20
+    /// `--config FILE`: the gateway policy (providers, models, keys, budgets), reloadable.
+    public var configPath: String? = nil
+    /// Seconds between checks of the config file for changes (a ConfigMap update); 0 = SIGHUP only.
+    public var configPollInterval: Double = 2
     /// Directory of the budget write-ahead log (`--data-dir`); nil: budgets live in memory only.
     public var dataDir: String? = nil
     /// WAL group-commit window in seconds: how long a batch gathers before one fdatasync.

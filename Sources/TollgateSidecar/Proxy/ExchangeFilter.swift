@@ -12,6 +12,8 @@ enum FilterVerdict {
     /// loop with its real verdict (e.g. once its WAL record is on disk). Later filters and the
     /// upstream wait too; if the exchange ends meanwhile, the resume does nothing.
     case suspend
+    /// Answer now with a response the proxy produces itself (GET /v1/models).
+    case reply(LocalResponse)
 }
 
 /// How an exchange ended, for filters that account for it.
