@@ -30,6 +30,30 @@ struct BudgetStoreTests {
         #expect(c.id > b.id)
     }
 
+    /// A reload that drops a budget and a later one that brings it back (or changes its window)
+    /// start its fresh counter from the WAL, not from zero; an unchanged budget keeps its counter.
+    @Test func reloadRestoresFreshCounters() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let day = BudgetDefinition(id: "day", unit: .totalTokens, window: .day, limit: 10_000)
+        let store = try BudgetStore(definitions: defs + [day], dataDir: dir, syncInterval: 0.001, now: now)
+        defer { store.close() }
+        let r = try #require(store.engine.reserve(BudgetSubject(), CostEstimate(inputTokens: 100, requestedOutput: 100), now: now).reservation)
+        store.engine.settle(r, actual: RequestCost(requests: 1, inputTokens: 70, outputTokens: 30), now: now)
+        store.install(defs, now: now)
+        #expect(store.engine.status("day", now: now) == nil)
+        store.install(defs + [day], now: now)
+        let back: Int64? = store.engine.status("day", now: now)?.used
+        #expect(back == 100)
+        let life: Int64? = store.engine.status("life", now: now)?.used
+        #expect(life == 100)
+        var bigger = day
+        bigger.limit = 20_000
+        store.install(defs + [bigger], now: now)  // same identity: the counter is kept, not restored twice
+        let kept: Int64? = store.engine.status("day", now: now)?.used
+        #expect(kept == 100)
+    }
+
     /// The startup summary names damaged segments (as warnings) and the charged reservations per budget.
     @Test func describesRecovery() {
         var state = WALRecovery()
