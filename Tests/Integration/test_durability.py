@@ -212,3 +212,17 @@ def _get(url: str):
         return httpx.get(url, timeout=10).status_code
     except httpx.HTTPError as e:
         return e
+
+
+def test_second_sidecar_on_same_data_dir_is_refused(mock, sidecar, tmp_path):
+    """Two sidecars must not write one WAL: the second exits with a message naming the lock."""
+    import subprocess
+    from conftest import TOLLGATE_BIN
+    from helpers import free_port
+    data = tmp_path / "wal"
+    sidecar(mock.url, "--budget", "requests=100/day", "--data-dir", str(data))
+    r = subprocess.run([TOLLGATE_BIN, "sidecar", "--listen", f"127.0.0.1:{free_port()}", "--admin", "off",
+                        "--upstream", mock.url, "--budget", "requests=100/day", "--data-dir", str(data)],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode != 0
+    assert "in use by another process" in r.stderr, r.stderr

@@ -200,3 +200,22 @@ struct WALCrashCopyTests {
         #expect(copies > 20 && ackedSum > 0)
     }
 }
+
+struct WALDirectoryLockTests {
+    /// A second writer on the same directory is refused (records would interleave); once the
+    /// first closes, the directory opens again.
+    @Test func oneWriterPerDirectory() throws {
+        let dir = TempDir()
+        let first = try WriteAheadLog.open(.init(directory: dir.path))
+        #expect(throws: WALError.self) { try WriteAheadLog.open(.init(directory: dir.path)) }
+        do {
+            _ = try WriteAheadLog.open(.init(directory: dir.path))
+        } catch {
+            #expect(error.code == .locked)
+            #expect(error.description.contains("in use by another process"))
+        }
+        first.close()
+        let second = try WriteAheadLog.open(.init(directory: dir.path))
+        second.close()
+    }
+}
