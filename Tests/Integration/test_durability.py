@@ -226,3 +226,65 @@ def test_second_sidecar_on_same_data_dir_is_refused(mock, sidecar, tmp_path):
                        capture_output=True, text=True, timeout=20)
     assert r.returncode != 0
     assert "in use by another process" in r.stderr, r.stderr
+
+
+def test_wal_write_failure_refuses_with_503(mock, tmp_path):
+    """When the WAL cannot be written (here: a file-size limit makes write() fail with EFBIG),
+    requests under a budget are released and answered 503 budget_journal_unavailable, never
+    forwarded on an in-memory count; the failure is logged once and shown in /metrics."""
+    import resource
+    import subprocess
+    from conftest import TOLLGATE_BIN, CRASH_MARKERS
+    from helpers import free_port
+
+    def limit_file_size():
+        # Ignored signals stay ignored across exec: write() then fails with EFBIG instead of
+        # the process being killed by SIGXFSZ.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    port, admin = free_port(), free_port()
+    log = tmp_path / "tollgate.stderr"
+    with open(log, "wb") as logf:
+        proc = subprocess.Popen([TOLLGATE_BIN, "sidecar", "--listen", f"127.0.0.1:{port}", "--admin", f"127.0.0.1:{admin}",
+                                 "--upstream", mock.url, "--threads", "1", "--budget", "requests=100000/day",
+                                 "--data-dir", str(tmp_path / "wal")],
+                                stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+                                preexec_fn=limit_file_size, start_new_session=True)
+    try:
+        url, admin_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{admin}"
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            try:
+                if httpx.get(admin_url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        statuses = []
+        with httpx.Client(timeout=10) as c:
+            for _ in range(400):
+                r = c.get(url + "/echo")
+                statuses.append(r.status_code)
+                if r.status_code == 503:
+                    assert r.json()["error"]["code"] == "budget_journal_unavailable", r.text
+                    break
+            assert statuses[-1] == 503, f"the WAL never filled: {statuses[-5:]}"
+            served = statuses.count(200)
+            assert set(statuses[:-1]) == {200}
+            again = c.get(url + "/echo")
+            assert again.status_code == 503
+        forwarded = len(mock.find("/echo"))
+        assert forwarded == served, (forwarded, served)  # the refused ones never reached the upstream
+        (b,) = httpx.get(admin_url + "/budgets", timeout=5).json()["budgets"]
+        assert b["reserved"] == 0 and b["used"] == served, b
+        metrics = httpx.get(admin_url + "/metrics", timeout=5).text
+        assert re.search(r"^tollgate_wal_failed 1$", metrics, re.M)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    text = log.read_text(errors="replace")
+    assert text.count("budget WAL failed") == 1, text[-3000:]
+    assert not any(m.lower() in text.lower() for m in CRASH_MARKERS), text[-3000:]

@@ -1,3 +1,4 @@
+import Synchronization
 import TollgateBudget
 
 /// The exchange and its budget filter, carried through the WAL flusher thread and back to the
@@ -23,6 +24,7 @@ extension BudgetFilter {
         let carried = ExchangeOnLoop(x, self)
         let loop = x.context.loop
         journal.onDurable(ticket) { ok in
+            if !ok { BudgetFilter.reportJournalFailure(journal) }
             // From the flusher thread (or from here, already durable): always hop, so the
             // resume runs after this filter has returned `.suspend`.
             loop.execute {
@@ -35,6 +37,15 @@ extension BudgetFilter {
             }
         }
         return .suspend
+    }
+
+    private static let journalFailureReported = Atomic<Bool>(false)
+
+    /// Logs the WAL's failure once (every later request fails the same way).
+    static func reportJournalFailure(_ journal: any BudgetJournal) {
+        guard !journalFailureReported.exchange(true, ordering: .relaxed) else { return }
+        let why = (journal as? WriteAheadLog)?.failure.map { "\($0)" } ?? "closed"
+        Log.error("budget WAL failed (\(why)): requests under budgets are refused with 503 until the sidecar restarts")
     }
 
     static var journalUnavailable: ProxyError {
