@@ -143,3 +143,21 @@ def test_budget_metrics(mock, sidecar):
     assert value("tollgate_budget_reserved", "flag-1") == 0
     assert value("tollgate_budget_refusals_total", "flag-2") == 1
     assert 'unit="total_tokens"' in text and 'unit="requests"' in text
+
+
+def test_pipelined_changes_answered_in_order(mock, sidecar, tmp_path):
+    """Changes wait for the WAL before they are answered; requests pipelined behind them on the
+    same connection are still answered in order."""
+    from helpers import H1Reader, connect, request_bytes
+    sc = sidecar(mock.url, "--budget", "total_tokens=100000/day", "--data-dir", str(tmp_path / "wal"),
+                 "--admin-token", TOKEN, "--wal-sync-interval", "50ms")
+    host = sc.admin_url.split("://", 1)[1]
+    auth = [("Authorization", f"Bearer {TOKEN}"), ("Content-Type", "application/json")]
+    payload = (request_bytes("POST", "/budgets/flag-1/adjust", host, auth, b'{"used_delta": 5}')
+               + request_bytes("POST", "/budgets/flag-1/adjust", host, auth, b'{"used_delta": 7}')
+               + request_bytes("GET", "/budgets", host))
+    with connect(sc.admin_url) as s:
+        s.sendall(payload)
+        rd = H1Reader(s, 10)
+        used = [json.loads(rd.read_response().body)["budgets"][0]["used"] for _ in range(3)]
+    assert used == [5, 12, 12], used

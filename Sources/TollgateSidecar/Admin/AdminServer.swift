@@ -27,6 +27,10 @@ final class AdminConnection: ConnectionDelegate {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private let onClose: (AdminConnection) -> Void
+    /// A response waits for its `after` callback: later requests' bytes are held until it went
+    /// out, so pipelined requests are still answered in order.
+    private var waiting = false
+    private var held: [UInt8] = []
 
     init(connection: Connection, router: @escaping AdminRouter, onClose: @escaping (AdminConnection) -> Void) {
         self.connection = connection
@@ -38,8 +42,16 @@ final class AdminConnection: ConnectionDelegate {
     func connectionDidBecomeActive(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        if waiting {
+            held.append(contentsOf: bytes)
+            return
+        }
         var offset = 0
         while !connection.isClosed {
+            if waiting {
+                held.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                return
+            }
             let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             do {
                 let (used, event) = try parser.next(slice)
@@ -70,9 +82,20 @@ final class AdminConnection: ConnectionDelegate {
         guard let after = r.after else { return respond(h, r) }
         let me = AdminOnLoop(self)
         let loop = connection.loop
+        waiting = true
         after { instead in
-            loop.execute { if !me.connection.connection.isClosed { me.connection.respond(h, instead ?? r) } }
+            loop.execute { me.connection.finishWaiting(h, instead ?? r) }
         }
+    }
+
+    private func finishWaiting(_ h: HTTPRequestHead, _ r: AdminResponse) {
+        waiting = false
+        guard !connection.isClosed else { return }
+        respond(h, r)
+        guard !held.isEmpty, !connection.isClosed else { return }
+        let rest = held
+        held = []
+        rest.withUnsafeBytes { connection(connection, didRead: $0) }
     }
 
     private func respond(_ h: HTTPRequestHead?, _ r: AdminResponse) {
