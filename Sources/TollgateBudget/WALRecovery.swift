@@ -49,6 +49,12 @@ public struct WALRecovery: Sendable, Equatable {
         for r in records { apply(r) }
     }
 
+    /// Compaction: forgets the settled totals of windows that no longer matter (ended calendar
+    /// windows). Open reservations stay: they still end with a record.
+    public mutating func dropTotals(where ended: (WALWindowKey) -> Bool) {
+        totals = totals.filter { !ended($0.key) }
+    }
+
     private mutating func see(_ id: UInt64) {
         if id >= nextReservationID { nextReservationID = id &+ 1 }
     }

@@ -139,7 +139,8 @@ struct WALWriter {
 
     /// Compaction: a new segment headed by the snapshot of everything so far; then the old
     /// segments go. A crash in between leaves both, and replay gives the same state.
-    mutating func rotate() throws(WALError) {
+    mutating func rotate(keepTotal: ((WALWindowKey) -> Bool)? = nil) throws(WALError) {
+        if let keepTotal { state.dropTotals { !keepTotal($0) } }
         let old = segment
         try startSegment(old + 1, sync: true)
         try deleteBefore(old + 1)

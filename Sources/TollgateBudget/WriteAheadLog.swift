@@ -24,6 +24,10 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
         public var segmentBytes: Int
         /// fdatasync after each batch. Off only where durability does not matter (benchmarks).
         public var fsync: Bool
+        /// Compaction keeps the settled total of a budget window only if this says the window
+        /// still matters (nil: keep every one). Without it a long-lived log of hourly budgets
+        /// would carry every past hour in every snapshot.
+        public var keepTotal: (@Sendable (WALWindowKey) -> Bool)? = nil
 
         public init(directory: String, flushIntervalNanos: Int64 = 2 * Nanos.perMillisecond,
                     segmentBytes: Int = 16 << 20, fsync: Bool = true) {
@@ -222,7 +226,7 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
                         try w.write(batch, sync: options.fsync)
                         let written = w.segmentSize - before
                         if compact || w.segmentSize >= options.segmentBytes {
-                            try w.rotate()
+                            try w.rotate(keepTotal: options.keepTotal)
                             return (written, true)
                         }
                         return (written, false)

@@ -1,3 +1,4 @@
+import Synchronization
 import TollgateBudget
 import TollgateTransport
 
@@ -15,14 +16,31 @@ final class BudgetStore: Sendable {
             wal = nil
             return
         }
-        let options = WriteAheadLog.Options(directory: dataDir, flushIntervalNanos: Int64(syncInterval * 1e9))
+        var options = WriteAheadLog.Options(directory: dataDir, flushIntervalNanos: Int64(syncInterval * 1e9))
+        // Compaction drops the totals of calendar windows that have ended. The WAL is opened
+        // before the engine (which journals into it), so it finds the engine through a slot.
+        let slot = Mutex(EngineSlot())
+        options.keepTotal = { key in
+            guard let engine = slot.withLock({ $0.engine }), let cell = engine.table().cell(key.budgetID) else { return true }
+            return BudgetStore.keepsTotal(key, window: cell.window, unit: cell.unit, now: MonotonicClock.wallNanos())
+        }
         let log: WriteAheadLog
         do { log = try WriteAheadLog.open(options) } catch { throw ConfigError("--data-dir \(dataDir): \(error)") }
         let report = log.recovered
-        engine = BudgetEngine(definitions, now: now, journal: log, firstReservationID: report.nextReservationID)
+        let engine = BudgetEngine(definitions, now: now, journal: log, firstReservationID: report.nextReservationID)
         engine.restore(report.charged, now: now)
+        slot.withLock { $0.engine = engine }
+        self.engine = engine
         wal = log
         for line in Self.describe(report, directory: dataDir) { line.warning ? Log.warning(line.text) : Log.info(line.text) }
+    }
+
+    /// Whether compaction keeps a budget window's settled total: rate, lifetime and concurrency
+    /// budgets have one window; calendar budgets need only the current one (and any later, for
+    /// a clock that stepped back).
+    static func keepsTotal(_ key: WALWindowKey, window: BudgetWindow, unit: BudgetUnit, now: UTCNanos) -> Bool {
+        if window.isRate || window == .lifetime || unit == .concurrent { return true }
+        return key.windowID >= window.windowID(at: now)
     }
 
     /// The startup log lines for a recovery: one per damaged segment (a warning), then a summary
@@ -64,4 +82,9 @@ final class BudgetStore: Sendable {
         if !wal.flush() { Log.error("budget WAL: final flush failed: \(wal.failure.map { "\($0)" } ?? "closed")") }
         wal.close()
     }
+}
+
+/// The engine as the WAL's compaction sees it (weak: the engine owns the WAL).
+private struct EngineSlot {
+    weak var engine: BudgetEngine?
 }

@@ -86,3 +86,17 @@ struct BudgetStoreTests {
         }
     }
 }
+
+struct BudgetStoreCompactionTests {
+    let now: UTCNanos = 1_773_489_600_000_000_000
+
+    /// Calendar windows keep only the current (or a later) window; single-window budgets keep all.
+    @Test func keepRule() {
+        let today = BudgetWindow.day.windowID(at: now)
+        #expect(BudgetStore.keepsTotal(WALWindowKey(budgetID: "d", windowID: today), window: .day, unit: .totalTokens, now: now))
+        #expect(BudgetStore.keepsTotal(WALWindowKey(budgetID: "d", windowID: today + 1), window: .day, unit: .totalTokens, now: now))
+        #expect(!BudgetStore.keepsTotal(WALWindowKey(budgetID: "d", windowID: today - 1), window: .day, unit: .totalTokens, now: now))
+        #expect(BudgetStore.keepsTotal(WALWindowKey(budgetID: "l", windowID: 0), window: .lifetime, unit: .totalTokens, now: now))
+        #expect(BudgetStore.keepsTotal(WALWindowKey(budgetID: "r", windowID: 0), window: .perMinute, unit: .requests, now: now))
+    }
+}
