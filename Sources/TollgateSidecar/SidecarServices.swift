@@ -18,6 +18,8 @@ final class SidecarServices: Sendable {
     private let health: Mutex<[String: DeploymentHealth]>
     /// The budgets given as flags; a reload installs them beside the file's.
     private let flagBudgets: [BudgetDefinition]
+    /// Present when the egress proxy is on (Egress/EgressServices.swift).
+    let egress: EgressServices?
 
     init(options: SidecarOptions, file: SidecarConfigFile?) throws(ConfigError) {
         usageLog = try options.usageLogPath.map { (p) throws(ConfigError) in try UsageLog(path: p, maxBytes: Int64(options.usageLogMaxBytes)) }
@@ -31,6 +33,7 @@ final class SidecarServices: Sendable {
             definitions: all, dataDir: options.dataDir, syncInterval: options.walSyncInterval, now: MonotonicClock.wallNanos())
         budgets = budgetStore?.engine
         if budgetStore == nil, let dir = options.dataDir { Log.warning("--data-dir \(dir): no budgets configured, nothing to journal") }
+        egress = options.egress.enabled ? try EgressServices(options: options) : nil
     }
 
     var policyVersion: UInt64 { version.load(ordering: .acquiring) }

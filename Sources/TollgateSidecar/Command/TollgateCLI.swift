@@ -7,6 +7,7 @@ public enum TollgateCLI {
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
       check-config validate a configuration file (tollgate check-config --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
+      ca           create a CA for the egress proxy's TLS interception (tollgate ca init --help)
       version      print the version
       help         this help
     """
@@ -34,6 +35,8 @@ public enum TollgateCLI {
             return CheckConfigCommand.run(args)
         case "simulate":
             return SimulateCommand.run(args)
+        case "ca":
+            return CACommand.run(args)
         case "version", "--version", "-V":
             print("tollgate \(TollgateVersion.string)")
             return 0
