@@ -288,3 +288,25 @@ def test_wal_write_failure_refuses_with_503(mock, tmp_path):
     text = log.read_text(errors="replace")
     assert text.count("budget WAL failed") == 1, text[-3000:]
     assert not any(m.lower() in text.lower() for m in CRASH_MARKERS), text[-3000:]
+
+
+def test_h2_streams_wait_for_durability_and_respect_the_budget(mock, sidecar, tmp_path):
+    """Many HTTP/2 streams on one connection, each waiting for its reserve record: exactly the
+    budget's worth reach the upstream, the rest get 429, and the count survives a restart."""
+    from helpers import H2Client
+    data = tmp_path / "wal"
+    args = ("--budget", "requests=12/day", "--data-dir", str(data))
+    sc = sidecar(mock.url, *args)
+    c = H2Client(sc.url)
+    try:
+        sids = [c.request("GET", "/echo") for _ in range(20)]
+        statuses = sorted(c.wait(sid).status for sid in sids)
+    finally:
+        c.close()
+    assert statuses == [200] * 12 + [429] * 8, statuses
+    assert len(mock.find("/echo")) == 12
+    sc.signal(signal.SIGTERM)
+    assert sc.wait_exit(10) == 0
+    sc2 = sidecar(mock.url, *args)
+    assert budget(sc2)["used"] == 12
+    assert httpx.get(sc2.url + "/echo", timeout=5).status_code == 429
