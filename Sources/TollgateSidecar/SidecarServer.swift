@@ -106,7 +106,9 @@ public final class SidecarServer: @unchecked Sendable {
 
     private func makeAdminRouter() -> AdminRouter {
         let shards = self.shards
-        return { [unowned self] method, path, _, _ in
+        let budgetRoutes = BudgetAdminRoutes(engine: services?.budgets, token: options.adminToken)
+        return { [unowned self] method, path, headers, body in
+            if let r = budgetRoutes.handle(method: method, path: path, headers: headers, body: body) { return r }
             switch (method, path) {
             case ("GET", "/healthz"), ("HEAD", "/healthz"):
                 return .text(200, "ok\n")
@@ -120,6 +122,9 @@ public final class SidecarServer: @unchecked Sendable {
                 }
                 if let mcp = self.services?.mcp {
                     usage += mcp.metrics.render()
+                }
+                if let wal = self.services?.budgetStore?.wal {
+                    usage += WALMetrics.render(wal.stats, recovered: wal.recovered, failed: wal.failure != nil)
                 }
                 if let egress = self.services?.egress { usage += egress.metrics.render() }
                 return .text(200, MetricsRenderer.render(shards) + usage, type: "text/plain; version=0.0.4; charset=utf-8")
@@ -177,6 +182,7 @@ public final class SidecarServer: @unchecked Sendable {
         defer {
             services?.usageLog?.flush()
             services?.mcp?.auditLog?.flush()
+            services?.budgetStore?.close()
         }
         if !clean {
             Log.warning("drain timeout after \(timeout)s: closing remaining connections")
