@@ -504,3 +504,27 @@ def test_subscriptions_listen_on_aggregate(mcp_servers, sidecar, tmp_path):
     assert len(seen) == 2 and all(isinstance(e, kind) for e in seen)
     listens = [r for up in (alpha, beta) for r in up.records() if r.get("headers", {}).get("mcp-method") == "subscriptions/listen"]
     assert len(listens) == 2
+
+
+def test_file_budget_counts_tool_calls(mcp_servers, sidecar, tmp_path):
+    """A budget of the sidecar file scoped `tool=server/tool` with unit tool_calls counts MCP calls
+    and refuses over it (429, JSON-RPC error with the request's id and the budget)."""
+    alpha = mcp_servers("alpha")
+    conf = tmp_path / "tollgate.yaml"
+    conf.write_text("budgets:\n  - {id: alpha-add-calls, scope: tool=alpha/add, unit: tool_calls, limit: 2, window: day}\n")
+    sc = tollgate(sidecar, [alpha], tmp_path, None, "--config", str(conf))
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+
+    def call(name, i):
+        return httpx.post(sc.url + "/mcp/alpha", json={"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                                                       "params": {"name": name, "arguments": {"a": i, "b": 0} if name == "add" else {"text": "x"}, "_meta": meta}},
+                          headers={"accept": "application/json, text/event-stream", "mcp-protocol-version": "2026-07-28",
+                                   "mcp-method": "tools/call", "mcp-name": name}, timeout=30)
+    statuses = [call("add", i).status_code for i in (1, 2)]
+    refused = call("add", 3)
+    other = call("shout", 4)
+    assert statuses == [200, 200]
+    assert refused.status_code == 429
+    body = refused.json()
+    assert body["id"] == 3 and body["error"]["code"] == -32029 and body["error"]["data"]["id"] == "alpha-add-calls"
+    assert other.status_code == 200

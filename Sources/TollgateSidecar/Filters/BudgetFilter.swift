@@ -24,11 +24,16 @@ final class BudgetFilter: ExchangeFilter {
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
         // LLM calls are reserved once their body is known; anything else costs one request.
         if llm.api != nil { return .proceed }
+        // MCP POSTs are reserved once the MCP filter knows the tool (tool_calls budgets).
+        if x.route != nil && x.requestHead.method == "POST" { return .proceed }
         return admit(x, CostEstimate.fixed(requests: 1), body: nil)
     }
 
     func requestBody(_ x: ProxyExchange, _ body: inout [UInt8]) -> FilterVerdict {
-        guard let info = llm.info else { return .proceed }
+        guard let info = llm.info else {
+            guard x.route != nil && x.requestHead.method == "POST" else { return .proceed }
+            return admit(x, CostEstimate.fixed(requests: 1, toolCalls: x.mcpToolCall == nil ? 0 : 1), body: &body)
+        }
         let price = llm.policy.price(alias: info.model, served: nil)
         let estimate = CostEstimate(
             inputTokens: info.promptTokenBound, requestedOutput: info.outputTokenBound,
@@ -39,7 +44,7 @@ final class BudgetFilter: ExchangeFilter {
 
     private func admit(_ x: ProxyExchange, _ estimate: CostEstimate, body: UnsafeMutablePointer<[UInt8]>?) -> FilterVerdict {
         let subject = BudgetSubject(key: x.identity?.keyID, team: x.identity?.team, agent: x.identity?.agent,
-                                    workflow: x.traceID, model: llm.info?.model)
+                                    workflow: x.traceID, model: llm.info?.model, tool: x.mcpToolCall?.tool)
         switch engine.reserve(subject, estimate, now: Self.now()) {
         case .admitted(let r):
             reservation = r
@@ -59,7 +64,7 @@ final class BudgetFilter: ExchangeFilter {
             e.customBodies = [
                 .openAI: BudgetRefusalBody.openAI(refusal),
                 .anthropic: BudgetRefusalBody.anthropic(refusal),
-                .mcp: BudgetRefusalBody.jsonRPC(refusal, id: .null),
+                .mcp: BudgetRefusalBody.jsonRPC(refusal, id: x.mcpToolCall?.id ?? .null),
             ]
             Log.debug("refused \(x.requestHead.method) \(x.requestHead.path) (request \(x.requestID)): \(e.message)")
             return .respond(e)
@@ -98,7 +103,7 @@ final class BudgetFilter: ExchangeFilter {
             return
         }
         guard let usage = llm.finalUsage else {
-            _ = engine.settle(r, actual: RequestCost(requests: 1), now: Self.now())
+            _ = engine.settle(r, actual: RequestCost(requests: 1, toolCalls: x.mcpToolCall == nil ? 0 : 1), now: Self.now())
             return
         }
         let actual = RequestCost(requests: 1, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens,

@@ -247,6 +247,13 @@ final class MCPFilter: ExchangeFilter {
             break
         }
         call = ToolCall(id: m.id ?? .null, server: server, tool: tool, digest: digest, argumentBytes: argBytes, reservation: reservation)
+        let budgetID: BudgetRefusalBody.JSONRPCID
+        switch m.id {
+        case .number(let n)?: budgetID = Int64(n).map { .number($0) } ?? .string(n)
+        case .string(let s)?: budgetID = .string(s)
+        default: budgetID = .null
+        }
+        x.mcpToolCall = (server + "/" + tool, budgetID)
         return nil
     }
 

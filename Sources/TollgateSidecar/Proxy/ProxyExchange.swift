@@ -1,3 +1,4 @@
+import TollgateBudget
 import TollgateHTTP
 import TollgateLLM
 import TollgateRouting
@@ -30,6 +31,9 @@ final class ProxyExchange {
     var stripClientCredentials = false
     /// Where a filter routed this request instead of the plan (MCP servers, in-process answers).
     var route: ExchangeRoute?
+    /// The MCP tool this request calls ("server/tool") and its JSON-RPC id, once the MCP filter
+    /// read the body: budgets scoped `tool=` and counting `tool_calls` use it.
+    var mcpToolCall: (tool: String, id: BudgetRefusalBody.JSONRPCID)?
     /// The endpoint of the attempt in flight.
     private(set) var endpoint: UpstreamEndpoint?
     /// The whole request body after the filters, kept so another deployment can be tried.
