@@ -151,7 +151,8 @@ final class MCPFilter: ExchangeFilter {
             return answer(JSONRPCMessage.result(id: id, .object([
                 ("resultType", .string("complete")),
                 ("supportedVersions", .array(MCPRevision.perRequestVersions.map { .string($0) })),
-                ("capabilities", .object([("tools", .object([("listChanged", .bool(false))]))])),
+                // subscriptions/listen relays the servers' tools/list_changed.
+                ("capabilities", .object([("tools", .object([("listChanged", .bool(true))]))])),
                 ("serverInfo", .object([("name", .string("tollgate-mcp")), ("version", .string(TollgateVersion.string))])),
                 ("cacheScope", .string("private")),
                 ("ttlMs", .number("0")),
