@@ -6,6 +6,7 @@ public enum TollgateCLI {
     Commands:
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
+      health       probe a running Tollgate's admin /healthz, exit 0 or 1 (tollgate health --help)
       version      print the version
       help         this help
     """
@@ -31,6 +32,7 @@ public enum TollgateCLI {
             }
         case "simulate":
             return SimulateCommand.run(args)
+        case "health": return HealthCommand.run(args)
         case "version", "--version", "-V":
             print("tollgate \(TollgateVersion.string)")
             return 0
