@@ -28,14 +28,14 @@ public final class SidecarServer: @unchecked Sendable {
 
     /// Resolves the upstream, binds every listener and starts the loop threads.
     public func start() throws {
-        var addresses: [String: [SocketAddress]] = [:]
-        var clientTLS: TLSContext? = nil
-        if let up = options.upstream {
-            addresses[up.poolKey] = try Socket.resolve(host: up.host, port: up.port)
-            if up.isTLS {
-                clientTLS = try TLSContext.client(extraCAFile: options.upstreamCAFile, alpn: ["h2", "http/1.1"])
-            }
-        }
+        // The file's server settings are already in `options` (flags override them); the
+        // gateway policy is read here.
+        let file = try options.configPath.map { (p) throws(ConfigError) in try SidecarConfigFile.load(path: p) }
+        try start(file: file)
+    }
+
+    /// Starts with an already loaded configuration file (its server settings are in `options`).
+    func start(file: SidecarConfigFile?) throws {
         var serverTLS: TLSContext? = nil
         if let cert = options.tlsCertFile, let key = options.tlsKeyFile {
             serverTLS = try TLSContext.server(certificateFile: cert, keyFile: key)
@@ -43,12 +43,12 @@ public final class SidecarServer: @unchecked Sendable {
             throw ConfigError("--tls-cert and --tls-key must be given together")
         }
 
-        let services = try SidecarServices(options: options)
+        let services = try SidecarServices(options: options, file: file)
         self.services = services
         var listenAddress = options.listen
         for i in 0..<max(1, options.threads) {
             let loop = try EventLoop(index: i)
-            let pool = UpstreamPool(loop: loop, options: options, tls: clientTLS, addresses: addresses)
+            let pool = UpstreamPool(loop: loop, options: options, services: services)
             let ctx = LoopContext(loop: loop, options: options, metrics: shards[i], pool: pool, services: services)
             let listener = try Listener(address: listenAddress, loop: loop, reusePort: true, tls: serverTLS) { l, fd, peer in
                 Self.accept(fd: fd, peer: peer, listener: l, context: ctx)
@@ -116,6 +116,20 @@ public final class SidecarServer: @unchecked Sendable {
             default:
                 return .text(404, "not found\n")
             }
+        }
+    }
+
+    /// Re-reads the configuration file and installs its gateway policy and budgets; on any
+    /// error the running configuration stays and the error is returned for the log. Settings
+    /// that need new sockets or threads (listen, admin, threads, TLS) apply at the next start.
+    public func reload() -> Result<String, ConfigError> {
+        guard let path = options.configPath, let services else { return .failure(ConfigError("no configuration file")) }
+        do {
+            let file = try SidecarConfigFile.load(path: path)
+            try services.reload(file: file, options: options)
+            return .success(file.contentHash)
+        } catch {
+            return .failure(error)
         }
     }
 

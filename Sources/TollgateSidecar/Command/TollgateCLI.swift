@@ -5,6 +5,7 @@ public enum TollgateCLI {
 
     Commands:
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
+      check-config validate a configuration file (tollgate check-config --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
       health       probe a running Tollgate's admin /healthz, exit 0 or 1 (tollgate health --help)
       version      print the version
@@ -30,6 +31,8 @@ public enum TollgateCLI {
                 printError("tollgate sidecar: \(error)")
                 return 2
             }
+        case "check-config":
+            return CheckConfigCommand.run(args)
         case "simulate":
             return SimulateCommand.run(args)
         case "health": return HealthCommand.run(args)
