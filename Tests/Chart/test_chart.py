@@ -134,6 +134,12 @@ def test_helm_lint(helm):
         assert "1 chart(s) linted, 0 chart(s) failed" in r.stdout
 
 
+def test_helm_lint_refuses_bad_values(helm):
+    """`helm lint` applies values.schema.json too: a string replica count fails the lint."""
+    r = subprocess.run([helm, "lint", str(CHART), "--set-string", "coordinator.replicas=3"], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "/coordinator/replicas" in r.stdout + r.stderr
+
+
 def test_rendered_manifests_pass_kubernetes_schemas(rendered, helm, tmp_path):
     """Every object of every value set (and of the parent-chart injection) validates against the
     Kubernetes schemas in strict mode (unknown fields are errors) for the oldest and newest
