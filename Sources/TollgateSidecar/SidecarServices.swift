@@ -16,6 +16,8 @@ final class SidecarServices: Sendable {
     private let health: Mutex<[String: DeploymentHealth]>
     /// The budgets given as flags; a reload installs them beside the file's.
     private let flagBudgets: [BudgetDefinition]
+    /// Present when the egress proxy is on (Egress/EgressServices.swift).
+    let egress: EgressServices?
 
     init(options: SidecarOptions, file: SidecarConfigFile?) throws(ConfigError) {
         usageLog = try options.usageLogPath.map { (p) throws(ConfigError) in try UsageLog(path: p, maxBytes: Int64(options.usageLogMaxBytes)) }
@@ -26,6 +28,7 @@ final class SidecarServices: Sendable {
         flagBudgets = options.budgets
         let all = options.budgets + (file?.budgets ?? [])
         budgets = (all.isEmpty && file == nil) ? nil : BudgetEngine(all, now: MonotonicClock.wallNanos())
+        egress = options.egress.enabled ? try EgressServices(options: options) : nil
     }
 
     var policyVersion: UInt64 { version.load(ordering: .acquiring) }

@@ -190,6 +190,18 @@ def test_fallback_to_second_deployment(make_mock, sidecar, tmp_path, fault):
     assert "tollgate_upstream_retries_total 1" in sc.metrics()
 
 
+def test_hung_deployment_falls_over_on_upstream_timeout(make_mock, sidecar, tmp_path):
+    """Without an attempt timeout, timeouts.upstream bounds each attempt: a hung first
+    deployment is abandoned when it expires and the second one answers."""
+    primary, backup = make_mock(), make_mock()
+    primary.fault = {"hang": True}
+    text = gateway_yaml(primary.url, backup.url).replace("  attempt_timeout: 1s\n", "") + "timeouts: {upstream: 1s}\n"
+    sc, _ = start(sidecar, tmp_path, text)
+    r = client(sc).chat.completions.create(model="fast", messages=MSGS)
+    assert r.choices[0].message.content
+    assert len(primary.find("/v1/chat/completions")) == 1 and len(backup.find("/v1/chat/completions")) == 1
+
+
 def test_fallback_streaming_and_connect_error(make_mock, sidecar, tmp_path):
     """A stream falls back too, and so does a deployment whose port refuses connections."""
     backup = make_mock()

@@ -54,6 +54,8 @@ public enum SidecarCommand {
       --usage-log PATH           one JSON line per LLM request (tokens, cost, latency); "-" = stdout;
                                  rotated to PATH.1 at 64 MiB
 
+    \(EgressSettings.usage)
+
     Other:
       --log-level LEVEL          debug, info, warn, error [info]
       -h, --help                 this help
@@ -115,10 +117,12 @@ public enum SidecarCommand {
                 guard let l = LogLevel(name: v) else { throw ConfigError("--log-level expects debug, info, warn or error, got '\(v)'") }
                 o.logLevel = l
             default:
+                if try o.egress.apply(flag: f, &r) { continue }
                 throw ConfigError("unknown option \(f.name) (see tollgate sidecar --help)")
             }
         }
         if o.maxRequestLineBytes > o.maxHeaderBytes { o.maxRequestLineBytes = o.maxHeaderBytes }
+        try o.egress.validate()
         return o
     }
 
@@ -146,7 +150,7 @@ public enum SidecarCommand {
             Log.error("cannot start: \(error)")
             return 1
         }
-        Log.info("tollgate \(TollgateVersion.string) sidecar listening on \(server.boundAddress.map { "\($0)" } ?? "?")\(options.tlsCertFile != nil ? " (TLS)" : "") with \(options.threads) loop(s); admin on \(server.boundAdminAddress.map { "\($0)" } ?? "off"); upstream \(options.upstream?.description ?? "none")")
+        Log.info("tollgate \(TollgateVersion.string) sidecar listening on \(server.boundAddress.map { "\($0)" } ?? "?")\(options.tlsCertFile != nil ? " (TLS)" : "") with \(options.threads) loop(s); admin on \(server.boundAdminAddress.map { "\($0)" } ?? "off"); upstream \(options.upstream?.description ?? "none")\(EgressSettings.startupNote(options.egress, bound: server.boundEgressAddress))")
         var watcher = options.configPath.map { ConfigFileWatcher(path: $0) }
         while true {
             let poll = options.configPath != nil && options.configPollInterval > 0 ? options.configPollInterval : nil

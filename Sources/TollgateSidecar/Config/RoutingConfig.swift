@@ -9,8 +9,10 @@ struct RoutingConfig: Sendable, Equatable {
     var breakerFailures = 5
     var breakerCooldownNanos: UInt64 = 30_000_000_000
     /// Time allowed for one attempt to produce a response head when another deployment could
-    /// take over; 0 = only the overall upstream timeout applies.
-    var attemptTimeoutSeconds: Double = 60
+    /// take over. 0 (the default): only `timeouts.upstream` applies, per attempt. Off by
+    /// default because a long non-streamed generation cut at this limit would be generated
+    /// (and billed) twice.
+    var attemptTimeoutSeconds: Double = 0
     /// Provider for requests that name no model (file uploads, /v1/models of a provider...).
     var defaultProvider: String?
 

@@ -48,6 +48,8 @@ struct SidecarConfigFile: Sendable {
         if let s = root.optional("routing") { file.routing = try RoutingConfig.decode(s) }
         if let s = root.optional("keys") { file.keys = try VirtualKeyConfig.decodeAll(s, models: file.models) }
         if let s = root.optional("budgets") { file.budgets = try decodeBudgets(s) }
+        // Into the options, so `--egress*` flags beside --config add to or override it.
+        if let s = root["egress"] { file.options.egress = try EgressSettings.decode(s) }
         for name in ["mcp", "egress", "cluster"] {
             if let s = root.optional(name) { file.extraSections[name] = s }
         }

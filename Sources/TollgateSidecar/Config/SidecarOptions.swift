@@ -35,6 +35,8 @@ public struct SidecarOptions: Sendable {
     public var usageLogPath: String? = nil
     /// Hard budgets over all of this sidecar's traffic, from `--budget UNIT=LIMIT/WINDOW`.
     public var budgets: [BudgetDefinition] = []
+    /// The egress forward proxy (`--egress*` flags, `egress:` section).
+    public var egress = EgressSettings()
     /// The usage log is rotated to PATH.1 beyond this size.
     public var usageLogMaxBytes = 64 << 20
     /// `--config FILE`: the gateway policy (providers, models, keys, budgets), reloadable.

@@ -29,6 +29,8 @@ extension UpstreamEndpoint {
 
     /// `target` is the upstream request target already prefixed with the base path.
     func mappedTarget(_ target: String, api: LLMAPI?, alias: String?) -> String {
+        // The common case (OpenAI/Anthropic-style provider, no /v1 base path): unchanged.
+        if !mapsPaths { return target }
         var path = target
         var query = ""
         if let q = target.firstIndex(of: "?") {

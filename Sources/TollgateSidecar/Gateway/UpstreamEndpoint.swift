@@ -22,6 +22,8 @@ final class UpstreamEndpoint: Sendable {
     /// The provider has a key of its own; without one the client's credential goes through
     /// (a keyless provider in passthrough mode, a local vLLM).
     let injectsCredential: Bool
+    /// Whether request paths need rewriting for this endpoint (decided once, not per request).
+    let mapsPaths: Bool
 
     init(id: String, providerName: String?, kind: ProviderConfig.Kind, target: UpstreamTarget, model: String?, weight: Int,
          health: DeploymentHealth, apiKey: Secret?, apiVersion: String?, extraHeaders: [(name: String, value: String)]) {
@@ -34,6 +36,7 @@ final class UpstreamEndpoint: Sendable {
         self.health = health
         self.apiVersion = apiVersion
         self.injectsCredential = apiKey != nil
+        self.mapsPaths = kind == .azure || kind == .gemini || target.basePath.hasSuffix("/v1")
         var h: [(name: String, value: String)] = []
         if let key = apiKey?.reveal() {
             switch kind {

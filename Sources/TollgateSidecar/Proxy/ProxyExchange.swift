@@ -20,6 +20,8 @@ final class ProxyExchange {
     let traceID: String?
     /// The caller, once the identity filter resolved its virtual key; nil in passthrough mode.
     var identity: RequestIdentity?
+    /// Set by the egress proxy: this request goes to this host, whatever the routing says.
+    var routeOverride: UpstreamTarget?
     /// The gateway policy this request started with (a reload does not change it midway).
     let policy: GatewayPolicy
     /// Where the request goes and its fallbacks, once routing decided; nil = passthrough.
@@ -93,6 +95,9 @@ final class ProxyExchange {
 
     /// Sends the request to the plan's next endpoint (the passthrough upstream without a plan).
     private func openUpstream() {
+        if plan == nil, let t = routeOverride, let egress = context.services.egress {
+            plan = RoutePlan(api: nil, alias: nil, order: [egress.endpoint(for: t)], maxAttempts: 1, replayable: false)
+        }
         if plan == nil, let p = policy.passthrough {
             plan = RoutePlan(api: nil, alias: nil, order: [p], maxAttempts: 1, replayable: false)
         }
@@ -110,6 +115,13 @@ final class ProxyExchange {
         }
         endpoint = e
         e.health.attemptStarted()
+        if plan.attempts > 1 {
+            // Each attempt gets the whole upstream timeout.
+            timeout?.cancel()
+            timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
+                self.timedOut()
+            }
+        }
         var body = retainedBody
         let lengthBefore = body.map { Int64($0.count) }
         var head = ProxyHeaders.upstreamRequest(
@@ -352,6 +364,14 @@ final class ProxyExchange {
 
     private func timedOut() {
         guard !finished else { return }
+        timeout = nil
+        // A deployment that never answered: the next one gets the request (and a fresh timer).
+        if !responseStarted, endpoint != nil, let plan, plan.canRetry(now: context.loop.now, horizonNanos: policy.routing.backoff.maxNanos) {
+            context.metrics.upstreamError()
+            Log.warning("upstream \(endpoint?.id ?? "-") timed out after \(context.options.upstreamTimeout)s for \(requestHead.method) \(requestHead.path)")
+            retry(after: .timeout)
+            return
+        }
         let up = upstream
         upstream = nil
         up?.cancel()

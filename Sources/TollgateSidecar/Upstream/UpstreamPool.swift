@@ -60,12 +60,14 @@ final class UpstreamPool {
 
     private func newConnection(_ target: UpstreamTarget) throws(TransportError) -> Connection {
         let policy = services.policy
-        guard let addrs = policy.addresses[target.poolKey], !addrs.isEmpty else {
+        let egress = policy.addresses[target.poolKey] == nil ? services.egress : nil
+        guard let addrs = policy.addresses[target.poolKey] ?? egress?.resolver.resolveNow(host: target.host, port: target.port), !addrs.isEmpty else {
             throw TransportError(.resolve, "no address for \(target.host)")
         }
         nextAddress &+= 1
         let addr = addrs[nextAddress % addrs.count]
-        return try Connection(connectingTo: addr, loop: loop, tls: policy.tls(for: target), serverName: target.host)
+        let tls = egress.map { $0.clientTLS(for: target) } ?? policy.tls(for: target)
+        return try Connection(connectingTo: addr, loop: loop, tls: tls, serverName: target.host)
     }
 
     /// An HTTP/1.1 connection finished its exchange cleanly and can be reused.
