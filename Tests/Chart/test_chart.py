@@ -37,8 +37,12 @@ PENDING_FLAGS = {
         "--data-dir": "write-ahead log data dir (durable budgets)",
         "--coordinator": "issue 6, cluster sync",
         "--gossip-listen": "issue 6, cluster sync",
+        "--gossip-advertise": "issue 6, cluster sync",
         "--gossip-seeds": "issue 6, cluster sync",
         "--sync-secret-file": "issue 6, cluster sync",
+    },
+    "coordinator": {
+        "--config": "issue 6: the coordinator reads its budgets ConfigMap",
     },
 }
 
@@ -206,6 +210,8 @@ def test_validation_catches_a_broken_object(tmp_path):
     (["--set", "config.budgets[0].id=x", "--set", "config.budgets[0].unit=tokens",
       "--set", "config.budgets[0].limit=5", "--set", "config.budgets[0].window=day"], "unit"),
     (["--set", "coordinator.budgetFlags[0]=total_tokens=lots/day"], "budgetFlags"),
+    (["--set", "coordinator.budgetFlags[0]=concurrent=8"], "budgetFlags"),
+    (["--set", "coordinator.budgetFlags[0]=requests=5/day:fail_sometimes"], "budgetFlags"),
     (["--set", "sync.secret=short"], "/sync/secret"),
     (["--set", "sidecar.tls.enabled=true"], "sidecar.tls.existingSecret"),
     (["--set", "providerKeys.existingSecret=a", "--set", "providerKeys.values.OPENAI_API_KEY=b"], "not both"),
@@ -249,6 +255,7 @@ def test_coordinator_objects(rendered):
     flags = flag_args(c)
     assert flags["--listen"] == "0.0.0.0:7700" and flags["--admin"] == "0.0.0.0:9901"
     assert flags["--peers"] == f"{svc['metadata']['name']}.apps.svc.cluster.local:7700"
+    assert flags["--advertise"] == "$(TOLLGATE_POD_IP):7700"
     mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
     volumes = {v["name"]: v for v in spec["volumes"]}
     assert flags["--config"] == mounts["config"] + "/coordinator.yaml"
@@ -265,10 +272,11 @@ def test_coordinator_objects(rendered):
 
 def test_coordinator_budgets(helm):
     """Budgets given as values reach the coordinator's ConfigMap and its --budget flags."""
-    docs = render(helm, "--set", "coordinator.budgetFlags={total_tokens=1000000/day,requests=600/minute}",
+    docs = render(helm, "--set", "coordinator.budgetFlags={total_tokens=1000000/day,requests=600/minute:fail_open_bounded}",
                   "--set-json", 'coordinator.budgets=[{"id": "org", "unit": "cost_usd", "limit": 25.5, "window": "month"}]')
     (c,) = one(docs, "StatefulSet")["spec"]["template"]["spec"]["containers"]
-    assert [a for a in c["args"] if a.startswith("--budget")] == ["--budget=total_tokens=1000000/day", "--budget=requests=600/minute"]
+    assert [a for a in c["args"] if a.startswith("--budget")] == ["--budget=total_tokens=1000000/day",
+                                                                  "--budget=requests=600/minute:fail_open_bounded"]
     cm = yaml.safe_load(one(docs, "ConfigMap", "-coordinator")["data"]["coordinator.yaml"])
     assert cm == {"budgets": [{"id": "org", "unit": "cost_usd", "limit": 25.5, "window": "month"}]}
 
@@ -310,6 +318,21 @@ def test_every_tollgate_container_is_locked_down(rendered):
     assert seen >= 10
 
 
+def test_arg_variables_are_defined(rendered):
+    """Every $(VAR) in a Tollgate container's args is one of its env vars: Kubernetes leaves an
+    undefined reference as literal text, which would reach the binary as an address."""
+    checked = 0
+    for docs in rendered.values():
+        for where, spec in pod_specs(docs):
+            for c in tollgate_containers(spec):
+                env = {e["name"] for e in c.get("env", [])}
+                for a in c["args"]:
+                    for var in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", a):
+                        assert var in env, (where, a)
+                        checked += 1
+    assert checked >= 10
+
+
 def test_sidecar_injection(rendered):
     """With the example app on: the sidecar is a native sidecar (init container, restartPolicy
     Always) gated by a startup probe, gets the pod UID as TOLLGATE_NODE_ID, the provider key from
@@ -328,6 +351,8 @@ def test_sidecar_injection(rendered):
     assert flags["--listen"] == "127.0.0.1:8787" and flags["--admin"] == "0.0.0.0:9901"
     assert flags["--coordinator"] == "demo-tollgate-coordinator.apps.svc.cluster.local:7700"
     assert flags["--gossip-seeds"] == "demo-tollgate-gossip.apps.svc.cluster.local:7946"
+    assert flags["--gossip-listen"] == "0.0.0.0:7946" and flags["--gossip-advertise"] == "$(TOLLGATE_POD_IP):7946"
+    assert env["TOLLGATE_POD_IP"]["valueFrom"] == {"fieldRef": {"fieldPath": "status.podIP"}}
     mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
     volumes = {v["name"]: v for v in spec["volumes"]}
     assert flags["--config"] == mounts["tollgate-config"] + "/tollgate.yaml"

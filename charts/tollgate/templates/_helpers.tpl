@@ -101,13 +101,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "tollgate.paths.sync" -}}/var/run/secrets/tollgate/sync{{- end -}}
 
 {{/*
-The coordinator's command line (issue 6 flags: --listen, --peers, --budget, --admin, --config,
---sync-secret-file). The single place the chart spells them.
+The coordinator's command line (issue 6 flags: --listen, --peers, --advertise, --budget, --admin,
+--config, --sync-secret-file). The single place the chart spells them. $(TOLLGATE_POD_IP) is
+expanded by Kubernetes from the container's env (the downward API's status.podIP): the address
+this coordinator has among the --peers DNS name's answers.
 */}}
 {{- define "tollgate.coordinatorArgs" -}}
 - coordinator
 - --listen=0.0.0.0:{{ .Values.coordinator.port }}
 - --peers={{ printf "%s.%s.svc.%s:%d" (include "tollgate.coordinatorService" .) .Release.Namespace .Values.clusterDomain (int .Values.coordinator.port) }}
+- --advertise=$(TOLLGATE_POD_IP):{{ .Values.coordinator.port }}
 - --admin=0.0.0.0:{{ .Values.coordinator.adminPort }}
 - --config={{ include "tollgate.paths.config" . }}/coordinator.yaml
 - --sync-secret-file={{ include "tollgate.paths.sync" . }}/{{ .Values.sync.existingSecretKey }}
@@ -121,7 +124,8 @@ The coordinator's command line (issue 6 flags: --listen, --peers, --budget, --ad
 
 {{/*
 The sidecar's command line. The single place the chart spells its flags; cluster flags
-(--coordinator, --gossip-listen, --gossip-seeds, --sync-secret-file) follow issue 6.
+(--coordinator, --gossip-listen, --gossip-advertise, --gossip-seeds, --sync-secret-file) follow
+issue 6. Gossip listens on all interfaces and advertises the pod IP.
 */}}
 {{- define "tollgate.sidecarArgs" -}}
 - sidecar
@@ -137,6 +141,7 @@ The sidecar's command line. The single place the chart spells its flags; cluster
 {{- if .Values.sidecar.cluster.enabled }}
 - --coordinator={{ include "tollgate.coordinatorAddress" . }}
 - --gossip-listen=0.0.0.0:{{ .Values.sidecar.gossipPort }}
+- --gossip-advertise=$(TOLLGATE_POD_IP):{{ .Values.sidecar.gossipPort }}
 - --gossip-seeds={{ include "tollgate.gossipSeeds" . }}
 - --sync-secret-file={{ include "tollgate.paths.sync" . }}/{{ .Values.sync.existingSecretKey }}
 {{- end }}
@@ -243,6 +248,10 @@ chart that depends on this one:
       valueFrom:
         fieldRef:
           fieldPath: metadata.name
+    - name: TOLLGATE_POD_IP
+      valueFrom:
+        fieldRef:
+          fieldPath: status.podIP
     {{- range .Values.providerKeys.env }}
     - name: {{ . }}
       valueFrom:
