@@ -85,6 +85,9 @@ private func listenLoopback() throws -> (Int32, UInt16) {
     let fd = try Socket.listen(try SocketAddress(host: "127.0.0.1", port: 0), reusePort: false)
     // Socket.listen makes the socket non-blocking; the one-shot server below blocks.
     _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+    // Bounded: accept gives up after 5 s if the probe never connects.
+    var tv = timeval(tv_sec: 5, tv_usec: 0)
+    _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     guard let port = Socket.localAddress(fd)?.port else { throw ConfigError("no local address") }
     return (fd, port)
 }
