@@ -62,6 +62,9 @@ VALUE_SETS = {
     "standalone-sidecar": ["--set", "coordinator.enabled=false", "--set", "sidecar.cluster.enabled=false",
                            "--set", "exampleApp.enabled=true"],
     "full-config": ["-f", str(Path(__file__).parent / "values-full.yaml")],
+    "egress": ["--set", "exampleApp.enabled=true", "--set", "sidecar.egress.enabled=true",
+               "--set", "sidecar.egress.caSecret=egress-ca", "--set", "sidecar.egress.intercept={api.mistral.ai}",
+               "--set", "sidecar.egress.allow={github.com}", "--set", "sidecar.egress.strict=true"],
 }
 
 
@@ -404,6 +407,28 @@ def test_tls(rendered):
     assert "--tls-cert" not in flag_args(plain)
 
 
+def test_egress(rendered):
+    """sidecar.egress: the proxy flags with the CA from caSecret, the CA (and its key) mounted into
+    the sidecar only, and the app given HTTPS_PROXY / HTTP_PROXY / NO_PROXY beside the base URLs."""
+    spec, c = sidecar_of(rendered["egress"])
+    args = c["args"]
+    assert "--egress" in args and "--egress-strict" in args
+    assert "--egress-intercept=api.mistral.ai" in args and "--egress-allow=github.com" in args
+    mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+    flags = flag_args(c)
+    assert flags["--egress-ca-cert"] == mounts["tollgate-egress-ca"] + "/ca.pem"
+    assert flags["--egress-ca-key"] == mounts["tollgate-egress-ca"] + "/ca.key"
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["tollgate-egress-ca"]["secret"]["secretName"] == "egress-ca"
+    app = spec["containers"][0]
+    assert "tollgate-egress-ca" not in {m["name"] for m in app.get("volumeMounts", [])}
+    env = {e["name"]: e.get("value") for e in app["env"]}
+    assert env["HTTPS_PROXY"] == env["HTTP_PROXY"] == "http://127.0.0.1:8787"
+    assert env["NO_PROXY"] == "localhost,127.0.0.1" and env["OPENAI_BASE_URL"] == "http://127.0.0.1:8787/v1"
+    _, plain = sidecar_of(rendered["injection"])
+    assert not [a for a in plain["args"] if a.startswith("--egress")]
+
+
 def test_existing_secrets(rendered):
     """Existing Secret names are used as given and the chart makes no Secret of its own."""
     docs = rendered["existing-secrets"]
@@ -643,72 +668,128 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_rendered_sidecar_runs(helm, tmp_path):
-    """The sidecar container the chart renders (full config, no cluster) runs as rendered: its
-    args with the pod's paths and ports moved to a temp dir and free loopback ports, the env the
-    pod would get. It becomes ready (probed with `tollgate health`, as the image's HEALTHCHECK
-    does), serves /v1/models for the virtual key from the config, and drains on SIGTERM. Flags in
-    PENDING_FLAGS that the binary does not have yet are left out (test_pod_flags_... names them)."""
-    import signal
-    import time
-    import urllib.request
+class RenderedSidecar:
+    """The sidecar container of a rendered example app, started as rendered: its args with the
+    pod's mount paths moved into a temp dir and its ports onto free loopback ports, the env the
+    pod would get (Secret-backed variables get test values). Flags in PENDING_FLAGS that the
+    binary does not have yet are left out (test_pod_flags_are_known_to_the_binary names them)."""
 
-    help_text = tollgate_help("sidecar")
-    assert help_text is not None
-    # Offline: the providers point at a closed local port (the sidecar resolves them at start).
-    docs = render(helm, "-f", VALUE_SETS["full-config"][1], "--set", "coordinator.enabled=false",
-                  "--set", "sidecar.cluster.enabled=false",
-                  *[x for p in ("openai", "anthropic", "azure") for x in ("--set", f"config.providers.{p}.base_url=http://127.0.0.1:9")])
-    spec, c = sidecar_of(docs)
-    config_dir, data_dir = tmp_path / "etc", tmp_path / "data"
-    config_dir.mkdir()
-    data_dir.mkdir()
-    (config_dir / "tollgate.yaml").write_text(sidecar_config(docs))
-    mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
-    local = {"tollgate-config": str(config_dir), "tollgate-data": str(data_dir)}
-    port, admin = free_port(), free_port()
-    args = []
-    for a in c["args"][1:]:
-        name, _, value = a.partition("=")
-        if not re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", help_text):
-            assert name in PENDING_FLAGS["sidecar"], f"unknown flag {name}"
-            continue
-        for mount_path, volume in mounts.items():
-            if value == mount_path or value.startswith(mount_path + "/"):
-                value = local[volume] + value[len(mount_path):]
-        if name == "--listen":
-            assert value == "127.0.0.1:8787"
-            value = f"127.0.0.1:{port}"
-        if name == "--admin":
-            assert value == "0.0.0.0:9901"
-            value = f"127.0.0.1:{admin}"
-        args.append(f"{name}={value}")
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    for e in c["env"]:
-        env[e["name"]] = f"test-{e['name'].lower()}" if "valueFrom" in e else e["value"]
-    log = open(tmp_path / "sidecar.log", "wb")
-    proc = subprocess.Popen([TOLLGATE_BIN, "sidecar", *args], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
+    def __init__(self, docs: list[dict], tmp_path: Path, local_dirs: dict[str, Path]):
+        import time
+        help_text = tollgate_help("sidecar")
+        assert help_text is not None
+        self.tmp_path = tmp_path
+        _, c = sidecar_of(docs)
+        config_dir, data_dir = tmp_path / "etc", tmp_path / "data"
+        config_dir.mkdir()
+        data_dir.mkdir()
+        (config_dir / "tollgate.yaml").write_text(sidecar_config(docs))
+        local = {"tollgate-config": config_dir, "tollgate-data": data_dir, **local_dirs}
+        mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+        self.port, self.admin = free_port(), free_port()
+        self.args = []
+        for a in c["args"][1:]:
+            name, eq, value = a.partition("=")
+            if not re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", help_text):
+                assert name in PENDING_FLAGS["sidecar"], f"unknown flag {name}"
+                continue
+            for mount_path, volume in mounts.items():
+                if value == mount_path or value.startswith(mount_path + "/"):
+                    value = str(local[volume]) + value[len(mount_path):]
+            if name == "--listen":
+                assert value == "127.0.0.1:8787"
+                value = f"127.0.0.1:{self.port}"
+            if name == "--admin":
+                assert value == "0.0.0.0:9901"
+                value = f"127.0.0.1:{self.admin}"
+            self.args.append(f"{name}={value}" if eq else name)
+        self.env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+        for e in c["env"]:
+            self.env[e["name"]] = f"test-{e['name'].lower()}" if "valueFrom" in e else e["value"]
+        self.log_path = tmp_path / "sidecar.log"
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([TOLLGATE_BIN, "sidecar", *self.args], env=self.env, stdout=log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        # Ready as the image's HEALTHCHECK and the pod's startup probe see it.
         deadline = time.monotonic() + 20
         ready = False
-        while time.monotonic() < deadline and proc.poll() is None and not ready:
-            ready = subprocess.run([TOLLGATE_BIN, "health", "--admin", f"127.0.0.1:{admin}", "--path", "/readyz", "--quiet"],
+        while time.monotonic() < deadline and self.proc.poll() is None and not ready:
+            ready = subprocess.run([TOLLGATE_BIN, "health", "--admin", f"127.0.0.1:{self.admin}", "--path", "/readyz", "--quiet"],
                                    timeout=10).returncode == 0
             if not ready:
                 time.sleep(0.1)
-        assert ready, f"not ready: {args}\n{(tmp_path / 'sidecar.log').read_text()}"
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models",
-                                     headers={"Authorization": f"Bearer {env['SEARCH_APP_KEY']}"})
+        if not ready:
+            self.close()
+            pytest.fail(f"rendered sidecar not ready: {self.args}\n{self.log_path.read_text()}")
+
+    def stop(self) -> int:
+        import signal
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(15)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+OFFLINE_PROVIDERS = [x for p in ("openai", "anthropic", "azure") for x in ("--set", f"config.providers.{p}.base_url=http://127.0.0.1:9")]
+
+
+def test_rendered_sidecar_runs(helm, tmp_path):
+    """The sidecar the chart renders (full config, no cluster) runs as rendered, becomes ready
+    (probed with `tollgate health`), serves /v1/models for the virtual key from the config, drains
+    on SIGTERM with exit 0, and logs no secret."""
+    import urllib.request
+
+    # Offline: the providers point at a closed local port (the sidecar resolves them at start).
+    docs = render(helm, "-f", VALUE_SETS["full-config"][1], "--set", "coordinator.enabled=false",
+                  "--set", "sidecar.cluster.enabled=false", *OFFLINE_PROVIDERS)
+    with RenderedSidecar(docs, tmp_path, {}) as sc:
+        req = urllib.request.Request(f"http://127.0.0.1:{sc.port}/v1/models",
+                                     headers={"Authorization": f"Bearer {sc.env['SEARCH_APP_KEY']}"})
         with urllib.request.urlopen(req, timeout=10) as r:
             body = json.loads(r.read())
         assert [m["id"] for m in body["data"]] == ["gpt-4o"]  # the key's allowed models from config.keys
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(15) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(5)
-        log.close()
-    text = (tmp_path / "sidecar.log").read_text()
+        assert sc.stop() == 0
+    text = sc.log_path.read_text()
     assert "test-search_app_key" not in text and "test-openai_api_key" not in text  # no secret in logs
+
+
+def test_rendered_egress_sidecar_intercepts(helm, tmp_path):
+    """With sidecar.egress and a CA made by `tollgate ca init` in caSecret, the rendered sidecar
+    answers CONNECT api.openai.com:443 from the app's HTTPS_PROXY and presents a certificate for
+    that host signed by the CA (provider host resolved to a local port: offline)."""
+    import socket
+    import ssl
+
+    ca_dir = tmp_path / "ca"
+    r = subprocess.run([TOLLGATE_BIN, "ca", "init", "--out", str(ca_dir)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    docs = render(helm, *VALUE_SETS["egress"], "--set", "coordinator.enabled=false", "--set", "sidecar.cluster.enabled=false",
+                  "--set", "sidecar.extraArgs={--egress-resolve=api.openai.com=127.0.0.1:9}",
+                  "--set", "config.providers.openai.base_url=http://127.0.0.1:9")
+    app = one(docs, "Deployment", "-example-app")["spec"]["template"]["spec"]["containers"][0]
+    proxy = {e["name"]: e["value"] for e in app["env"]}["HTTPS_PROXY"]
+    with RenderedSidecar(docs, tmp_path, {"tollgate-egress-ca": ca_dir}) as sc:
+        assert proxy == "http://127.0.0.1:8787"  # the rendered value; the test's sidecar is on sc.port
+        with socket.create_connection(("127.0.0.1", sc.port), timeout=10) as raw:
+            raw.sendall(b"CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = raw.recv(4096)
+                assert chunk, head
+                head += chunk
+            assert head.split(b"\r\n")[0].split(b" ")[1] == b"200", head
+            ctx = ssl.create_default_context(cafile=str(ca_dir / "ca.pem"))
+            with ctx.wrap_socket(raw, server_hostname="api.openai.com") as tls:
+                cert = tls.getpeercert()
+        assert ("DNS", "api.openai.com") in cert["subjectAltName"]
+        assert sc.stop() == 0

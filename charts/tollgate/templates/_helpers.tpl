@@ -99,6 +99,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "tollgate.paths.tls" -}}/etc/tollgate-tls{{- end -}}
 {{- define "tollgate.paths.data" -}}/var/lib/tollgate{{- end -}}
 {{- define "tollgate.paths.sync" -}}/var/run/secrets/tollgate/sync{{- end -}}
+{{- define "tollgate.paths.egressCA" -}}/etc/tollgate-egress-ca{{- end -}}
 
 {{/*
 The coordinator's command line (issue 6 flags: --listen, --peers, --advertise, --budget, --admin,
@@ -144,6 +145,24 @@ issue 6. Gossip listens on all interfaces and advertises the pod IP.
 - --gossip-advertise=$(TOLLGATE_POD_IP):{{ .Values.sidecar.gossipPort }}
 - --gossip-seeds={{ include "tollgate.gossipSeeds" . }}
 - --sync-secret-file={{ include "tollgate.paths.sync" . }}/{{ .Values.sync.existingSecretKey }}
+{{- end }}
+{{- with .Values.sidecar.egress }}
+{{- if .enabled }}
+- --egress
+{{- if .caSecret }}
+- --egress-ca-cert={{ include "tollgate.paths.egressCA" $ }}/ca.pem
+- --egress-ca-key={{ include "tollgate.paths.egressCA" $ }}/ca.key
+{{- end }}
+{{- range .allow }}
+- --egress-allow={{ . }}
+{{- end }}
+{{- range .intercept }}
+- --egress-intercept={{ . }}
+{{- end }}
+{{- if .strict }}
+- --egress-strict
+{{- end }}
+{{- end }}
 {{- end }}
 {{- range .Values.sidecar.extraArgs }}
 - {{ . | quote }}
@@ -215,6 +234,26 @@ checksum/tollgate-config: {{ include "tollgate.sidecarConfigFile" . | sha256sum 
 {{- else -}}
 {{- .Values.sidecar.preStopSleepSeconds -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+Environment for the app container: the base URLs of the sidecar and, with sidecar.egress, the
+proxy variables for SDKs and tools that only honour HTTPS_PROXY.
+*/}}
+{{- define "tollgate.appEnv" -}}
+{{- $base := printf "%s:%d" (ternary "https://localhost" "http://127.0.0.1" .Values.sidecar.tls.enabled) (int .Values.sidecar.port) -}}
+- name: OPENAI_BASE_URL
+  value: {{ $base }}/v1
+- name: ANTHROPIC_BASE_URL
+  value: {{ $base }}
+{{- if .Values.sidecar.egress.enabled }}
+- name: HTTPS_PROXY
+  value: http://127.0.0.1:{{ .Values.sidecar.port }}
+- name: HTTP_PROXY
+  value: http://127.0.0.1:{{ .Values.sidecar.port }}
+- name: NO_PROXY
+  value: localhost,127.0.0.1
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -310,6 +349,11 @@ chart that depends on this one:
       mountPath: {{ include "tollgate.paths.sync" . }}
       readOnly: true
     {{- end }}
+    {{- if and .Values.sidecar.egress.enabled .Values.sidecar.egress.caSecret }}
+    - name: tollgate-egress-ca
+      mountPath: {{ include "tollgate.paths.egressCA" . }}
+      readOnly: true
+    {{- end }}
 {{- end -}}
 
 {{/* The volumes the sidecar mounts, for your pod spec's volumes list. */}}
@@ -332,5 +376,14 @@ chart that depends on this one:
     items:
       - key: {{ .Values.sync.existingSecretKey }}
         path: {{ .Values.sync.existingSecretKey }}
+{{- end }}
+{{- if and .Values.sidecar.egress.enabled .Values.sidecar.egress.caSecret }}
+# The CA key: mounted into the sidecar container only, never into the app.
+- name: tollgate-egress-ca
+  secret:
+    secretName: {{ .Values.sidecar.egress.caSecret }}
+    items:
+      - {key: ca.pem, path: ca.pem}
+      - {key: ca.key, path: ca.key}
 {{- end }}
 {{- end -}}
