@@ -639,6 +639,9 @@ def test_notes_tell_how_to_point_the_app_at_the_sidecar(helm, tmp_path):
     assert "kubectl -n apps create secret generic demo-tollgate-provider-keys --from-literal=OPENAI_API_KEY=..." in notes
     notes = render_notes(helm, tmp_path, *TLS_ON)
     assert "OPENAI_BASE_URL=https://localhost:8787/v1" in notes
+    assert "HTTPS_PROXY" not in notes
+    notes = render_notes(helm, tmp_path, *VALUE_SETS["egress"])
+    assert "HTTPS_PROXY=http://127.0.0.1:8787" in notes and "ca.pem of Secret egress-ca" in notes
 
 
 def test_plain_manifests_are_up_to_date(helm):
