@@ -26,7 +26,8 @@ TOLLGATE_BIN = os.environ.get("TOLLGATE_BIN") or str(REPO / ".build" / "debug" /
 # The chart's minimum (native sidecars on by default) and the newest kubernetes-validate ships.
 KUBE_VERSIONS = ["1.29.0", "1.37.0"]
 # Kinds no Kubernetes schema covers: CRDs of other projects, checked structurally below instead.
-NOT_IN_KUBERNETES_SCHEMAS = {"ServiceMonitor": "a Prometheus Operator CRD, not a Kubernetes API kind"}
+NOT_IN_KUBERNETES_SCHEMAS = {"ServiceMonitor": "a Prometheus Operator CRD, not a Kubernetes API kind",
+                             "PodMonitor": "a Prometheus Operator CRD, not a Kubernetes API kind"}
 TOLLGATE_IMAGE_COMMAND = ["/usr/local/bin/tollgate"]
 
 # Flags the chart passes that other open issues are adding to the binary right now. A flag listed
@@ -57,7 +58,8 @@ VALUE_SETS = {
     "tls": TLS_ON,
     "existing-secrets": EXISTING_SECRETS + ["--set", "exampleApp.enabled=true"],
     "servicemonitor": ["--set", "coordinator.serviceMonitor.enabled=true",
-                       "--set", "coordinator.serviceMonitor.labels.release=prometheus"],
+                       "--set", "coordinator.serviceMonitor.labels.release=prometheus",
+                       "--set", "sidecar.podMonitor.enabled=true", "--set", "exampleApp.enabled=true"],
     "classic-sidecar": ["--set", "sidecar.native=false", "--set", "exampleApp.enabled=true"],
     "standalone-sidecar": ["--set", "coordinator.enabled=false", "--set", "sidecar.cluster.enabled=false",
                            "--set", "exampleApp.enabled=true"],
@@ -171,7 +173,7 @@ def test_rendered_manifests_pass_kubernetes_schemas(rendered, helm, tmp_path):
             path.write_text(yaml.safe_dump_all(keep, sort_keys=False))
             files.append(str(path))
             validated += len(keep)
-    assert skipped_kinds == {"ServiceMonitor"}  # rendered when enabled, checked in test_service_monitor
+    assert skipped_kinds == {"ServiceMonitor", "PodMonitor"}  # rendered when enabled, checked in test_service_monitor
     validator = shutil.which("kubernetes-validate", path=os.path.dirname(sys.executable)) or shutil.which("kubernetes-validate")
     assert validator, "kubernetes-validate is not installed (Tests/Integration/requirements.txt)"
     for version in KUBE_VERSIONS:
@@ -453,8 +455,9 @@ def test_provider_keys_secret_from_values(helm):
 
 
 def test_service_monitor(rendered):
-    """The ServiceMonitor (a CRD, not schema-validated) selects the coordinator Service and scrapes
-    /metrics on its admin port; it is rendered only when enabled."""
+    """The ServiceMonitor and PodMonitor (CRDs, not schema-validated) select the coordinator
+    Service and the sidecar pods and scrape /metrics on their admin ports; they are rendered only
+    when enabled. Sidecar pods also carry prometheus.io/* annotations."""
     docs = rendered["servicemonitor"]
     sm = one(docs, "ServiceMonitor")
     assert sm["apiVersion"] == "monitoring.coreos.com/v1"
@@ -464,7 +467,15 @@ def test_service_monitor(rendered):
     assert sm["spec"]["namespaceSelector"] == {"matchNames": ["apps"]}
     (ep,) = sm["spec"]["endpoints"]
     assert ep["port"] in {p["name"] for p in svc["spec"]["ports"]} and ep["path"] == "/metrics"
-    assert not [d for d in rendered["defaults"] if d["kind"] == "ServiceMonitor"]
+    assert not [d for d in rendered["defaults"] if d["kind"] in ("ServiceMonitor", "PodMonitor")]
+    pm = one(docs, "PodMonitor")
+    pod = one(docs, "Deployment", "-example-app")["spec"]["template"]
+    assert pm["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    _, c = sidecar_of(docs)
+    (ep,) = pm["spec"]["podMetricsEndpoints"]
+    assert ep["port"] in {p["name"] for p in c["ports"]} and ep["path"] == "/metrics"
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == "9901"
 
 
 # ----------------------------------------------------------------------------- chart vs binary

@@ -223,9 +223,17 @@ tollgate.io/sidecar: "true"
 tollgate.io/instance: {{ .Release.Name }}
 {{- end -}}
 
-{{/* Annotations for pods carrying the sidecar: roll them when the sidecar config changes. */}}
+{{/*
+Annotations for pods carrying the sidecar: roll them when the sidecar config changes, and let
+annotation-based Prometheus scrapers find the admin port.
+*/}}
 {{- define "tollgate.sidecarPodAnnotations" -}}
 checksum/tollgate-config: {{ include "tollgate.sidecarConfigFile" . | sha256sum }}
+{{- if .Values.sidecar.prometheusAnnotations }}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ .Values.sidecar.adminPort | quote }}
+prometheus.io/path: /metrics
+{{- end }}
 {{- end -}}
 
 {{- define "tollgate.sidecarPreStopSleep" -}}
