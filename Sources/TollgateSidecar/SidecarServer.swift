@@ -106,7 +106,9 @@ public final class SidecarServer: @unchecked Sendable {
 
     private func makeAdminRouter() -> AdminRouter {
         let shards = self.shards
-        return { [unowned self] method, path, _, _ in
+        let budgetRoutes = BudgetAdminRoutes(engine: services?.budgets, token: options.adminToken)
+        return { [unowned self] method, path, headers, body in
+            if let r = budgetRoutes.handle(method: method, path: path, headers: headers, body: body) { return r }
             switch (method, path) {
             case ("GET", "/healthz"), ("HEAD", "/healthz"):
                 return .text(200, "ok\n")
@@ -117,6 +119,9 @@ public final class SidecarServer: @unchecked Sendable {
                 var usage = self.services?.usageMetrics.render() ?? ""
                 if let engine = self.services?.budgets {
                     usage += BudgetStatus.prometheus(engine.snapshot(now: MonotonicClock.wallNanos()))
+                }
+                if let wal = self.services?.budgetStore?.wal {
+                    usage += WALMetrics.render(wal.stats, recovered: wal.recovered, failed: wal.failure != nil)
                 }
                 if let egress = self.services?.egress { usage += egress.metrics.render() }
                 return .text(200, MetricsRenderer.render(shards) + usage, type: "text/plain; version=0.0.4; charset=utf-8")
@@ -171,7 +176,10 @@ public final class SidecarServer: @unchecked Sendable {
                 break
             }
         }
-        defer { services?.usageLog?.flush() }
+        defer {
+            services?.usageLog?.flush()
+            services?.budgetStore?.close()
+        }
         if !clean {
             Log.warning("drain timeout after \(timeout)s: closing remaining connections")
             for (i, loop) in loops.enumerated() {
