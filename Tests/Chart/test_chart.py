@@ -37,7 +37,6 @@ TOLLGATE_IMAGE_COMMAND = ["/usr/local/bin/tollgate"]
 # other missing flag fails. Delete entries as the flags land.
 PENDING_FLAGS = {
     "sidecar": {
-        "--data-dir": "write-ahead log data dir (durable budgets)",
         "--coordinator": "issue 6, cluster sync",
         "--gossip-listen": "issue 6, cluster sync",
         "--gossip-advertise": "issue 6, cluster sync",
