@@ -110,6 +110,7 @@ def test_cmd_and_healthcheck_are_known_to_the_binary():
         assert text is not None, f"tollgate {argv[0]} --help failed"
         for flag in (a for a in argv[1:] if a.startswith("--")):
             assert re.search(r"(?<![\w-])" + re.escape(flag) + r"(?![\w-])", text), f"{argv[0]} {flag}"
+    assert cmd[cmd.index("--data-dir") + 1] == exec_form(runtime["VOLUME"])[0]  # the WAL on the volume
     admin = cmd[cmd.index("--admin") + 1]
     probed = health[health.index("--admin") + 1]
     assert admin.rsplit(":", 1)[1] == probed.rsplit(":", 1)[1] == "9901"
