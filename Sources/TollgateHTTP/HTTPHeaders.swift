@@ -48,14 +48,38 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     public mutating func removeAll(where predicate: (Field) -> Bool) { fields.removeAll(where: predicate) }
 
-    /// Comma-separated tokens of every `name` field, lowercased and trimmed (Connection, TE...).
     /// Whether any `name` field lists `token` (comma-separated, ASCII case-insensitive), without
     /// allocating: the keep-alive and hop-by-hop checks run on every request.
     public func hasToken(_ name: String, _ token: String) -> Bool {
         let want = Array(token.utf8)
+        var found = false
+        forEachToken(name) { piece in
+            found = want.withUnsafeBufferPointer { asciiCaseInsensitiveBytesEqual(piece, $0) }
+            return !found
+        }
+        return found
+    }
+
+    /// Comma-separated tokens of every `name` field, lowercased and trimmed (Connection, TE...).
+    public func tokens(_ name: String) -> [String] {
+        var out: [String] = []
+        forEachToken(name) { piece in
+            // Bytes, lowercased in place: no Character processing on the hot path.
+            out.append(String(unsafeUninitializedCapacity: piece.count) { buf in
+                for (k, b) in piece.enumerated() { buf[k] = (b >= 65 && b <= 90) ? b | 0x20 : b }
+                return piece.count
+            })
+            return true
+        }
+        return out
+    }
+
+    /// Calls `body` with each non-empty, whitespace-trimmed comma-separated token of every
+    /// `name` field, as bytes, until it returns false.
+    func forEachToken(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
         for f in fields where f.name.asciiCaseInsensitiveEquals(name) {
             var value = f.value
-            let found = value.withUTF8 { v -> Bool in
+            let more = value.withUTF8 { v -> Bool in
                 var i = 0
                 while i < v.count {
                     var start = i
@@ -64,28 +88,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
                     i += 1
                     while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
                     while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
-                    if end - start == want.count {
-                        let piece = UnsafeBufferPointer(rebasing: v[start..<end])
-                        if want.withUnsafeBufferPointer({ asciiCaseInsensitiveBytesEqual(piece, $0) }) { return true }
-                    }
+                    if end > start && !body(UnsafeBufferPointer(rebasing: v[start..<end])) { return false }
                 }
-                return false
+                return true
             }
-            if found { return true }
+            if !more { return }
         }
-        return false
-    }
-
-    public func tokens(_ name: String) -> [String] {
-        guard contains(name) else { return [] }
-        var out: [String] = []
-        for v in values(name) {
-            for part in v.split(separator: ",") {
-                let t = part.trimmingASCIIWhitespace().lowercased()
-                if !t.isEmpty { out.append(t) }
-            }
-        }
-        return out
     }
 
     public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {

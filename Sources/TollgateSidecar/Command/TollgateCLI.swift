@@ -7,6 +7,7 @@ public enum TollgateCLI {
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
       check-config validate a configuration file (tollgate check-config --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
+      health       probe a running Tollgate's admin /healthz, exit 0 or 1 (tollgate health --help)
       ca           create a CA for the egress proxy's TLS interception (tollgate ca init --help)
       version      print the version
       help         this help
@@ -35,6 +36,8 @@ public enum TollgateCLI {
             return CheckConfigCommand.run(args)
         case "simulate":
             return SimulateCommand.run(args)
+        case "health":
+            return HealthCommand.run(args)
         case "ca":
             return CACommand.run(args)
         case "version", "--version", "-V":
