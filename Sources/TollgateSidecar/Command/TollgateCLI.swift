@@ -5,6 +5,7 @@ public enum TollgateCLI {
 
     Commands:
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
+      coordinator  run the cluster budget coordinator (tollgate coordinator --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
       version      print the version
       help         this help
@@ -27,6 +28,17 @@ public enum TollgateCLI {
                 return SidecarCommand.run(try SidecarCommand.parse(args))
             } catch {
                 printError("tollgate sidecar: \(error)")
+                return 2
+            }
+        case "coordinator":
+            if args.contains("--help") || args.contains("-h") {
+                print(CoordinatorCommand.usage)
+                return 0
+            }
+            do {
+                return CoordinatorCommand.run(try CoordinatorCommand.parse(args))
+            } catch {
+                printError("tollgate coordinator: \(error)")
                 return 2
             }
         case "simulate":
