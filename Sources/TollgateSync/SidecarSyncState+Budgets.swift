@@ -11,3 +11,11 @@ extension SidecarSyncState {
         keys[scope]?.leases.filter { !$0.closed && !$0.isReserve }.reduce(0) { $0 + $1.available } ?? 0
     }
 }
+
+extension SidecarSyncState {
+    /// Whether coordinator `c` has answered at least once (its budget definitions are known).
+    public func hasHeard(from c: String) -> Bool { (views[c]?.epoch ?? 0) > 0 }
+
+    /// Whether coordinator `c` said it is learning (rebuilding its ledger after a start).
+    public func isLearning(_ c: String) -> Bool { views[c]?.learning ?? false }
+}

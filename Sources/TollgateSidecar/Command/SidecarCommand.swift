@@ -43,6 +43,8 @@ public enum SidecarCommand {
                                  windows: second, minute, hour, day, month, lifetime
                                  (e.g. --budget total_tokens=100000/day --budget requests=600/minute)
 
+    \(ClusterOptions.usage)
+
     Accounting:
       --usage-log PATH           one JSON line per LLM request (tokens, cost, latency); "-" = stdout;
                                  rotated to PATH.1 at 64 MiB
@@ -93,6 +95,8 @@ public enum SidecarCommand {
                 let v = try r.value(for: f)
                 guard let l = LogLevel(name: v) else { throw ConfigError("--log-level expects debug, info, warn or error, got '\(v)'") }
                 o.logLevel = l
+            case _ where ClusterOptions.flags.contains(f.name):
+                try o.cluster.parse(f, &r)
             default:
                 throw ConfigError("unknown option \(f.name) (see tollgate sidecar --help)")
             }

@@ -35,6 +35,8 @@ public struct SidecarOptions: Sendable {
     public var usageLogPath: String? = nil
     /// Hard budgets over all of this sidecar's traffic, from `--budget UNIT=LIMIT/WINDOW`.
     public var budgets: [BudgetDefinition] = []
+    /// Cluster budgets: the coordinator set, node identity and gossip (`--coordinator` ...).
+    public var cluster = ClusterOptions()
 
     public init() {}
 
