@@ -80,6 +80,9 @@ extension ClusterBudgets {
                 replies.append(m)
             }
             let now = self.now()
+            if Log.level <= .debug {
+                Log.debug("cluster: sent \(out.filter { $0.to == c }.map { "\($0.message.typeCode)" }) to \(c), got \(replies.map(Self.describe))")
+            }
             let more = state.withLock { s in replies.flatMap { s.receive($0, now: now) } }
             if depth < 3 && !more.isEmpty { deliver(more, depth: depth + 1) }
         }
@@ -103,6 +106,15 @@ extension ClusterBudgets {
             case .suspect: Log.info("gossip: \(id) is suspect")
             case .dead: Log.warning("gossip: \(id) is dead")
             }
+        }
+    }
+
+    static func describe(_ m: SyncMessage) -> String {
+        switch m {
+        case .leaseGrant(let g): "grant(\(g.amount), tight \(g.tight), rem \(g.remaining))"
+        case .leaseDenied(let d): "denied(\(d.reason), rem \(d.remaining), reclaimable \(d.reclaimable))"
+        case .reportAck(let a): "ack(learning \(a.learning), tight \(a.tightKeys.count))"
+        default: "type\(m.typeCode)"
         }
     }
 

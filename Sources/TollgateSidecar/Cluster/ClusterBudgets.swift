@@ -145,6 +145,9 @@ final class ClusterBudgets: @unchecked Sendable {
                 waited = true
                 if now() >= deadline {
                     counters.withLock { $0.timedOut += 1 }
+                    Log.debug("cluster: admission of \(amount) on \(scope) timed out; " + state.withLock { s in
+                        "balance \(s.balance(scope, now: now())), leases \(s.leases(scope).map { "(avail \($0.available) act \($0.activated) acks \($0.acks.count)/\($0.neededAcks) closed \($0.closed))" }), live peers \(s.membership.liveCount)"
+                    })
                     return .timedOut
                 }
                 usleep(1_000)

@@ -26,20 +26,29 @@ final class SyncHTTPClient {
     /// Sends `body` and returns the response body of a 200, or nil (connection error, timeout,
     /// other status). A reused connection that fails is retried once on a fresh one.
     func post(path: String, node: String, body: [UInt8]) -> [UInt8]? {
+        guard let (status, answer) = send(method: "POST", path: path,
+                                          headers: "tollgate-node: \(node)\r\ncontent-type: application/octet-stream\r\n", body: body),
+              status == 200 else { return nil }
+        return answer
+    }
+
+    /// Any request; `headers` are extra header lines, each ending in CRLF. Returns the status
+    /// and body, or nil on a connection error or timeout.
+    func send(method: String, path: String, headers: String = "", body: [UInt8] = []) -> (Int, [UInt8])? {
         let reused = fd >= 0
-        if let r = attempt(path: path, node: node, body: body) { return r }
-        if reused, let r = attempt(path: path, node: node, body: body) { return r }
+        if let r = attempt(method: method, path: path, headers: headers, body: body) { return r }
+        if reused, let r = attempt(method: method, path: path, headers: headers, body: body) { return r }
         failures += 1
         return nil
     }
 
-    private func attempt(path: String, node: String, body: [UInt8]) -> [UInt8]? {
+    private func attempt(method: String, path: String, headers: String, body: [UInt8]) -> (Int, [UInt8])? {
         if fd < 0 && !connectNow() { return nil }
-        var req = Array("POST \(path) HTTP/1.1\r\nhost: \(target)\r\ntollgate-node: \(node)\r\ncontent-type: application/octet-stream\r\ncontent-length: \(body.count)\r\n\r\n".utf8)
+        var req = Array("\(method) \(path) HTTP/1.1\r\nhost: \(target)\r\n\(headers)content-length: \(body.count)\r\n\r\n".utf8)
         req += body
         guard writeAll(req) else { disconnect(); return nil }
         var parser = HTTP1ResponseParser(limits: HTTP1Limits(maxBodyBytes: 16 << 20))
-        parser.expectResponse(toMethod: "POST")
+        parser.expectResponse(toMethod: method)
         var status = 0
         var out: [UInt8] = []
         var pending: [UInt8] = []
@@ -73,7 +82,7 @@ final class SyncHTTPClient {
             pending.removeFirst(offset)
             if done { break }
         }
-        return status == 200 ? out : nil
+        return (status, out)
     }
 
     private func connectNow() -> Bool {
@@ -97,7 +106,7 @@ final class SyncHTTPClient {
     private func writeAll(_ bytes: [UInt8]) -> Bool {
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return false }
             off += n

@@ -6,6 +6,8 @@ public enum TollgateCLI {
     Commands:
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
       coordinator  run the cluster budget coordinator (tollgate coordinator --help)
+      demo         a coordinator, three sidecars and a mock provider enforcing one budget
+      mock-provider  a mock OpenAI/Anthropic provider (tollgate mock-provider --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
       version      print the version
       help         this help
@@ -41,6 +43,10 @@ public enum TollgateCLI {
                 printError("tollgate coordinator: \(error)")
                 return 2
             }
+        case "demo":
+            return DemoCommand.run(args)
+        case "mock-provider":
+            return MockProviderCommand.run(args)
         case "simulate":
             return SimulateCommand.run(args)
         case "version", "--version", "-V":
