@@ -142,3 +142,18 @@ struct SidecarSyncStateTests {
         #expect(m.coordinator.ledger.totalCharge(Fx.key) <= 3_000)
     }
 }
+
+extension SidecarSyncStateTests {
+    /// End-game surplus returns keep the whole waiting admission, not just its shortfall (it used to starve its own node).
+    @Test func endgameReturnsKeepWaitingAdmission() {
+        var m = MiniCluster(sidecars: 3, budget: Self.budget(limit: 5_000), config: Self.config())
+        m.advance(1)
+        let first = m.admitWaiting("s0", 100)
+        guard case .admitted = first else { Issue.record("first admission: \(first)"); return }
+        m.settle("s0", first, reserved: 100, actual: 14)   // 86 back in the lease
+        #expect(m.sidecars["s0"]!.isTight(Fx.key.scope))
+        let second = m.admitWaiting("s0", 127)
+        if case .admitted = second {} else { Issue.record("a 127-unit admission in end-game never got its escrow: \(second)") }
+        #expect(m.coordinator.worstGrantOvercommit <= 0)
+    }
+}
