@@ -52,7 +52,8 @@ extension ClusterBudgets {
     func pingSeeds(now: Int64) {
         guard let g = gossip, now - lastSeedPing >= 1_000_000_000 else { return }
         lastSeedPing = now
-        for a in seeds where !seedsHeard.contains(a.description) {
+        let members = state.withLock { s in s.membership.aliveMembers.compactMap { GossipSocket.address(ofNodeID: $0.nodeID)?.description } }
+        for a in seeds where !seedsHeard.contains(a.description) && !members.contains(a.description) {
             seq += 1
             g.send(codec.encode(.ping(Ping(from: identity, seq: 1 << 40 + seq))), to: a)
         }

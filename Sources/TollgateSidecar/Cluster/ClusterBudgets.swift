@@ -47,7 +47,13 @@ final class ClusterBudgets: @unchecked Sendable {
     init(options: ClusterOptions) throws(ConfigError) {
         self.options = options
         skewNanos = Int64(options.clockSkewSeconds * 1e9)
-        coordinatorIDs = try CoordinatorSet.resolve(options.coordinators)
+        // ID=ADDR reaches coordinator ID through another address (a proxy, a test relay).
+        var via: [String: String] = [:]
+        var plain: [String] = []
+        for c in options.coordinators {
+            if let eq = c.firstIndex(of: "=") { via[String(c[..<eq])] = String(c[c.index(after: eq)...]) } else { plain.append(c) }
+        }
+        coordinatorIDs = try CoordinatorSet.resolve(plain) + via.keys.sorted()
         guard !coordinatorIDs.isEmpty else { throw ConfigError("--coordinator: no addresses") }
         let secret = try SyncSecret.load(file: options.syncSecretFile, literal: options.syncSecret)
         codec = WireCodec(keyring: SyncSecret.keyring(secret))
@@ -60,7 +66,7 @@ final class ClusterBudgets: @unchecked Sendable {
         var id = try NodeIdentityStore.resolve(flag: options.nodeID, env: getenv("TOLLGATE_NODE_ID").map { String(cString: $0) },
                                                dataDir: options.dataDir, wallMillis: UInt64(MonotonicClock.wallNanos() / 1_000_000),
                                                random: { r })
-        if let own { id.nodeID += "@\(own)" }
+        if let own { id.nodeID += "@\(options.gossipAdvertise ?? own.description)" }
         identity = id
         var seedAddrs: [SocketAddress] = []
         for s in options.gossipSeeds {
@@ -72,7 +78,7 @@ final class ClusterBudgets: @unchecked Sendable {
         }
         seeds = seedAddrs
         state = Mutex(SidecarSyncState(identity: id, coordinators: coordinatorIDs, seed: r, now: Int64(MonotonicClock.now()) + skewNanos))
-        for c in coordinatorIDs { clients[c] = SyncHTTPClient(target: c) }
+        for c in coordinatorIDs { clients[c] = SyncHTTPClient(target: via[c] ?? c) }
     }
 
     func now() -> Int64 { Int64(MonotonicClock.now()) + skewNanos }

@@ -9,6 +9,8 @@ public struct ClusterOptions: Sendable {
     public var syncSecretFile: String? = nil
     public var syncSecret: String? = nil
     public var gossipListen: SocketAddress? = nil
+    /// The gossip address peers should send to, when it differs from --gossip-listen (NAT, relays).
+    public var gossipAdvertise: String? = nil
     /// Gossip seed addresses (peers' --gossip-listen).
     public var gossipSeeds: [String] = []
     /// Longest an admission waits for a lease before it is refused (cold start, end-game).
@@ -21,7 +23,7 @@ public struct ClusterOptions: Sendable {
     public var isEnabled: Bool { !coordinators.isEmpty }
 
     static let flags: Set<String> = ["--coordinator", "--node-id", "--data-dir", "--sync-secret-file", "--sync-secret",
-                                     "--gossip-listen", "--gossip-seeds", "--cluster-wait", "--clock-skew"]
+                                     "--gossip-listen", "--gossip-seeds", "--gossip-advertise", "--cluster-wait", "--clock-skew"]
 
     static let usage = """
     Cluster budgets (defined at a coordinator, shared by every sidecar):
@@ -33,6 +35,7 @@ public struct ClusterOptions: Sendable {
       --gossip-listen ADDR       UDP address for gossip with peer sidecars (SWIM); lease
                                  custody needs it when there are several sidecars
       --gossip-seeds A,B         peers' gossip addresses to join through
+      --gossip-advertise ADDR    the gossip address peers should use (default --gossip-listen)
       --cluster-wait S           longest an admission waits for a lease [3]
     """
 
@@ -45,6 +48,7 @@ public struct ClusterOptions: Sendable {
         case "--sync-secret": syncSecret = try r.value(for: f)
         case "--gossip-listen":
             do { gossipListen = try SocketAddress(parsing: try r.value(for: f)) } catch let e as SocketAddressError { throw ConfigError("--gossip-listen: \(e)") } catch { throw error as! ConfigError }
+        case "--gossip-advertise": gossipAdvertise = try r.value(for: f)
         case "--gossip-seeds": gossipSeeds = try r.value(for: f).split(separator: ",").map(String.init).filter { !$0.isEmpty }
         case "--cluster-wait": admissionWait = try r.seconds(for: f)
         case "--clock-skew":

@@ -35,7 +35,11 @@ final class GossipSocket {
         return try? SocketAddress(parsing: String(id[id.index(after: at)...]))
     }
 
-    func learn(_ id: String, _ a: SocketAddress) { book[id] = a }
+    /// Remembers where a node id without an advertised address sent from. Advertised addresses
+    /// win: the source may be a relay or a NAT mapping.
+    func learn(_ id: String, _ a: SocketAddress) {
+        if Self.address(ofNodeID: id) == nil { book[id] = a }
+    }
 
     func send(_ frame: [UInt8], toNode id: String) {
         guard let a = book[id] ?? Self.address(ofNodeID: id) else { return }
