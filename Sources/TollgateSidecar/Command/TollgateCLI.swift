@@ -45,6 +45,8 @@ public enum TollgateCLI {
             }
         case "demo":
             return DemoCommand.run(args)
+        case "bench-coordinator":
+            return BenchCoordinatorCommand.run(args)
         case "mock-provider":
             return MockProviderCommand.run(args)
         case "simulate":
