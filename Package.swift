@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "TollgateJSON", swiftSettings: strict),
         .target(name: "TollgateConfig", swiftSettings: strict),
         .target(name: "TollgateLLM", dependencies: ["TollgateJSON", "TollgateHTTP"], swiftSettings: strict),
+        .target(name: "TollgateRouting", swiftSettings: strict),
 
         // Protocol engines and I/O.
         .target(name: "TollgateHTTP2", dependencies: ["TollgateHTTP", "CNghttp2"], swiftSettings: strict),
@@ -37,7 +38,7 @@ let package = Package(
             name: "TollgateSidecar",
             dependencies: [
                 "TollgateHTTP", "TollgateHTTP2", "TollgateTransport", "TollgateBudget", "TollgateSync", "TollgateCrypto",
-                "TollgateJSON", "TollgateConfig", "TollgateLLM",
+                "TollgateJSON", "TollgateConfig", "TollgateLLM", "TollgateRouting",
             ],
             swiftSettings: strict
         ),
@@ -52,6 +53,7 @@ let package = Package(
         .testTarget(name: "TollgateJSONTests", dependencies: ["TollgateJSON"]),
         .testTarget(name: "TollgateConfigTests", dependencies: ["TollgateConfig"]),
         .testTarget(name: "TollgateLLMTests", dependencies: ["TollgateLLM"]),
+        .testTarget(name: "TollgateRoutingTests", dependencies: ["TollgateRouting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -35,6 +35,28 @@ public enum BudgetSpec {
         return BudgetDefinition(id: id ?? defaultID, unit: unit, window: window, limit: limit)
     }
 
+    /// A budget from its parts as a configuration file writes them (`unit: total_tokens`,
+    /// `limit: 100000`, `window: day`): the same spellings and checks as the flag.
+    public static func definition(
+        id: String, scope: BudgetScope, unit unitText: String, limit limitText: String, window windowText: String?,
+        mode: BudgetMode, minimumGrant: Int64
+    ) throws(BudgetSpecError) -> BudgetDefinition {
+        let text = "\(unitText)=\(limitText)\(windowText.map { "/\($0)" } ?? "")"
+        guard let unit = BudgetUnit(flagSpelling: unitText) else {
+            throw BudgetSpecError(.unknownUnit, text, "unknown unit '\(unitText)'; expected one of: \(units)")
+        }
+        let window: BudgetWindow
+        if let windowText {
+            window = try parseWindow(windowText, text)
+        } else if unit == .concurrent {
+            window = .lifetime
+        } else {
+            throw BudgetSpecError(.missingWindow, text, "missing window; expected one of: \(windows)")
+        }
+        let limit = try parseLimit(limitText, unit: unit, text)
+        return BudgetDefinition(id: id, scope: scope, unit: unit, window: window, limit: limit, mode: mode, minimumGrant: minimumGrant)
+    }
+
     static func parseWindow(_ s: String, _ text: String) throws(BudgetSpecError) -> BudgetWindow {
         switch s {
         case "second", "sec", "s": return .perSecond

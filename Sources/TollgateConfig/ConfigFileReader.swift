@@ -7,13 +7,13 @@ import Darwin
 /// Reads a whole file with a size cap, reporting failures as errno text. Used for the
 /// configuration file itself and for `file:` secrets; plain POSIX calls so the reason
 /// ("No such file or directory", "Permission denied") reaches the operator.
-enum ConfigFileReader {
-    enum Outcome {
+public enum ConfigFileReader {
+    public enum Outcome {
         case contents([UInt8])
         case failure(String)
     }
 
-    static func contents(ofFile path: String, limit: Int) -> Outcome {
+    public static func contents(ofFile path: String, limit: Int) -> Outcome {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { return .failure(String(cString: strerror(errno))) }
         defer { close(fd) }

@@ -29,18 +29,40 @@ public enum LLMAPI: String, Sendable, Hashable, CaseIterable {
     /// The API a request path addresses (query string ignored), or nil. Matches on the path's
     /// tail so prefixes (/v1, /openai/deployments/x, a mount point) do not matter.
     public init?(path: String) {
-        var p = Substring(path)
-        if let q = p.firstIndex(of: "?") { p = p[..<q] }
-        while p.hasSuffix("/") { p = p.dropLast() }
-        if p.hasSuffix(":streamGenerateContent") { self = .geminiStreamGenerateContent; return }
-        if p.hasSuffix(":generateContent") { self = .geminiGenerateContent; return }
-        if p.hasSuffix("/messages/count_tokens") { self = .anthropicCountTokens; return }
-        if p.hasSuffix("/chat/completions") { self = .openAIChat; return }
-        if p.hasSuffix("/completions") { self = .openAICompletions; return }
-        if p.hasSuffix("/responses") { self = .openAIResponses; return }
-        if p.hasSuffix("/embeddings") { self = .openAIEmbeddings; return }
-        if p.hasSuffix("/messages") { self = .anthropicMessages; return }
-        return nil
+        // Runs on every request: compare UTF-8 bytes, not Characters (grapheme breaking made
+        // this the most expensive step of a proxied call).
+        var path = path
+        let api: LLMAPI? = path.withUTF8 { u in
+            var end = u.count
+            if let q = u.firstIndex(of: UInt8(ascii: "?")) { end = q }
+            while end > 0 && u[end - 1] == UInt8(ascii: "/") { end -= 1 }
+            let p = UnsafeBufferPointer(rebasing: u[0..<end])
+            func ends(_ suffix: StaticString) -> Bool {
+                let n = suffix.utf8CodeUnitCount
+                guard p.count >= n else { return false }
+                let s = UnsafeBufferPointer(start: suffix.utf8Start, count: n)
+                return p[(p.count - n)...].elementsEqual(s)
+            }
+            // Cheap dispatch on the last byte first: most paths are not LLM calls at all.
+            guard let last = p.last else { return nil }
+            switch last {
+            case UInt8(ascii: "t"):
+                if ends(":streamGenerateContent") { return .geminiStreamGenerateContent }
+                if ends(":generateContent") { return .geminiGenerateContent }
+            case UInt8(ascii: "s"):
+                if ends("/messages/count_tokens") { return .anthropicCountTokens }
+                if ends("/chat/completions") { return .openAIChat }
+                if ends("/completions") { return .openAICompletions }
+                if ends("/responses") { return .openAIResponses }
+                if ends("/embeddings") { return .openAIEmbeddings }
+                if ends("/messages") { return .anthropicMessages }
+            default:
+                break
+            }
+            return nil
+        }
+        guard let api else { return nil }
+        self = api
     }
 
     /// Gemini names the model in the path: ".../models/{model}:generateContent".

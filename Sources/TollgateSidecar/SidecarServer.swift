@@ -11,6 +11,7 @@ public final class SidecarServer: @unchecked Sendable {
     private var loops: [EventLoop] = []
     private var contexts: [LoopContext] = []
     private var listeners: [Listener] = []
+    private var egressListeners: [Listener] = []
     private let shards: [MetricsShard]
     private var adminLoop: EventLoop?
     private var adminListener: Listener?
@@ -20,6 +21,7 @@ public final class SidecarServer: @unchecked Sendable {
     private let draining = Atomic<Bool>(false)
     public private(set) var boundAddress: SocketAddress?
     public private(set) var boundAdminAddress: SocketAddress?
+    public private(set) var boundEgressAddress: SocketAddress?
 
     public init(options: SidecarOptions) {
         self.options = options
@@ -28,14 +30,14 @@ public final class SidecarServer: @unchecked Sendable {
 
     /// Resolves the upstream, binds every listener and starts the loop threads.
     public func start() throws {
-        var addresses: [String: [SocketAddress]] = [:]
-        var clientTLS: TLSContext? = nil
-        if let up = options.upstream {
-            addresses[up.poolKey] = try Socket.resolve(host: up.host, port: up.port)
-            if up.isTLS {
-                clientTLS = try TLSContext.client(extraCAFile: options.upstreamCAFile, alpn: ["h2", "http/1.1"])
-            }
-        }
+        // The file's server settings are already in `options` (flags override them); the
+        // gateway policy is read here.
+        let file = try options.configPath.map { (p) throws(ConfigError) in try SidecarConfigFile.load(path: p) }
+        try start(file: file)
+    }
+
+    /// Starts with an already loaded configuration file (its server settings are in `options`).
+    func start(file: SidecarConfigFile?) throws {
         var serverTLS: TLSContext? = nil
         if let cert = options.tlsCertFile, let key = options.tlsKeyFile {
             serverTLS = try TLSContext.server(certificateFile: cert, keyFile: key)
@@ -43,15 +45,24 @@ public final class SidecarServer: @unchecked Sendable {
             throw ConfigError("--tls-cert and --tls-key must be given together")
         }
 
-        let services = try SidecarServices(options: options)
+        let services = try SidecarServices(options: options, file: file)
         self.services = services
         var listenAddress = options.listen
+        var egressAddress = options.egress.listen
+        let sharedRole: EgressRole = options.egress.enabled && egressAddress == nil ? .proxy(originFormAllowed: true) : .none
         for i in 0..<max(1, options.threads) {
             let loop = try EventLoop(index: i)
-            let pool = UpstreamPool(loop: loop, options: options, tls: clientTLS, addresses: addresses)
+            let pool = UpstreamPool(loop: loop, options: options, services: services)
             let ctx = LoopContext(loop: loop, options: options, metrics: shards[i], pool: pool, services: services)
             let listener = try Listener(address: listenAddress, loop: loop, reusePort: true, tls: serverTLS) { l, fd, peer in
-                Self.accept(fd: fd, peer: peer, listener: l, context: ctx)
+                Self.accept(fd: fd, peer: peer, listener: l, context: ctx, role: sharedRole)
+            }
+            if options.egress.enabled, let address = egressAddress {
+                let el = try Listener(address: address, loop: loop, reusePort: true, tls: nil) { l, fd, peer in
+                    Self.accept(fd: fd, peer: peer, listener: l, context: ctx, role: .proxy(originFormAllowed: false))
+                }
+                if i == 0 { egressAddress = el.address }
+                egressListeners.append(el)
             }
             // With port 0, later loops bind the port the first one got.
             if i == 0 { listenAddress = listener.address }
@@ -60,6 +71,7 @@ public final class SidecarServer: @unchecked Sendable {
             listeners.append(listener)
         }
         boundAddress = listenAddress
+        boundEgressAddress = egressAddress
 
         if let adminAddress = options.admin {
             let loop = try EventLoop(index: loops.count)
@@ -79,14 +91,14 @@ public final class SidecarServer: @unchecked Sendable {
         ready.store(true, ordering: .releasing)
     }
 
-    private static func accept(fd: Int32, peer: SocketAddress?, listener: Listener, context: LoopContext) {
+    private static func accept(fd: Int32, peer: SocketAddress?, listener: Listener, context: LoopContext, role: EgressRole) {
         guard !context.draining else {
             close(fd)
             return
         }
         do {
             let c = try Connection(accepted: fd, peer: peer, loop: listener.loop, tls: listener.tls)
-            _ = ProtocolDetector(context: context, connection: c)
+            ProtocolDetector(context: context, connection: c).egressRole = role
         } catch {
             Log.warning("cannot accept connection: \(error.message)")
         }
@@ -106,6 +118,7 @@ public final class SidecarServer: @unchecked Sendable {
                 if let engine = self.services?.budgets {
                     usage += BudgetStatus.prometheus(engine.snapshot(now: MonotonicClock.wallNanos()))
                 }
+                if let egress = self.services?.egress { usage += egress.metrics.render() }
                 return .text(200, MetricsRenderer.render(shards) + usage, type: "text/plain; version=0.0.4; charset=utf-8")
             case ("GET", "/budgets"):
                 guard let engine = self.services?.budgets else { return .text(200, "[]\n", type: "application/json") }
@@ -119,6 +132,20 @@ public final class SidecarServer: @unchecked Sendable {
         }
     }
 
+    /// Re-reads the configuration file and installs its gateway policy and budgets; on any
+    /// error the running configuration stays and the error is returned for the log. Settings
+    /// that need new sockets or threads (listen, admin, threads, TLS) apply at the next start.
+    public func reload() -> Result<String, ConfigError> {
+        guard let path = options.configPath, let services else { return .failure(ConfigError("no configuration file")) }
+        do {
+            let file = try SidecarConfigFile.load(path: path)
+            try services.reload(file: file, options: options)
+            return .success(file.contentHash)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Stops accepting, lets in-flight requests and streams finish, and returns once every
     /// loop is idle or `timeout` passed (then open connections are closed). Blocks the caller.
     @discardableResult
@@ -128,8 +155,10 @@ public final class SidecarServer: @unchecked Sendable {
         for (i, loop) in loops.enumerated() {
             let ctx = contexts[i]
             let listener = listeners[i]
+            let egressListener = i < egressListeners.count ? egressListeners[i] : nil
             loop.execute {
                 listener.close()
+                egressListener?.close()
                 ctx.onDrained = { done.signal() }
                 ctx.beginDrain()
             }

@@ -1,30 +1,68 @@
+import Synchronization
 import TollgateBudget
 import TollgateLLM
 import TollgateTransport
 
-/// What every loop shares: thread-safe sinks, the budget engine and immutable tables. Built once
-/// at start.
+/// What every loop shares: thread-safe sinks, the budget engine and the current gateway
+/// policy. Built once at start; the policy and the budget table are replaced on reload.
 final class SidecarServices: Sendable {
     let usageLog: UsageLog?
     let usageMetrics = UsageMetrics()
-    let prices: ModelPriceTable
-    /// Present when budgets are configured (`--budget`).
+    /// Present when budgets are configured (`--budget` or a config file).
     let budgets: BudgetEngine?
+    private let policyBox: Mutex<GatewayPolicy>
+    private let version = Atomic<UInt64>(1)
+    /// Breakers by deployment id, carried across reloads.
+    private let health: Mutex<[String: DeploymentHealth]>
+    /// The budgets given as flags; a reload installs them beside the file's.
+    private let flagBudgets: [BudgetDefinition]
+    /// Present when the egress proxy is on (Egress/EgressServices.swift).
+    let egress: EgressServices?
     /// Present when a coordinator is configured (`--coordinator`): cluster budgets.
     let cluster: ClusterBudgets?
 
-    init(options: SidecarOptions) throws(ConfigError) {
-        usageLog = try options.usageLogPath.map { (p) throws(ConfigError) in try UsageLog(path: p) }
-        prices = ModelPriceTable.builtIn
-        budgets = options.budgets.isEmpty ? nil : BudgetEngine(options.budgets, now: MonotonicClock.wallNanos())
-        cluster = options.cluster.isEnabled ? try ClusterBudgets(options: options.cluster) : nil
+    init(options: SidecarOptions, file: SidecarConfigFile?) throws(ConfigError) {
+        usageLog = try options.usageLogPath.map { (p) throws(ConfigError) in try UsageLog(path: p, maxBytes: Int64(options.usageLogMaxBytes)) }
+        var registry: [String: DeploymentHealth] = [:]
+        let policy = try GatewayPolicy.build(file: file, options: options, version: 1, health: &registry)
+        policyBox = Mutex(policy)
+        health = Mutex(registry)
+        flagBudgets = options.budgets
+        let all = options.budgets + (file?.budgets ?? [])
+        budgets = (all.isEmpty && file == nil) ? nil : BudgetEngine(all, now: MonotonicClock.wallNanos())
+        egress = options.egress.enabled ? try EgressServices(options: options) : nil
+        var clusterOptions = options.cluster
+        if clusterOptions.dataDir == nil { clusterOptions.dataDir = options.dataDir }
+        cluster = clusterOptions.isEnabled ? try ClusterBudgets(options: clusterOptions) : nil
         cluster?.start()
     }
 
+    var policyVersion: UInt64 { version.load(ordering: .acquiring) }
+    var policy: GatewayPolicy { policyBox.withLock { $0 } }
+
+    /// Installs a reloaded configuration: builds the new policy off the loops (DNS, CA files)
+    /// and swaps it in; a failure leaves the running policy untouched.
+    func reload(file: SidecarConfigFile, options: SidecarOptions) throws(ConfigError) {
+        var registry = health.withLock { $0 }
+        let next = version.load(ordering: .acquiring) + 1
+        let policy = try GatewayPolicy.build(file: file, options: options, version: next, health: &registry)
+        health.withLock { $0 = registry }
+        policyBox.withLock { $0 = policy }
+        version.store(next, ordering: .releasing)
+        if let budgets {
+            budgets.install(flagBudgets + file.budgets, now: MonotonicClock.wallNanos())
+        } else if !file.budgets.isEmpty {
+            Log.warning("\(file.path): budgets added by a reload apply after a restart (the sidecar started without a budget engine)")
+        }
+    }
+
     /// The filters for one exchange, in order.
-    func makeFilters() -> [any ExchangeFilter] {
-        let llm = LLMAccountingFilter(services: self)
-        var filters: [any ExchangeFilter] = [llm]
+    func makeFilters(policy: GatewayPolicy) -> [any ExchangeFilter] {
+        var filters: [any ExchangeFilter] = []
+        if policy.requiresKeys { filters.append(IdentityFilter(policy: policy)) }
+        let llm = LLMAccountingFilter(services: self, policy: policy)
+        filters.append(llm)
+        if !policy.models.isEmpty || policy.routing.defaultProvider != nil { filters.append(RouteFilter(policy: policy, llm: llm)) }
         if let budgets { filters.append(BudgetFilter(engine: budgets, llm: llm)) }
         if let cluster { filters.append(ClusterBudgetFilter(cluster: cluster, llm: llm)) }
         return filters

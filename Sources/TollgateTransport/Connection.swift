@@ -91,6 +91,26 @@ public final class Connection: FDHandler, DeferredFlush {
         }
     }
 
+    /// Sends `preamble` in plaintext, then starts a server TLS handshake on this plain accepted
+    /// connection (an egress proxy answering CONNECT, then intercepting). The delegate gets
+    /// `connectionDidBecomeActive` when the handshake is done.
+    public func startServerTLS(_ tls: TLSContext, preamble: [UInt8]) throws(TransportError) {
+        guard ssl == nil, state == .active, output.isEmpty, tls.isServer else {
+            throw TransportError(.tls, "cannot start TLS on this connection")
+        }
+        var sent = 0
+        while sent < preamble.count {
+            let n = preamble.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { throw TransportError.errno("send") }
+            bytesWritten &+= UInt64(n)
+            sent += n
+        }
+        ssl = try tls.makeSSL(fd: fd, serverName: nil)
+        state = .handshaking
+        readPaused = false
+        setInterest(EPOLLIN.rawValue)
+    }
+
     public var isTLS: Bool { ssl != nil }
     public var outputBufferedBytes: Int { output.count }
     public var isClosed: Bool { state == .closed }

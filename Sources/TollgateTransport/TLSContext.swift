@@ -10,7 +10,7 @@ public final class TLSContext: @unchecked Sendable {
     /// ALPN protocols in preference order, in wire format (length-prefixed).
     private let alpnWire: UnsafeMutableBufferPointer<UInt8>
 
-    private init(ctx: OpaquePointer, isServer: Bool, alpn: [String]) {
+    init(ctx: OpaquePointer, isServer: Bool, alpn: [String]) {
         self.ctx = ctx
         self.isServer = isServer
         var wire: [UInt8] = []

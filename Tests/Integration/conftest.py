@@ -183,7 +183,7 @@ def _ready(admin_url: str, listen_url: str) -> bool:
 def sidecar(request, tmp_path):
     started: list[Sidecar] = []
 
-    def start(upstream: str, *extra: str, tls: dict | None = None, threads: int = 2,
+    def start(upstream: str | None, *extra: str, tls: dict | None = None, threads: int = 2,
               drain_timeout: float = 5, env: dict | None = None) -> Sidecar:
         if DIRECT:
             s = Sidecar(None, upstream, None, tmp_path / "none.log", [])
@@ -194,7 +194,8 @@ def sidecar(request, tmp_path):
         last_err = ""
         for attempt in range(3):
             port, admin = free_port(), free_port()
-            args = [TOLLGATE_BIN, "sidecar", "--listen", f"127.0.0.1:{port}", "--upstream", upstream,
+            args = [TOLLGATE_BIN, "sidecar", "--listen", f"127.0.0.1:{port}",
+                    *(["--upstream", upstream] if upstream else []),
                     "--admin", f"127.0.0.1:{admin}", "--threads", str(threads),
                     "--drain-timeout", str(drain_timeout)]
             if tls:

@@ -186,6 +186,16 @@ class MockApp:
         p = req.path
         if p == "/_mock/log":
             return await send_simple(resp, 200, _json(self.mock.log_json()))
+        fault = self.mock.take_fault() if p.startswith("/v1/") or p.startswith("/openai/") else None
+        if fault is not None:
+            if fault.get("hang"):
+                await resp.sleep(3600)
+                return
+            code = int(fault["status"])
+            extra = [("x-mock-id", f"fault-{code}")]
+            if fault.get("retry_after") is not None:
+                extra.append(("retry-after", str(fault["retry_after"])))
+            return await send_simple(resp, code, _openai_error(code, f"mock fault {code}"), extra=extra)
         if forced and p.startswith("/v1/"):
             code = int(forced)
             if p == "/v1/messages":
@@ -253,14 +263,23 @@ class MockApp:
         model = body.get("model", "mock-gpt-1")
         nchunks = int(req.header("x-mock-chunks", "5") or 5)
         words = [f"tok{i} " for i in range(nchunks)]
+        # With tools, the mock calls the first one with fixed arguments.
+        tools = body.get("tools") or []
+        tool = tools[0]["function"]["name"] if tools else None
+        tool_args = json.dumps({"city": "Paris", "unit": "celsius"})
         prompt_tokens = max(1, len(req.body) // 4)
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": nchunks,
                  "total_tokens": prompt_tokens + nchunks}
         if not body.get("stream"):
             await resp.sleep(delay_ms / 1000)
+            message: dict[str, Any] = {"role": "assistant", "content": "".join(words)}
+            finish = "stop"
+            if tool:
+                message = {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": "call_mock_1", "type": "function", "function": {"name": tool, "arguments": tool_args}}]}
+                finish = "tool_calls"
             out = {"id": cid, "object": "chat.completion", "created": 1700000000, "model": model,
-                   "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(words)},
-                                "logprobs": None, "finish_reason": "stop"}],
+                   "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
                    "usage": usage, "system_fingerprint": "fp_mock"}
             return await send_simple(resp, 200, _json(out), extra=[("x-mock-id", cid)])
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -274,8 +293,16 @@ class MockApp:
             return c
 
         events = [chunk({"role": "assistant", "content": ""}, None)]
-        events += [chunk({"content": w}, None) for w in words]
-        events.append(chunk({}, "stop"))
+        if tool:
+            events.append(chunk({"tool_calls": [{"index": 0, "id": "call_mock_1", "type": "function",
+                                                 "function": {"name": tool, "arguments": ""}}]}, None))
+            half = len(tool_args) // 2
+            for part in (tool_args[:half], tool_args[half:]):
+                events.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}, None))
+            events.append(chunk({}, "tool_calls"))
+        else:
+            events += [chunk({"content": w}, None) for w in words]
+            events.append(chunk({}, "stop"))
         if include_usage:
             events.append({"id": cid, "object": "chat.completion.chunk", "created": 1700000000,
                            "model": model, "system_fingerprint": "fp_mock", "choices": [], "usage": usage})
@@ -514,6 +541,9 @@ class MockUpstream:
         self._lock = threading.Lock()
         self._ids = 0
         self._conns: set[asyncio.StreamWriter] = set()
+        # Instance-wide fault for /v1/ requests (a provider that is down or rate limiting):
+        # {"status": 503, "retry_after": "2"} or {"hang": True}; "count": N limits it to N requests.
+        self.fault: dict[str, Any] | None = None
 
     # -- public
     @property
@@ -527,6 +557,17 @@ class MockUpstream:
     @property
     def hostport(self) -> str:
         return f"{self.host}:{self.port}"
+
+    def take_fault(self) -> dict[str, Any] | None:
+        with self._lock:
+            f = self.fault
+            if f is None:
+                return None
+            if f.get("count") is not None:
+                f["count"] -= 1
+                if f["count"] <= 0:
+                    self.fault = None
+            return f
 
     def find(self, path_prefix: str) -> list[RequestRecord]:
         with self._lock:

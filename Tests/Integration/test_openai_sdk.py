@@ -1,5 +1,6 @@
 """Real SDK clients through the proxy: the `openai` SDK (non-stream, stream, include_usage,
 errors, models) and the `anthropic` SDK (messages, stream) get the same objects as direct."""
+import json
 import asyncio
 import importlib
 import time
@@ -161,3 +162,41 @@ def test_anthropic_stream_helper_text(mock, sidecar):
         final = s.get_final_message()
     assert text == "word0 word1 word2 word3 "
     assert final.usage.output_tokens == 4 and final.stop_reason == "end_turn"
+
+
+WEATHER_TOOL = [{"type": "function", "function": {
+    "name": "get_weather", "description": "Weather for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "unit": {"type": "string"}},
+                   "required": ["city"]}}}]
+
+
+def test_openai_tool_calls_nonstream_and_stream(mock, sidecar):
+    """Tool calls come through unchanged, whole and streamed in pieces, as the SDK expects."""
+    sc = sidecar(mock.url)
+    direct = oa(mock.url).chat.completions.create(model="gpt-4o-mini", messages=MSGS, tools=WEATHER_TOOL)
+    via = oa(sc.url).chat.completions.create(model="gpt-4o-mini", messages=MSGS, tools=WEATHER_TOOL)
+    assert via.model_dump() == direct.model_dump()
+    call = via.choices[0].message.tool_calls[0]
+    assert call.function.name == "get_weather" and json.loads(call.function.arguments)["city"] == "Paris"
+    with oa(sc.url).chat.completions.stream(model="gpt-4o-mini", messages=MSGS, tools=WEATHER_TOOL) as s:
+        for _ in s:
+            pass
+        final = s.get_final_completion()
+    assert final.choices[0].finish_reason == "tool_calls"
+    assert json.loads(final.choices[0].message.tool_calls[0].function.arguments) == {"city": "Paris", "unit": "celsius"}
+
+
+def test_openai_sdk_retries_through_sidecar(mock, sidecar, tmp_path):
+    """The SDK's own retry on a provider 429 works through the sidecar: the second attempt
+    succeeds, and the usage log holds the refused attempt at zero tokens and the served one exact."""
+    from test_usage import records
+    log = tmp_path / "usage.jsonl"
+    sc = sidecar(mock.url, "--usage-log", str(log))
+    mock.fault = {"status": 429, "retry_after": "0", "count": 1}
+    client = openai.OpenAI(base_url=sc.url + "/v1", api_key=SECRET_KEY, max_retries=2, timeout=20)
+    r = client.chat.completions.create(model="gpt-4o-mini", messages=MSGS)
+    assert r.choices[0].message.content
+    assert len(mock.find("/v1/chat/completions")) == 2
+    recs = records(log, 2)
+    assert [x["status"] for x in recs] == [429, 200]
+    assert recs[0]["total_tokens"] == 0 and recs[1]["output_tokens"] == r.usage.completion_tokens

@@ -44,7 +44,7 @@ final class ClusterBudgetFilter: ExchangeFilter {
             }
             output = Self.defaultOutputCap * max(1, info.outputMultiplier)
         }
-        let price = info.model.flatMap { llm.services.prices.price(for: $0) }
+        let price = llm.policy.price(alias: info.model, served: nil)
         let estimate = CostEstimate(
             inputTokens: info.promptTokenBound, requestedOutput: output,
             price: price.map { TollgateBudget.ModelPrice(inputMicrosPerMillion: $0.input, outputMicrosPerMillion: max($0.output, $0.reasoning ?? 0)) } ?? .free)

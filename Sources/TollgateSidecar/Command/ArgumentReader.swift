@@ -32,8 +32,9 @@ struct ArgumentReader {
         return n
     }
 
-    mutating func seconds(for flag: (name: String, inline: String?)) throws(ConfigError) -> Double {
+    mutating func seconds(for flag: (name: String, inline: String?), allowZero: Bool = false) throws(ConfigError) -> Double {
         let v = try value(for: flag)
+        if allowZero && (v == "0" || v == "off") { return 0 }
         var text = Substring(v)
         var scale = 1.0
         if text.hasSuffix("ms") { text = text.dropLast(2); scale = 0.001 } else if text.hasSuffix("s") { text = text.dropLast() } else if text.hasSuffix("m") { text = text.dropLast(); scale = 60 }

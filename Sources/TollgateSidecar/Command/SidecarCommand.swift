@@ -10,6 +10,13 @@ public enum SidecarCommand {
     Forwards OpenAI-, Anthropic- and MCP-style traffic to an upstream, over HTTP/1.1, HTTP/2
     (cleartext prior knowledge, or TLS with ALPN) and TLS.
 
+    Configuration:
+      --config FILE              YAML (or JSON) file: providers, models, virtual keys, budgets,
+                                 routing (docs/configuration.md); flags given beside it override
+                                 its server, limits and timeouts settings. Reloaded on SIGHUP
+                                 and when the file changes.
+      --config-poll S            how often to check the file for changes [2; 0 = SIGHUP only]
+
     Listening:
       --listen ADDR              data-plane address (default 127.0.0.1:8787)
       --admin ADDR|off           admin address for /healthz /readyz /metrics (default 127.0.0.1:9901)
@@ -49,6 +56,8 @@ public enum SidecarCommand {
       --usage-log PATH           one JSON line per LLM request (tokens, cost, latency); "-" = stdout;
                                  rotated to PATH.1 at 64 MiB
 
+    \(EgressSettings.usage)
+
     Other:
       --log-level LEVEL          debug, info, warn, error [info]
       -h, --help                 this help
@@ -56,10 +65,24 @@ public enum SidecarCommand {
 
     public static func parse(_ args: [String]) throws(ConfigError) -> SidecarOptions {
         var o = SidecarOptions()
+        // The file first, so that flags override what it sets.
+        if let i = args.lastIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) {
+            let path: String
+            if args[i].hasPrefix("--config=") {
+                path = String(args[i].dropFirst("--config=".count))
+            } else {
+                guard i + 1 < args.count else { throw ConfigError("--config needs a value") }
+                path = args[i + 1]
+            }
+            o = try SidecarConfigFile.load(path: path).options
+            o.configPath = path
+        }
         var r = ArgumentReader(args)
         while !r.isAtEnd {
             let f = try r.nextFlag()
             switch f.name {
+            case "--config": o.configPath = try r.value(for: f)
+            case "--config-poll": o.configPollInterval = try r.seconds(for: f, allowZero: true)
             case "--listen":
                 do { o.listen = try SocketAddress(parsing: try r.value(for: f)) } catch let e as SocketAddressError { throw ConfigError("--listen: \(e)") } catch { throw error as! ConfigError }
             case "--admin":
@@ -97,12 +120,27 @@ public enum SidecarCommand {
                 o.logLevel = l
             case _ where ClusterOptions.flags.contains(f.name):
                 try o.cluster.parse(f, &r)
+                if f.name == "--data-dir" { o.dataDir = o.cluster.dataDir }
             default:
+                if try o.egress.apply(flag: f, &r) { continue }
                 throw ConfigError("unknown option \(f.name) (see tollgate sidecar --help)")
             }
         }
         if o.maxRequestLineBytes > o.maxHeaderBytes { o.maxRequestLineBytes = o.maxHeaderBytes }
+        try o.egress.validate()
         return o
+    }
+
+    static func reload(_ server: SidecarServer, reason: String, watcher: inout ConfigFileWatcher?) {
+        switch server.reload() {
+        case .success(let hash):
+            watcher?.accept(hash: hash)
+            Log.info("\(reason): configuration reloaded (sha256 \(hash.prefix(12)))")
+        case .failure(let e):
+            // Remember the bad content too, so it is reported once, not every poll.
+            watcher?.acceptCurrent()
+            Log.error("\(reason): reload failed, keeping the running configuration: \(e)")
+        }
     }
 
     /// Runs until SIGTERM or SIGINT, then drains and returns the exit status.
@@ -117,11 +155,20 @@ public enum SidecarCommand {
             Log.error("cannot start: \(error)")
             return 1
         }
-        Log.info("tollgate \(TollgateVersion.string) sidecar listening on \(server.boundAddress.map { "\($0)" } ?? "?")\(options.tlsCertFile != nil ? " (TLS)" : "") with \(options.threads) loop(s); admin on \(server.boundAdminAddress.map { "\($0)" } ?? "off"); upstream \(options.upstream?.description ?? "none")")
+        Log.info("tollgate \(TollgateVersion.string) sidecar listening on \(server.boundAddress.map { "\($0)" } ?? "?")\(options.tlsCertFile != nil ? " (TLS)" : "") with \(options.threads) loop(s); admin on \(server.boundAdminAddress.map { "\($0)" } ?? "off"); upstream \(options.upstream?.description ?? "none")\(EgressSettings.startupNote(options.egress, bound: server.boundEgressAddress))")
+        var watcher = options.configPath.map { ConfigFileWatcher(path: $0) }
         while true {
-            let sig = signals.wait()
+            let poll = options.configPath != nil && options.configPollInterval > 0 ? options.configPollInterval : nil
+            guard let sig = signals.wait(timeout: poll) else {
+                if watcher?.changed() == true { reload(server, reason: "\(options.configPath!) changed", watcher: &watcher) }
+                continue
+            }
             if sig == SIGHUP {
-                Log.info("SIGHUP: nothing to reload (no config file)")
+                if options.configPath == nil {
+                    Log.info("SIGHUP: nothing to reload (no config file)")
+                } else {
+                    reload(server, reason: "SIGHUP", watcher: &watcher)
+                }
                 continue
             }
             Log.info("\(sig == SIGTERM ? "SIGTERM" : "SIGINT"): draining (up to \(options.drainTimeout)s)")

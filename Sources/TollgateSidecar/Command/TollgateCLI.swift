@@ -5,10 +5,12 @@ public enum TollgateCLI {
 
     Commands:
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
+      check-config validate a configuration file (tollgate check-config --help)
       coordinator  run the cluster budget coordinator (tollgate coordinator --help)
       demo         a coordinator, three sidecars and a mock provider enforcing one budget
       mock-provider  a mock OpenAI/Anthropic provider (tollgate mock-provider --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
+      ca           create a CA for the egress proxy's TLS interception (tollgate ca init --help)
       version      print the version
       help         this help
     """
@@ -32,6 +34,8 @@ public enum TollgateCLI {
                 printError("tollgate sidecar: \(error)")
                 return 2
             }
+        case "check-config":
+            return CheckConfigCommand.run(args)
         case "coordinator":
             if args.contains("--help") || args.contains("-h") {
                 print(CoordinatorCommand.usage)
@@ -51,6 +55,8 @@ public enum TollgateCLI {
             return MockProviderCommand.run(args)
         case "simulate":
             return SimulateCommand.run(args)
+        case "ca":
+            return CACommand.run(args)
         case "version", "--version", "-V":
             print("tollgate \(TollgateVersion.string)")
             return 0

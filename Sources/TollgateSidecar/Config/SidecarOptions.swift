@@ -35,6 +35,20 @@ public struct SidecarOptions: Sendable {
     public var usageLogPath: String? = nil
     /// Hard budgets over all of this sidecar's traffic, from `--budget UNIT=LIMIT/WINDOW`.
     public var budgets: [BudgetDefinition] = []
+    /// The egress forward proxy (`--egress*` flags, `egress:` section).
+    public var egress = EgressSettings()
+    /// The usage log is rotated to PATH.1 beyond this size.
+    public var usageLogMaxBytes = 64 << 20
+    /// `--config FILE`: the gateway policy (providers, models, keys, budgets), reloadable.
+    public var configPath: String? = nil
+    /// Seconds between checks of the config file for changes (a ConfigMap update); 0 = SIGHUP only.
+    public var configPollInterval: Double = 2
+    /// Directory of the budget write-ahead log; nil keeps budgets in memory only.
+    public var dataDir: String? = nil
+    /// Group-commit interval of the write-ahead log, in seconds.
+    public var walSyncInterval: Double = 0.005
+    /// Bearer token required for the admin API's write operations; nil refuses them.
+    public var adminToken: String? = nil
     /// Cluster budgets: the coordinator set, node identity and gossip (`--coordinator` ...).
     public var cluster = ClusterOptions()
 

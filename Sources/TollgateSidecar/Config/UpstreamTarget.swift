@@ -8,6 +8,10 @@ public struct UpstreamTarget: Sendable, Equatable, Hashable, CustomStringConvert
     public var basePath: String
 
     public var isTLS: Bool { scheme == "https" }
+    /// Speak HTTP/2 with prior knowledge (http:// only; https:// negotiates through ALPN).
+    public var priorKnowledgeH2 = false
+    /// An extra CA bundle for verifying this https:// upstream.
+    public var caFile: String? = nil
 
     /// The Host header value: the port is omitted when it is the scheme's default.
     /// Stored, not computed: it is read on every request.

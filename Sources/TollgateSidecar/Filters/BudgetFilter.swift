@@ -29,7 +29,7 @@ final class BudgetFilter: ExchangeFilter {
 
     func requestBody(_ x: ProxyExchange, _ body: inout [UInt8]) -> FilterVerdict {
         guard let info = llm.info else { return .proceed }
-        let price = info.model.flatMap { llm.services.prices.price(for: $0) }
+        let price = llm.policy.price(alias: info.model, served: nil)
         let estimate = CostEstimate(
             inputTokens: info.promptTokenBound, requestedOutput: info.outputTokenBound,
             price: price.map { TollgateBudget.ModelPrice(inputMicrosPerMillion: $0.input, outputMicrosPerMillion: max($0.output, $0.reasoning ?? 0)) } ?? .free)
@@ -38,7 +38,9 @@ final class BudgetFilter: ExchangeFilter {
     }
 
     private func admit(_ x: ProxyExchange, _ estimate: CostEstimate, body: UnsafeMutablePointer<[UInt8]>?) -> FilterVerdict {
-        switch engine.reserve(BudgetSubject(), estimate, now: Self.now()) {
+        let subject = BudgetSubject(key: x.identity?.keyID, team: x.identity?.team, agent: x.identity?.agent,
+                                    workflow: x.traceID, model: llm.info?.model)
+        switch engine.reserve(subject, estimate, now: Self.now()) {
         case .admitted(let r):
             reservation = r
             if let tokens = r.setMaxTokens, let body, let api = llm.api {

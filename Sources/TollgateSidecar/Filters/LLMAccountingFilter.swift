@@ -11,6 +11,7 @@ final class LLMAccountingFilter: ExchangeFilter {
     static let maxResponseCopy = 8 << 20
 
     let services: SidecarServices
+    let policy: GatewayPolicy
     private(set) var api: LLMAPI?
     private(set) var info: LLMRequestInfo?
     private var injectedIncludeUsage = false
@@ -22,8 +23,14 @@ final class LLMAccountingFilter: ExchangeFilter {
     private(set) var finalUsage: Usage?
     private(set) var finalCost: Int64 = 0
 
-    init(services: SidecarServices) {
+    init(services: SidecarServices, policy: GatewayPolicy) {
         self.services = services
+        self.policy = policy
+    }
+
+    /// The price of this request's model: the alias's configured price, else the served model's.
+    func price(for x: ProxyExchange) -> ModelPrice? {
+        policy.price(alias: info?.model, served: x.endpoint?.model)
     }
 
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
@@ -78,7 +85,7 @@ final class LLMAccountingFilter: ExchangeFilter {
     func complete(_ x: ProxyExchange, _ outcome: ExchangeOutcome) {
         guard let api, let info else { return }
         let usage: Usage
-        if var t = tracker {
+        if let t = tracker {
             usage = t.finish(cut: outcome.cut)
             tracker = t
         } else if status >= 200 && status < 300 {
@@ -88,16 +95,16 @@ final class LLMAccountingFilter: ExchangeFilter {
             // The provider refused (or never answered): nothing was generated.
             usage = .zero
         }
-        let price = info.model.flatMap { services.prices.price(for: $0) }
-        let cost = price.map { $0.cost(usage) } ?? 0
+        let cost = price(for: x).map { $0.cost(usage) } ?? 0
         finalUsage = usage
         finalCost = cost
-        services.usageMetrics.record(model: info.model, usage: usage, costMicros: cost)
+        services.usageMetrics.record(model: info.model, team: x.identity?.team, key: x.identity?.keyID, usage: usage, costMicros: cost)
         guard let log = services.usageLog else { return }
         let record = UsageRecord(
             timeUnixMillis: MonotonicClock.wallNanos() / 1_000_000, requestID: x.requestID,
-            traceID: x.traceID, provider: nil, api: api.rawValue,
-            deployment: x.context.options.upstream?.authority, modelRequested: info.model, modelServed: nil,
+            virtualKey: x.identity?.keyID, agent: x.identity?.agent, team: x.identity?.team, workflow: x.traceID,
+            traceID: x.traceID, provider: x.endpoint?.providerName, api: api.rawValue,
+            deployment: x.endpoint?.id, modelRequested: info.model, modelServed: x.endpoint?.model,
             usage: usage, costMicroUSD: cost, status: outcome.status, stream: info.stream,
             latencyMicros: Int64(outcome.durationNanos / 1000), ttfbMicros: outcome.ttfbNanos.map { Int64($0 / 1000) })
         log.append(record.jsonLine() + [0x0A])

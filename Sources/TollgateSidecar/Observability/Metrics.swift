@@ -24,6 +24,7 @@ public final class MetricsShard: Sendable {
     let bytesSent = Atomic<UInt64>(0)
     let upstreamErrors = Atomic<UInt64>(0)
     let clientAborts = Atomic<UInt64>(0)
+    let upstreamRetries = Atomic<UInt64>(0)
 
     public init() {
         requests = (0..<(MetricsShard.protocols.count * 600)).map { _ in Counter() }
@@ -56,6 +57,7 @@ public final class MetricsShard: Sendable {
 
     public func upstreamError() { upstreamErrors.add(1, ordering: .relaxed) }
     public func clientAbort() { clientAborts.add(1, ordering: .relaxed) }
+    public func upstreamRetry() { upstreamRetries.add(1, ordering: .relaxed) }
 }
 
 /// Renders the Prometheus text exposition of all shards.
@@ -92,6 +94,7 @@ public struct MetricsRenderer {
         gauge("tollgate_bytes_sent_total", "Bytes queued to downstream connections.", "counter") { Int64($0.bytesSent.load(ordering: .relaxed)) }
         gauge("tollgate_upstream_errors_total", "Upstream connect failures, resets and timeouts.", "counter") { Int64($0.upstreamErrors.load(ordering: .relaxed)) }
         gauge("tollgate_client_aborts_total", "Requests abandoned by the client before the response ended.", "counter") { Int64($0.clientAborts.load(ordering: .relaxed)) }
+        gauge("tollgate_upstream_retries_total", "Attempts abandoned for the next deployment (connect error, timeout, 429, 5xx).", "counter") { Int64($0.upstreamRetries.load(ordering: .relaxed)) }
         return out
     }
 }

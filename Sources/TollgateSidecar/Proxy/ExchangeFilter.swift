@@ -8,6 +8,8 @@ enum FilterVerdict {
     case needBody
     /// Answer now, in the caller's protocol, without forwarding.
     case respond(ProxyError)
+    /// Answer now with a response the proxy produces itself (GET /v1/models).
+    case reply(LocalResponse)
 }
 
 /// How an exchange ended, for filters that account for it.

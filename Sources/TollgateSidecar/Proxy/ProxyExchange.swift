@@ -1,5 +1,6 @@
 import TollgateHTTP
 import TollgateLLM
+import TollgateRouting
 import TollgateTransport
 
 /// One proxied request: joins a downstream stream to an upstream stream, moving bytes both ways
@@ -19,6 +20,20 @@ final class ProxyExchange {
     let traceID: String?
     /// The caller, once the identity filter resolved its virtual key; nil in passthrough mode.
     var identity: RequestIdentity?
+    /// Set by the egress proxy: this request goes to this host, whatever the routing says.
+    var routeOverride: UpstreamTarget?
+    /// The gateway policy this request started with (a reload does not change it midway).
+    let policy: GatewayPolicy
+    /// Where the request goes and its fallbacks, once routing decided; nil = passthrough.
+    var plan: RoutePlan?
+    /// Virtual keys are in use: no client credential header may travel upstream.
+    var stripClientCredentials = false
+    /// The endpoint of the attempt in flight.
+    private(set) var endpoint: UpstreamEndpoint?
+    /// The whole request body after the filters, kept so another deployment can be tried.
+    private var retainedBody: [UInt8]?
+    private var attemptTimer: LoopTimer?
+    private var retryTimer: LoopTimer?
     /// Kept here: the downstream stream may be gone by the time the exchange completes.
     private let protocolIndex: Int
     private let startNanos: UInt64
@@ -49,7 +64,8 @@ final class ProxyExchange {
         self.startNanos = context.loop.now
         self.requestID = context.nextRequestID()
         self.traceID = head.headers["traceparent"].flatMap(ProxyExchange.traceID(fromTraceparent:))
-        self.filters = context.services.makeFilters()
+        self.policy = context.policy
+        self.filters = context.services.makeFilters(policy: policy)
     }
 
     /// Runs the request-head filters, then sends the request on its way (or, when a filter
@@ -61,6 +77,9 @@ final class ProxyExchange {
             case .needBody: bufferingBody = true
             case .respond(let e):
                 fail(e, upstreamFault: false)
+                return
+            case .reply(let r):
+                reply(r)
                 return
             }
         }
@@ -74,15 +93,90 @@ final class ProxyExchange {
         openUpstream()
     }
 
+    /// Sends the request to the plan's next endpoint (the passthrough upstream without a plan).
     private func openUpstream() {
-        guard let target = context.options.upstream else {
+        if plan == nil, let t = routeOverride, let egress = context.services.egress {
+            plan = RoutePlan(api: nil, alias: nil, order: [egress.endpoint(for: t)], maxAttempts: 1, replayable: false)
+        }
+        if plan == nil, let p = policy.passthrough {
+            plan = RoutePlan(api: nil, alias: nil, order: [p], maxAttempts: 1, replayable: false)
+        }
+        guard let plan else {
             fail(ProxyError(status: 404, type: "invalid_request_error", code: "no_route", message: "no upstream is configured for \(requestHead.path)"), upstreamFault: false)
             return
         }
-        let head = ProxyHeaders.upstreamRequest(
-            from: requestHead, target: target, clientIP: downstream?.clientIP, downstreamTLS: downstream?.isTLS ?? false,
-            bodyLength: { if case .length(let n) = bodyShape { return n } else { return nil } }())
-        context.pool.open(exchange: self, target: target, head: head, bodyShape: bodyShape)
+        let now = context.loop.now
+        guard let e = plan.next(now: now) else {
+            let which = plan.alias.map { "model '\($0)'" } ?? "this request"
+            fail(ProxyError(status: 503, type: "upstream_error", code: "upstream_unavailable",
+                            message: "every deployment of \(which) is unavailable (circuit breaker open or provider asked to wait); retry later"),
+                 upstreamFault: true)
+            return
+        }
+        endpoint = e
+        e.health.attemptStarted()
+        if plan.attempts > 1 {
+            // Each attempt gets the whole upstream timeout.
+            timeout?.cancel()
+            timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
+                self.timedOut()
+            }
+        }
+        var body = retainedBody
+        let lengthBefore = body.map { Int64($0.count) }
+        var head = ProxyHeaders.upstreamRequest(
+            from: requestHead, target: e.target, clientIP: downstream?.clientIP, downstreamTLS: downstream?.isTLS ?? false,
+            bodyLength: lengthBefore ?? { if case .length(let n) = bodyShape { return n } else { return nil } }())
+        e.adapt(head: &head, body: &body, api: plan.api, alias: plan.alias, stripClientCredentials: stripClientCredentials)
+        if let body {
+            pendingBody.removeAll()
+            pendingBody.append(body)
+            bodyShape = .length(Int64(body.count))
+        }
+        if plan.hasFallback, policy.routing.attemptTimeoutSeconds > 0, plan.canRetry(now: now, horizonNanos: 0) {
+            attemptTimer = context.loop.schedule(afterSeconds: policy.routing.attemptTimeoutSeconds) { [self] in
+                self.attemptTimedOut()
+            }
+        }
+        context.pool.open(exchange: self, target: e.target, head: head, bodyShape: bodyShape)
+    }
+
+    /// The attempt in flight is over (answered, failed or abandoned): it no longer counts as
+    /// in flight for least-in-flight balancing.
+    private func endAttempt() {
+        attemptTimer?.cancel()
+        attemptTimer = nil
+        endpoint?.health.attemptEnded()
+    }
+
+    /// Abandons the attempt in flight and tries the next endpoint after a jittered backoff.
+    private func retry(after failure: AttemptFailure, retryAfterNanos: UInt64? = nil) {
+        let now = context.loop.now
+        if let e = endpoint {
+            if failure.countsAsFailure { e.health.recordFailure(now: now) }
+            if let ra = retryAfterNanos { e.health.holdOff(untilNanos: now &+ ra) }
+            Log.info("request \(requestID): \(e.id) failed (\(failure)); trying the next deployment")
+        }
+        endAttempt()
+        endpoint = nil
+        let up = upstream
+        upstream = nil
+        up?.cancel()
+        context.metrics.upstreamRetry()
+        let delay = policy.routing.backoff.delay(retry: (plan?.attempts ?? 1) - 1, using: &context.random)
+        retryTimer = context.loop.schedule(afterSeconds: Double(delay) / 1e9) { [self] in
+            self.retryTimer = nil
+            guard !self.finished else { return }
+            self.openUpstream()
+        }
+    }
+
+    private func attemptTimedOut() {
+        attemptTimer = nil
+        guard !finished, !responseStarted else { return }
+        if let plan, plan.canRetry(now: context.loop.now, horizonNanos: policy.routing.backoff.maxNanos) {
+            retry(after: .timeout)
+        }
     }
 
     private func finishBufferedBody() {
@@ -94,8 +188,8 @@ final class ProxyExchange {
                 return
             }
         }
-        bodyShape = body.isEmpty ? .length(0) : .length(Int64(body.count))
-        pendingBody.append(body)
+        bodyShape = .length(Int64(body.count))
+        retainedBody = body
         openUpstream()
     }
 
@@ -167,6 +261,23 @@ final class ProxyExchange {
 
     func upstreamResponseHead(_ head: HTTPResponseHead, endStream: Bool) {
         guard !finished, let down = downstream else { return }
+        if let e = endpoint {
+            let now = context.loop.now
+            let failure = AttemptFailure.status(head.status)
+            var retryAfter: UInt64?
+            if head.status == 429 || head.status == 503 {
+                retryAfter = RetryAfter.nanos(retryAfter: head.headers["retry-after"], retryAfterMillis: head.headers["retry-after-ms"],
+                                              nowUnixSeconds: MonotonicClock.wallNanos() / 1_000_000_000)
+            }
+            if failure.isRetryable, let plan, plan.canRetry(now: now, horizonNanos: policy.routing.backoff.maxNanos) {
+                retry(after: failure, retryAfterNanos: retryAfter)
+                return
+            }
+            if failure.countsAsFailure { e.health.recordFailure(now: now) } else if head.status != 429 { e.health.recordSuccess() }
+            if let ra = retryAfter { e.health.holdOff(untilNanos: now &+ ra) }
+            attemptTimer?.cancel()
+            attemptTimer = nil
+        }
         responseStarted = true
         status = head.status
         ttfbNanos = MonotonicClock.now() &- startNanos
@@ -242,12 +353,25 @@ final class ProxyExchange {
         guard !finished else { return }
         upstream = nil
         context.metrics.upstreamError()
-        Log.warning("upstream \(context.options.upstream?.description ?? "-") failed for \(requestHead.method) \(requestHead.path): \(error.message)")
+        Log.warning("upstream \(endpoint?.id ?? "-") failed for \(requestHead.method) \(requestHead.path): \(error.message)")
+        if !responseStarted, let plan, plan.canRetry(now: context.loop.now, horizonNanos: policy.routing.backoff.maxNanos) {
+            retry(after: .connect)
+            return
+        }
+        if !responseStarted { endpoint?.health.recordFailure(now: context.loop.now) }
         fail(error, upstreamFault: true)
     }
 
     private func timedOut() {
         guard !finished else { return }
+        timeout = nil
+        // A deployment that never answered: the next one gets the request (and a fresh timer).
+        if !responseStarted, endpoint != nil, let plan, plan.canRetry(now: context.loop.now, horizonNanos: policy.routing.backoff.maxNanos) {
+            context.metrics.upstreamError()
+            Log.warning("upstream \(endpoint?.id ?? "-") timed out after \(context.options.upstreamTimeout)s for \(requestHead.method) \(requestHead.path)")
+            retry(after: .timeout)
+            return
+        }
         let up = upstream
         upstream = nil
         up?.cancel()
@@ -279,11 +403,35 @@ final class ProxyExchange {
         }
     }
 
+    /// Answers with a response the proxy produced itself.
+    private func reply(_ r: LocalResponse) {
+        switch r {
+        case .error(let e):
+            fail(e, upstreamFault: false)
+        case .json(let status, let body):
+            guard let down = downstream else { return complete(status: status) }
+            var headers = HTTPHeaders()
+            headers.add("content-type", "application/json")
+            headers.add("content-length", String(body.count))
+            responseStarted = true
+            complete(status: status)
+            down.sendResponseHead(HTTPResponseHead(status: status, headers: headers), endStream: body.isEmpty)
+            if !body.isEmpty {
+                body.withUnsafeBytes { down.sendResponseBody($0) }
+                down.sendResponseEnd(trailers: nil)
+            }
+        }
+    }
+
     private func complete(status: Int) {
         guard !finished else { return }
         finished = true
         timeout?.cancel()
         timeout = nil
+        retryTimer?.cancel()
+        retryTimer = nil
+        if !responseStarted || status == 499 { endpoint?.health.recordAbandoned() }
+        endAttempt()
         downstream = nil
         let elapsed = MonotonicClock.now() &- startNanos
         context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: Double(elapsed) / 1e9)

@@ -22,6 +22,10 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     private var waitingForHead = true
     private var closed = false
     private var scratch: [UInt8] = []
+    /// Egress proxy role (EgressRole.swift); a CONNECT the gate accepted waits here until the
+    /// bytes after its head are known, then the connection is handed over.
+    var egressRole = EgressRole.none
+    private var egressConnect: (host: String, port: UInt16, intercept: Bool)?
 
     let protocolIndex = 0
     var isTLS: Bool { connection.isTLS }
@@ -103,6 +107,10 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
             switch event {
             case .requestHead(let head, let framing):
                 beginRequest(head, framing)
+                if let c = egressConnect {
+                    handOverToEgress(c, leftover: UnsafeRawBufferPointer(rebasing: input[offset...]))
+                    return input.count
+                }
             case .body(let range):
                 exchange?.receiveRequestBody(UnsafeRawBufferPointer(rebasing: slice[range]))
             case .trailers:
@@ -122,6 +130,23 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     }
 
     private func beginRequest(_ head: HTTPRequestHead, _ framing: HTTP1BodyFraming) {
+        var head = head
+        var route: UpstreamTarget? = nil
+        switch EgressGate.admit(head, role: egressRole, context: context) {
+        case .proceed(let r, let h):
+            route = r
+            head = h
+        case .refuse(let e):
+            waitingForHead = false
+            requestHead = head
+            requestComplete = false
+            keepAlive = false
+            sendError(e, path: head.path)
+            return
+        case .connect(let host, let port, let intercept):
+            egressConnect = (host, port, intercept)
+            return
+        }
         waitingForHead = false
         requestHead = head
         requestComplete = false
@@ -146,6 +171,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
             }
         }
         let ex = ProxyExchange(context: context, downstream: self, head: head, bodyShape: shape)
+        ex.routeOverride = route
         exchange = ex
         responseInProgress = true
         ex.start()
@@ -343,6 +369,19 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         } else {
             close()
         }
+    }
+
+    /// Gives the connection to the egress CONNECT handler; this handler is done with it.
+    private func handOverToEgress(_ c: (host: String, port: UInt16, intercept: Bool), leftover: UnsafeRawBufferPointer) {
+        egressConnect = nil
+        guard let egress = context.services.egress else { return close() }
+        closed = true
+        waitTimer?.cancel()
+        waitTimer = nil
+        context.remove(self)
+        let handler = EgressConnectHandler(context: context, egress: egress, connection: connection, host: c.host, port: c.port,
+                                           intercept: c.intercept, leftover: Array(leftover))
+        handler.start()
     }
 
     func beginDrain() {

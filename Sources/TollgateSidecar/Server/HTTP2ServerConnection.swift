@@ -12,6 +12,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     private var closed = false
     private var idleTimer: LoopTimer?
     private var draining = false
+    /// Egress proxy role (EgressRole.swift): intercepted connections route every stream to one host.
+    var egressRole = EgressRole.none
 
     init(context: LoopContext, connection: Connection) {
         self.context = context
@@ -124,6 +126,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
             shape = .streaming
         }
         let ex = ProxyExchange(context: context, downstream: stream, head: head, bodyShape: shape)
+        ex.routeOverride = egressRole.route
         stream.exchange = ex
         stream.isHead = head.method == "HEAD"
         ex.start()

@@ -1,3 +1,4 @@
+import TollgateRouting
 import TollgateTransport
 
 /// A downstream connection handler that the drain logic can reach.
@@ -17,6 +18,10 @@ final class LoopContext: @unchecked Sendable {
     let pool: UpstreamPool
     let services: SidecarServices
     private var requestCounter: UInt64 = 0
+    /// This loop's copy of the current gateway policy, refreshed when a reload bumps the version.
+    private var cachedPolicy: GatewayPolicy
+    /// Jitter and weighted choices; seeded per loop so loops do not move in step.
+    var random: SplitMix64
     private(set) var connections: [ObjectIdentifier: any DownstreamConnection] = [:]
     private(set) var draining = false
     var onDrained: (() -> Void)?
@@ -27,6 +32,14 @@ final class LoopContext: @unchecked Sendable {
         self.metrics = metrics
         self.pool = pool
         self.services = services
+        self.cachedPolicy = services.policy
+        self.random = SplitMix64(seed: UInt64(bitPattern: MonotonicClock.wallNanos()) &+ UInt64(loop.index) &* 0x9E37_79B9)
+    }
+
+    /// The current gateway policy (one atomic load per request; the lock only after a reload).
+    var policy: GatewayPolicy {
+        if cachedPolicy.version != services.policyVersion { cachedPolicy = services.policy }
+        return cachedPolicy
     }
 
     /// A request id unique in this process: loop index, then a per-loop counter.

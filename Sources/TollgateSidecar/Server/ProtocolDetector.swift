@@ -11,6 +11,8 @@ final class ProtocolDetector: ConnectionDelegate, DownstreamConnection {
     private var seen: [UInt8] = []
     private var timer: LoopTimer?
     private var done = false
+    /// Passed on to the protocol handler (EgressRole.swift).
+    var egressRole = EgressRole.none
 
     init(context: LoopContext, connection: Connection) {
         self.context = context
@@ -58,10 +60,12 @@ final class ProtocolDetector: ConnectionDelegate, DownstreamConnection {
         seen = []
         if h2 {
             let handler = HTTP2ServerConnection(context: context, connection: connection)
+            handler.egressRole = egressRole
             context.add(handler)
             handler.start(initialBytes: bytes)
         } else {
             let handler = HTTP1ServerConnection(context: context, connection: connection)
+            handler.egressRole = egressRole
             context.add(handler)
             handler.start(initialBytes: bytes)
         }

@@ -6,8 +6,9 @@ import TollgateTransport
 final class UpstreamPool {
     let loop: EventLoop
     let options: SidecarOptions
-    let tls: TLSContext?
-    private let addresses: [String: [SocketAddress]]
+    /// Addresses and TLS contexts come from the current gateway policy (a reload may add
+    /// providers).
+    let services: SidecarServices
     private var idle: [String: [HTTP1UpstreamConnection]] = [:]
     private var busy: [ObjectIdentifier: HTTP1UpstreamConnection] = [:]
     private var http2: [String: HTTP2UpstreamConnection] = [:]
@@ -15,18 +16,16 @@ final class UpstreamPool {
     private var speaksHTTP2: Set<String> = []
     private var nextAddress = 0
 
-    init(loop: EventLoop, options: SidecarOptions, tls: TLSContext?, addresses: [String: [SocketAddress]]) {
+    init(loop: EventLoop, options: SidecarOptions, services: SidecarServices) {
         self.loop = loop
         self.options = options
-        self.tls = tls
-        self.addresses = addresses
-        if let t = options.upstream, options.upstreamH2, !t.isTLS { speaksHTTP2.insert(t.poolKey) }
+        self.services = services
     }
 
     /// Finds or opens a connection for `exchange` and starts its request.
     func open(exchange: ProxyExchange, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
         let key = target.poolKey
-        if speaksHTTP2.contains(key) {
+        if target.priorKnowledgeH2 || speaksHTTP2.contains(key) {
             let conn: HTTP2UpstreamConnection
             if let c = http2[key], c.acceptsNewStreams {
                 conn = c
@@ -60,12 +59,15 @@ final class UpstreamPool {
     }
 
     private func newConnection(_ target: UpstreamTarget) throws(TransportError) -> Connection {
-        guard let addrs = addresses[target.poolKey], !addrs.isEmpty else {
+        let policy = services.policy
+        let egress = policy.addresses[target.poolKey] == nil ? services.egress : nil
+        guard let addrs = policy.addresses[target.poolKey] ?? egress?.resolver.resolveNow(host: target.host, port: target.port), !addrs.isEmpty else {
             throw TransportError(.resolve, "no address for \(target.host)")
         }
         nextAddress &+= 1
         let addr = addrs[nextAddress % addrs.count]
-        return try Connection(connectingTo: addr, loop: loop, tls: target.isTLS ? tls : nil, serverName: target.host)
+        let tls = egress.map { $0.clientTLS(for: target) } ?? policy.tls(for: target)
+        return try Connection(connectingTo: addr, loop: loop, tls: tls, serverName: target.host)
     }
 
     /// An HTTP/1.1 connection finished its exchange cleanly and can be reused.
