@@ -22,6 +22,7 @@ final class CoordinatorServer: @unchecked Sendable {
     var mailbox: [String: [SyncMessage]] = [:]
     var stats = CoordinatorStats()
     var wasLearning = true
+    var mailboxSweptAt: Int64 = 0
     private(set) var boundAddress: SocketAddress?
     private(set) var boundAdminAddress: SocketAddress?
 
@@ -102,7 +103,8 @@ final class CoordinatorServer: @unchecked Sendable {
         if wasLearning && !learning { Log.info("coordinator learning done: granting leases") }
         wasLearning = learning
         rollWindows()
-        if stats.syncRequests % 64 == 0 {
+        if now - mailboxSweptAt >= 10_000_000_000 {
+            mailboxSweptAt = now
             let live = Set(coordinator.reportingSidecars.filter { now - $0.at < 30_000_000_000 }.map(\.nodeID))
             mailbox = mailbox.filter { live.contains($0.key) }
         }
