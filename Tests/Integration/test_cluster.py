@@ -87,6 +87,16 @@ def test_cluster_budget_holds_across_three_sidecars(mock, sidecar, coordinator, 
     assert sorted(h["node"].split("@")[0] for h in holders) == ["sc0", "sc1", "sc2"]
     assert sum(h["spent"] for h in holders) == b["used"]
     assert len(view["sidecars"]) == 3
+    # Each sidecar's own view (admin GET /cluster): the coordinator heard, both peers alive by gossip.
+    for s in scs:
+        st = wait_for(lambda: (lambda v: v if len(v["members"]) == 2 else None)(httpx.get(s.admin_url + "/cluster", timeout=5).json()),
+                      10, "two gossip members")
+        assert st["coordinators"][0]["heard"] is True
+        assert st["budgets"][0]["scope"] == "all|total_tokens|lifetime" and st["budgets"][0]["limit"] == limit
+        assert st["refused"] >= 2 and st["admitted"] > 0
+        m = s.metrics()
+        assert 'tollgate_cluster_admissions_total{outcome="admitted"}' in m
+        assert "tollgate_cluster_gossip_members 2" in m
 
 
 def test_coordinator_admin_api(coordinator):
