@@ -176,6 +176,7 @@ public final class SidecarServer: @unchecked Sendable {
             }
         }
         defer { services?.usageLog?.flush() }
+        defer { services?.cluster?.shutdown() }
         if !clean {
             Log.warning("drain timeout after \(timeout)s: closing remaining connections")
             for (i, loop) in loops.enumerated() {

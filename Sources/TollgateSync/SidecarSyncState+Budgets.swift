@@ -19,3 +19,17 @@ extension SidecarSyncState {
     /// Whether coordinator `c` said it is learning (rebuilding its ledger after a start).
     public func isLearning(_ c: String) -> Bool { views[c]?.learning ?? false }
 }
+
+extension SidecarSyncState {
+    /// Shutting down (after draining): closes every open lease, reserves included, so the next
+    /// `tick` hands back what is unspent and reports the final spend to every coordinator.
+    /// Reservations still in flight stay charged.
+    public mutating func returnAll() {
+        for c in views.keys { views[c]!.lastReport = .min / 2 }
+        for scope in keys.keys {
+            var ks = keys[scope]!
+            for i in ks.leases.indices where !ks.leases[i].closed { close(&ks, i) }
+            keys[scope] = ks
+        }
+    }
+}

@@ -153,7 +153,7 @@ def test_budget_defined_at_runtime_reaches_sidecars(mock, sidecar, coordinator):
 
 
 def test_node_identity_kept_in_data_dir_and_epoch_bumped(mock, sidecar, coordinator, tmp_path):
-    """A sidecar without --node-id generates one, keeps it in --data-dir, and starts a new epoch each time."""
+    """A sidecar without --node-id generates one, keeps it in --data-dir, starts a new epoch each time, and returns its escrow when stopped."""
     coord = coordinator("--budget", "requests=1000/lifetime", "--no-learning")
     data = tmp_path / "data"
     flags = ["--coordinator", coord.addr, "--sync-secret", "itest-sync-secret", "--data-dir", str(data)]
@@ -163,6 +163,10 @@ def test_node_identity_kept_in_data_dir_and_epoch_bumped(mock, sidecar, coordina
     epoch1 = int((data / "epoch").read_text())
     s1.signal()
     assert s1.wait_exit(10) == 0
+    # A graceful stop hands unspent escrow back: the old epoch is charged exactly what it spent.
+    h1 = coord.get("/v1/cluster")["budgets"][0]["holders"]
+    assert len(h1) == 1 and h1[0]["epoch"] == epoch1
+    assert h1[0]["spent"] == 1 and h1[0]["charge"] == 1, h1
     s2 = sidecar(mock.url, *flags)
     assert chat(s2.url).status_code == 200
     assert (data / "node-id").read_text().strip() == node_id

@@ -105,6 +105,20 @@ final class ClusterBudgets: @unchecked Sendable {
         if let t = thread { pthread_join(t, nil) }
     }
 
+    /// After draining: stops the sync thread, then hands unspent escrow back to the coordinators
+    /// with the final spend (a rolling restart strands nothing; a kill -9 strands its leases).
+    func shutdown() {
+        stop()
+        let now = self.now()
+        let out = state.withLock { s in
+            s.checkpoint()
+            s.returnAll()
+            return s.tick(now: now)
+        }
+        deliver(out, depth: 3)
+        Log.info("cluster: returned unspent leases to the coordinator")
+    }
+
     /// Nudges the sync thread (a lease was asked for).
     func wake() {
         var b: UInt8 = 1
