@@ -212,3 +212,30 @@ def test_coordinator_kill9_loses_no_usage(mock, sidecar, coordinator, tmp_path):
                  8, "used after restart == records")
     assert b["used"] > before
     assert b["used"] <= limit
+
+
+def test_two_coordinators_split_budgets_by_rendezvous(mock, sidecar, tmp_path):
+    """With --peers A,B every budget is owned by one coordinator (rendezvous hashing); sidecars ask the owner and the limit holds."""
+    ports = [free_port(), free_port()]
+    peers = ",".join(f"127.0.0.1:{p}" for p in ports)
+    budgets = ["--budget", "requests=6/lifetime", "--budget", "total_tokens=100000/lifetime", "--no-learning"]
+    coords = [Coordinator(p, tmp_path / f"c{i}.log", ["--peers", peers, *budgets]).start() for i, p in enumerate(ports)]
+    try:
+        sc = sidecar(mock.url, "--coordinator", peers, "--sync-secret", "itest-sync-secret", "--node-id", "two")
+        codes = [chat(sc.url).status_code for _ in range(10)]
+        assert codes.count(200) == 6 and codes.count(429) == 4, codes
+        # Each budget has holders at exactly one coordinator: its owner.
+        def owners():
+            out = {}
+            for c in coords:
+                for b in c.get("/v1/cluster")["budgets"]:
+                    if b["holders"]:
+                        out.setdefault(b["id"], []).append(c.addr)
+            return out if len(out) == 2 else None
+        o = wait_for(owners, 5, "both budgets held")
+        assert all(len(v) == 1 for v in o.values()), o
+        req_owner = next(c for c in coords if c.addr == o["requests/lifetime"][0])
+        wait_for(lambda: req_owner.budget("requests/lifetime")["used"] == 6, 5, "owner counted 6 requests")
+    finally:
+        for c in coords:
+            c.stop()
