@@ -239,3 +239,25 @@ def test_two_coordinators_split_budgets_by_rendezvous(mock, sidecar, tmp_path):
     finally:
         for c in coords:
             c.stop()
+
+
+def test_kill9_sidecar_recovers_its_spend_from_the_data_dir(mock, sidecar, coordinator, tmp_path):
+    """A sidecar killed with -9 restarts as a new epoch and reports the old epoch's spend from its data dir."""
+    import signal as sig
+    coord = coordinator("--budget", "requests=1000/lifetime", "--no-learning")
+    data = tmp_path / "d"
+    flags = ["--coordinator", coord.addr, "--sync-secret", "itest-sync-secret", "--data-dir", str(data), "--node-id", "w"]
+    s1 = sidecar(mock.url, *flags)
+    for _ in range(5):
+        assert chat(s1.url).status_code == 200
+    wait_for(lambda: (data / "cluster-ledger").exists() and (data / "cluster-ledger").stat().st_size > 0, 5, "ledger file")
+    time.sleep(0.3)
+    s1.expect_clean_exit = False
+    s1.signal(sig.SIGKILL)
+    s1.wait_exit(10)
+    s2 = sidecar(mock.url, *flags)
+    assert "recovered" in wait_for(lambda: "recovered" in s2.stderr() and s2.stderr(), 5, "recovery logged")
+    old = wait_for(lambda: (lambda hs: hs[0] if hs and hs[0]["spent"] == 5 else None)(
+        [h for h in coord.get("/v1/cluster")["budgets"][0]["holders"] if h["epoch"] == 1]), 5, "old epoch spent == 5")
+    assert old["charge"] >= 5
+    assert len(mock.requests) == 5

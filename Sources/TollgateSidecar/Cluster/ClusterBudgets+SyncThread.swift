@@ -35,13 +35,13 @@ extension ClusterBudgets {
                 }
             }
         }
-        let out = state.withLock { s in
+        let (out, wal) = state.withLock { s in
             var o: [OutboundMessage] = []
             for m in inbound { o += s.receive(m, now: now) }
             o += s.tick(now: now)
-            s.checkpoint()
-            return o
+            return (o, s.checkpoint())
         }
+        writeLedger(wal, now: now)
         pingSeeds(now: now)
         deliver(out, depth: 0)
         logMembership()

@@ -40,6 +40,9 @@ final class ClusterBudgets: @unchecked Sendable {
     var lastSeedPing: Int64 = .min / 2
     var memberStates: [String: MemberState] = [:]
     var seq: UInt64 = 0
+    let walPath: String?
+    var walWritten: [LedgerEntry] = []
+    var walWrittenAt: Int64 = .min / 2
     var wakeFDs: [Int32] = [-1, -1]
     var wakeFDsRead: Int32 { wakeFDs[0] }
     private var thread: pthread_t?
@@ -77,7 +80,20 @@ final class ClusterBudgets: @unchecked Sendable {
             seedAddrs += a.filter { $0 != own }
         }
         seeds = seedAddrs
-        state = Mutex(SidecarSyncState(identity: id, coordinators: coordinatorIDs, seed: r, now: Int64(MonotonicClock.now()) + skewNanos))
+        // The ledger of earlier epochs (spend they settled), kept in the data dir as an
+        // authenticated frame: reported for those epochs, whose leases stay charged in full.
+        walPath = options.dataDir.map { $0 + "/cluster-ledger" }
+        var recovered: SidecarWAL?
+        if let path = walPath, let bytes = ClusterFiles.read(path, max: 16 << 20), !bytes.isEmpty {
+            if let (m, _) = try? WireCodec.decodeFrame(bytes[...], keyring: codec.keyring), case .leaseReturn(let r) = m {
+                recovered = SidecarWAL(identity: r.holder, entries: r.entries)
+                Log.info("cluster: recovered \(r.entries.count) ledger entries of earlier epochs from \(path)")
+            } else {
+                Log.warning("cluster: ignoring \(path): not a ledger frame for this sync secret")
+            }
+        }
+        state = Mutex(SidecarSyncState(identity: id, coordinators: coordinatorIDs, seed: r, now: Int64(MonotonicClock.now()) + skewNanos,
+                                       recovering: recovered))
         for c in coordinatorIDs { clients[c] = SyncHTTPClient(target: via[c] ?? c) }
     }
 
@@ -110,13 +126,26 @@ final class ClusterBudgets: @unchecked Sendable {
     func shutdown() {
         stop()
         let now = self.now()
-        let out = state.withLock { s in
+        let (out, wal) = state.withLock { s in
             s.checkpoint()
             s.returnAll()
-            return s.tick(now: now)
+            return (s.tick(now: now), s.checkpoint())
         }
         deliver(out, depth: 3)
+        writeLedger(wal, now: now, force: true)
         Log.info("cluster: returned unspent leases to the coordinator")
+    }
+
+    /// Keeps the ledger (own entries of every epoch, as last checkpointed) in the data dir, at
+    /// most every 100 ms and only when it changed. It may lag what was reported; coordinators
+    /// merge by maximum, so a lagging copy never lowers anything.
+    func writeLedger(_ wal: SidecarWAL, now: Int64, force: Bool = false) {
+        guard let path = walPath, wal.entries != walWritten, force || now - walWrittenAt >= 100_000_000 else { return }
+        walWrittenAt = now
+        walWritten = wal.entries
+        if !ClusterFiles.write(path, codec.encode(.leaseReturn(LeaseReturn(holder: wal.identity, entries: wal.entries)))) {
+            Log.warning("cluster: cannot write \(path)")
+        }
     }
 
     /// Nudges the sync thread (a lease was asked for).
