@@ -70,14 +70,12 @@ public final class BudgetEngine: Sendable {
             return .refused(walk.refusal!)
         }
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let r = Reservation(id: id, entries: walk.entries, cost: walk.cost, outputGrant: walk.outputGrant,
-                            setMaxTokens: walk.setMaxTokens, softAlerts: walk.softAlerts)
-        if let journal {
-            _ = journal.append(.reserve(id: id, entries: r.entries.map {
-                WALEntry(budgetID: $0.cell.id, windowID: $0.windowID, amount: $0.amount)
-            }))
-        }
-        return .admitted(r)
+        // A request no budget applies to holds nothing: there is nothing to make durable.
+        let ticket = walk.entries.isEmpty ? nil : journal?.append(.reserve(id: id, entries: walk.entries.map {
+            WALEntry(budgetID: $0.cell.id, windowID: $0.windowID, amount: $0.amount)
+        }))
+        return .admitted(Reservation(id: id, entries: walk.entries, cost: walk.cost, outputGrant: walk.outputGrant,
+                                     setMaxTokens: walk.setMaxTokens, softAlerts: walk.softAlerts, ticket: ticket))
     }
 
     /// Settles to the usage the provider reported: the surplus returns, and each budget is charged
@@ -94,7 +92,7 @@ public final class BudgetEngine: Sendable {
             }
             if a > e.amount && e.mode == .hard && e.cell.unit != .concurrent { overruns.append(e.cell.id) }
         }
-        let ticket = journal?.append(.settle(id: r.id, entries: r.entries.map {
+        let ticket = r.entries.isEmpty ? nil : journal?.append(.settle(id: r.id, entries: r.entries.map {
             WALEntry(budgetID: $0.cell.id, windowID: $0.windowID,
                      amount: $0.cell.unit == .concurrent ? 0 : actual.amount($0.cell.unit))
         }))
@@ -111,7 +109,7 @@ public final class BudgetEngine: Sendable {
                 c.release(reserved: e.amount, windowID: e.windowID)
             }
         }
-        let ticket = journal?.append(.release(id: r.id))
+        let ticket = r.entries.isEmpty ? nil : journal?.append(.release(id: r.id))
         return Settlement(applied: true, overruns: [], ticket: ticket)
     }
 

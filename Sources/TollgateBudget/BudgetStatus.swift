@@ -30,37 +30,40 @@ extension BudgetEngine {
         }
     }
 
-    /// Admin: zero the current window's settled usage. False if no such budget.
+    /// Admin: zero the current window's settled usage. Nil if no such budget.
     @discardableResult
-    public func reset(_ id: String, now: UTCNanos) -> Bool {
-        guard let cell = table().cell(id) else { return false }
-        let window = cell.state.withLock { c in
-            c.advance(to: now)
-            c.reset()
-            return c.windowID
-        }
-        _ = journal?.append(.reset(budgetID: id, windowID: window))
-        return true
+    public func reset(_ id: String, now: UTCNanos) -> BudgetChange? {
+        adminChange(id, now: now) { $0.reset() }
     }
 
-    /// Admin: add `delta` (negative refunds) to the current window's settled usage.
+    /// Admin: add `delta` (negative refunds) to the current window's settled usage. Nil if no
+    /// such budget.
     @discardableResult
-    public func adjust(_ id: String, by delta: Int64, now: UTCNanos) -> Bool {
-        guard let cell = table().cell(id) else { return false }
-        let window = cell.state.withLock { c in
+    public func adjust(_ id: String, by delta: Int64, now: UTCNanos) -> BudgetChange? {
+        adminChange(id, now: now) { $0.adjust(by: delta) }
+    }
+
+    /// Applies an admin change under the budget's lock and journals what it actually changed
+    /// (after clamping at zero) as an adjust record. A plain difference, unlike "reset" or
+    /// "set to", commutes with the settlements the WAL may order before or after it (they sit
+    /// in other append queues), so replay ends at exactly the usage the engine had.
+    func adminChange(_ id: String, now: UTCNanos, _ change: (inout BudgetCounter) -> Void) -> BudgetChange? {
+        guard let cell = table().cell(id) else { return nil }
+        let (window, delta) = cell.state.withLock { c -> (Int64, Int64) in
             c.advance(to: now)
-            c.adjust(by: delta)
-            return c.windowID
+            let before = c.consumed
+            change(&c)
+            return (c.windowID, c.consumed.subtractingReportingOverflow(before).partialValue)
         }
-        _ = journal?.append(.adjust(entries: [WALEntry(budgetID: id, windowID: window, amount: delta)]))
-        return true
+        let ticket = delta == 0 ? nil : journal?.append(.adjust(entries: [WALEntry(budgetID: id, windowID: window, amount: delta)]))
+        return BudgetChange(windowID: window, delta: delta, ticket: ticket)
     }
 
     /// After recovery: charge each budget's current window with the recovered total (settled usage
     /// plus unsettled reservations in full). Rate and concurrency budgets start afresh: a rate
     /// is about the last seconds, and no request survives a restart.
-    public func restore(_ totals: [WALWindowKey: Int64], now: UTCNanos) {
-        for cell in table().cells where !cell.isRateLimit {
+    public func restore(_ totals: [WALWindowKey: Int64], now: UTCNanos, only ids: Set<String>? = nil) {
+        for cell in table().cells where !cell.isRateLimit && ids.map({ $0.contains(cell.id) }) ?? true {
             cell.state.withLock { c in
                 c.advance(to: now)
                 if let used = totals[WALWindowKey(budgetID: cell.id, windowID: c.windowID)] {

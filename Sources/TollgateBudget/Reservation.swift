@@ -36,16 +36,20 @@ public final class Reservation: Sendable {
     public let setMaxTokens: Int64?
     /// Soft budgets this request went over (alert + header, not refused).
     public let softAlerts: [String]
+    /// The WAL ticket of the reserve record (nil without a journal, or with no budget to
+    /// record): forward the request only once it is durable (`BudgetJournal.onDurable`).
+    public let ticket: WALTicket?
     private let finished = Atomic<Bool>(false)
 
     init(id: UInt64, entries: [ReservationEntry], cost: RequestCost, outputGrant: Int64?,
-         setMaxTokens: Int64?, softAlerts: [String]) {
+         setMaxTokens: Int64?, softAlerts: [String], ticket: WALTicket? = nil) {
         self.id = id
         self.entries = entries
         self.cost = cost
         self.outputGrant = outputGrant
         self.setMaxTokens = setMaxTokens
         self.softAlerts = softAlerts
+        self.ticket = ticket
     }
 
     /// True exactly once: for the first settle or release.

@@ -10,6 +10,8 @@ public struct WALError: Error, Equatable, Sendable, CustomStringConvertible {
         case createDirectory = "create_directory"
         case open, read, write, sync, truncate, list, remove
         case closed
+        /// Another process holds the directory's lock (two writers would interleave records).
+        case locked
     }
 
     public var code: Code
@@ -21,7 +23,8 @@ public struct WALError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "WAL \(code.rawValue) failed for \(path): \(errno == 0 ? "-" : String(cString: strerror(errno)))"
+        if code == .locked { return "WAL directory \(path) is in use by another process (it holds \(path)/LOCK)" }
+        return "WAL \(code.rawValue) failed for \(path): \(errno == 0 ? "-" : String(cString: strerror(errno)))"
     }
 }
 
@@ -60,6 +63,20 @@ enum WALFiles {
             if let n = segmentNumber(name) { out.append(n) }
         }
         return out.sorted()
+    }
+
+    /// Takes an exclusive lock on `dir/LOCK` for as long as the returned descriptor stays open
+    /// (released by the kernel when the process dies, so kill -9 leaves no stale lock).
+    static func lockDirectory(_ dir: String) throws(WALError) -> Int32 {
+        let path = dir + "/LOCK"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw WALError(.open, path, errno: errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = errno
+            close(fd)
+            throw e == EWOULDBLOCK ? WALError(.locked, dir, errno: e) : WALError(.open, path, errno: e)
+        }
+        return fd
     }
 
     static func readAll(_ path: String) throws(WALError) -> [UInt8] {

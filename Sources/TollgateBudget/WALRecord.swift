@@ -74,4 +74,12 @@ public struct WALTicket: Sendable, Hashable {
 /// Where the engine writes its records. `WriteAheadLog` is the durable one; tests use memory.
 public protocol BudgetJournal: Sendable {
     func append(_ record: WALRecord) -> WALTicket
+    /// Calls `done(true)` once the ticket's record is durable, `false` if it never will be
+    /// (the journal failed or closed). May run on any thread, or at once.
+    func onDurable(_ ticket: WALTicket, _ done: @escaping @Sendable (Bool) -> Void)
+}
+
+extension BudgetJournal {
+    /// Memory journals: everything appended is as durable as it will ever be.
+    public func onDurable(_ ticket: WALTicket, _ done: @escaping @Sendable (Bool) -> Void) { done(true) }
 }

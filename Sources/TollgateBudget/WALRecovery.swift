@@ -29,8 +29,12 @@ public struct WALRecovery: Sendable, Equatable {
             if open.removeValue(forKey: id) == nil { orphans += 1 }
             see(id)
         case .adjust(let entries):
-            for e in entries { totals[e.key] = Swift.max(0, totals[e.key, default: 0].addingSaturating(e.amount)) }
+            // Adjust records hold the change the engine actually made (already clamped), so they
+            // are summed as they are: clamping here would make their order against settlements
+            // in other append queues matter.
+            for e in entries { totals[e.key] = totals[e.key, default: 0].addingSaturating(e.amount) }
         case .reset(let budget, let window):
+            // Written by earlier versions only (resets are now adjust records of the difference).
             totals[WALWindowKey(budgetID: budget, windowID: window)] = 0
         case .snapshot(let s):
             totals = [:]
@@ -43,6 +47,12 @@ public struct WALRecovery: Sendable, Equatable {
 
     public mutating func apply(_ records: some Sequence<WALRecord>) {
         for r in records { apply(r) }
+    }
+
+    /// Compaction: forgets the settled totals of windows that no longer matter (ended calendar
+    /// windows). Open reservations stay: they still end with a record.
+    public mutating func dropTotals(where ended: (WALWindowKey) -> Bool) {
+        totals = totals.filter { !ended($0.key) }
     }
 
     private mutating func see(_ id: UInt64) {

@@ -41,6 +41,8 @@ struct WALWriter {
     let directory: String
     var segment: UInt64
     var fd: Int32
+    /// Held on `directory/LOCK` while this writer lives: one writer per directory.
+    var lockFD: Int32 = -1
     var segmentSize = 0
     var state: WALRecovery
 
@@ -58,6 +60,19 @@ struct WALWriter {
     static func open(_ options: WriteAheadLog.Options) throws(WALError) -> (WALWriter, WALRecoveryReport) {
         let dir = options.directory
         try WALFiles.ensureDirectory(dir)
+        let lockFD = try WALFiles.lockDirectory(dir)
+        do throws(WALError) {
+            var (w, report) = try openLocked(options)
+            w.lockFD = lockFD
+            return (w, report)
+        } catch {
+            Glibc.close(lockFD)
+            throw error
+        }
+    }
+
+    private static func openLocked(_ options: WriteAheadLog.Options) throws(WALError) -> (WALWriter, WALRecoveryReport) {
+        let dir = options.directory
         let existing = try WALFiles.listSegments(dir)
         var state = WALRecovery()
         var reports: [WALRecoveryReport.Segment] = []
@@ -124,7 +139,8 @@ struct WALWriter {
 
     /// Compaction: a new segment headed by the snapshot of everything so far; then the old
     /// segments go. A crash in between leaves both, and replay gives the same state.
-    mutating func rotate() throws(WALError) {
+    mutating func rotate(keepTotal: ((WALWindowKey) -> Bool)? = nil) throws(WALError) {
+        if let keepTotal { state.dropTotals { !keepTotal($0) } }
         let old = segment
         try startSegment(old + 1, sync: true)
         try deleteBefore(old + 1)
@@ -140,5 +156,7 @@ struct WALWriter {
     mutating func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
+        if lockFD >= 0 { Glibc.close(lockFD) }
+        lockFD = -1
     }
 }

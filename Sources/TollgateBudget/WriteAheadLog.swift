@@ -1,7 +1,5 @@
 import Dispatch
 import Glibc
-import Dispatch
-import Glibc
 import Synchronization
 
 /// The durable journal of the budget engine: segment files in a data directory, written by one
@@ -26,6 +24,10 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
         public var segmentBytes: Int
         /// fdatasync after each batch. Off only where durability does not matter (benchmarks).
         public var fsync: Bool
+        /// Compaction keeps the settled total of a budget window only if this says the window
+        /// still matters (nil: keep every one). Without it a long-lived log of hourly budgets
+        /// would carry every past hour in every snapshot.
+        public var keepTotal: (@Sendable (WALWindowKey) -> Bool)? = nil
 
         public init(directory: String, flushIntervalNanos: Int64 = 2 * Nanos.perMillisecond,
                     segmentBytes: Int = 16 << 20, fsync: Bool = true) {
@@ -63,6 +65,7 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
     private let shards: [AdaptiveMutex<Shard>] = (0..<WriteAheadLog.shardCount).map { _ in AdaptiveMutex(Shard()) }
     private let control = Mutex(Control())
     private let failed = Atomic<Bool>(false)
+    private let counters = WALCounters()
     private let writer: Mutex<WALWriter>
     private let wakeup = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
@@ -156,8 +159,24 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
         sem.wait()
     }
 
+    /// Settled usage per budget window as written so far (after flushing what is queued): what a
+    /// budget installed by a reload starts from. Blocks for one flush; never on an event loop.
+    public func settledTotals() -> [WALWindowKey: Int64] {
+        flush()
+        return writer.withLock { $0.state.totals }
+    }
+
     /// The segment files currently on disk (for tests and the admin API).
     public func segments() -> [UInt64] { (try? WALFiles.listSegments(options.directory)) ?? [] }
+
+    /// Records, bytes, commits and sync time so far (for /metrics).
+    public var stats: WALStats { counters.snapshot }
+
+    private static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
 
     /// The first write error, if any: after it, no ticket completes as durable.
     public var failure: WALError? { control.withLock { $0.failure } }
@@ -200,14 +219,27 @@ public final class WriteAheadLog: BudgetJournal, Sendable {
             }
             var error: WALError?
             if !batch.isEmpty || compact {
+                let started = Self.monotonicNanos()
                 do throws(WALError) {
-                    try writer.withLock { w throws(WALError) in
+                    let (written, rotated) = try writer.withLock { w throws(WALError) -> (Int, Bool) in
+                        let before = w.segmentSize
                         try w.write(batch, sync: options.fsync)
-                        if compact || w.segmentSize >= options.segmentBytes { try w.rotate() }
+                        let written = w.segmentSize - before
+                        if compact || w.segmentSize >= options.segmentBytes {
+                            try w.rotate(keepTotal: options.keepTotal)
+                            return (written, true)
+                        }
+                        return (written, false)
                     }
+                    counters.records.add(UInt64(batch.count), ordering: .relaxed)
+                    counters.bytes.add(UInt64(written), ordering: .relaxed)
+                    if !batch.isEmpty { counters.commits.add(1, ordering: .relaxed) }
+                    if rotated { counters.rotations.add(1, ordering: .relaxed) }
                 } catch let e {
                     error = e
+                    counters.failures.add(1, ordering: .relaxed)
                 }
+                counters.commitNanos.add(Self.monotonicNanos() &- started, ordering: .relaxed)
             }
             if error != nil { failed.store(true, ordering: .releasing) }
             let ok = !failed.load(ordering: .acquiring)

@@ -77,12 +77,28 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     public func tokens(_ name: String) -> [String] {
-        guard contains(name) else { return [] }
         var out: [String] = []
-        for v in values(name) {
-            for part in v.split(separator: ",") {
-                let t = part.trimmingASCIIWhitespace().lowercased()
-                if !t.isEmpty { out.append(t) }
+        for f in fields where f.name.asciiCaseInsensitiveEquals(name) {
+            var value = f.value
+            value.withUTF8 { v in
+                var i = 0
+                while i < v.count {
+                    var start = i
+                    while i < v.count && v[i] != UInt8(ascii: ",") { i += 1 }
+                    var end = i
+                    i += 1
+                    while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
+                    while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
+                    guard end > start else { continue }
+                    // Bytes, lowercased in place: no Character processing on the hot path.
+                    out.append(String(unsafeUninitializedCapacity: end - start) { buf in
+                        for k in start..<end {
+                            let b = v[k]
+                            buf[k - start] = (b >= 65 && b <= 90) ? b | 0x20 : b
+                        }
+                        return end - start
+                    })
+                }
             }
         }
         return out

@@ -42,7 +42,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// Computes line and column of `offset` in `bytes`; only on the error path, so the hot path
     /// never counts lines.
-    init(_ code: Code, _ message: String, offset: Int, in bytes: UnsafeRawBufferPointer) {
+    public init(_ code: Code, _ message: String, offset: Int, in bytes: UnsafeRawBufferPointer) {
         var line = 1
         var lineStart = 0
         let end = min(offset, bytes.count)

@@ -6,21 +6,33 @@ struct JSONDocument {
     let bytes: UnsafeRawBufferPointer
     let scanner: JSONScanner
     let root: JSONSlice
+    /// The root object's members, recorded by the validating pass so reading the top level
+    /// does not walk the document again.
+    private let rootMembers: [(key: JSONSlice, value: JSONSlice)]?
 
     /// Validates the whole document once.
     init(_ bytes: UnsafeRawBufferPointer, scanner: JSONScanner = JSONScanner()) throws(JSONParseError) {
         self.bytes = bytes
         self.scanner = scanner
-        self.root = try scanner.root(of: bytes)
+        (root, rootMembers) = try scanner.rootAndMembers(of: bytes)
     }
 
     func fields(_ object: JSONSlice?, _ keys: JSONKeys) throws(JSONParseError) -> JSONFields {
         guard let object, object.kind == .object else { return JSONFields(keys: keys) }
+        if let rootMembers, object == root { return try scanner.fields(from: rootMembers, keys: keys, in: bytes) }
         return try scanner.fields(of: object, keys: keys, in: bytes)
     }
 
     func field(_ object: JSONSlice?, _ key: String) throws(JSONParseError) -> JSONSlice? {
         guard let object, object.kind == .object else { return nil }
+        if let rootMembers, object == root {
+            var found: JSONSlice?
+            for m in rootMembers where m.key.stringEquals(key, in: bytes) {
+                if found != nil { throw JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: m.key.range.lowerBound, in: bytes) }
+                found = m.value
+            }
+            return found
+        }
         return try scanner.member(key, of: object, in: bytes)?.value
     }
 

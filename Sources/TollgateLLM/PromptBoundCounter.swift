@@ -1,5 +1,23 @@
 import TollgateJSON
 
+/// memmem-backed substring test on raw bytes.
+func tg_contains(_ hay: UnsafeRawPointer, _ n: Int, _ needle: UnsafePointer<UInt8>, _ m: Int) -> Bool {
+    guard m <= n else { return false }
+    if m == 0 { return true }
+    let first = needle[0]
+    let h = hay.assumingMemoryBound(to: UInt8.self)
+    var i = 0
+    while i + m <= n {
+        if h[i] == first {
+            var k = 1
+            while k < m && h[i + k] == needle[k] { k += 1 }
+            if k == m { return true }
+        }
+        i += 1
+    }
+    return false
+}
+
 /// Accumulates a prompt-token bound while walking request content (see `PromptBoundRules`).
 /// A provider supplies the classifier that recognizes its media parts; everything else is
 /// walked and its string leaves counted as text.
@@ -55,12 +73,26 @@ struct PromptBoundCounter {
         case .array:
             try doc.scanner.forEachElement(of: slice, in: doc.bytes) { (e) throws(JSONParseError) in try walk(e, classify) }
         case .object:
-            if try classify(&self, slice) { return }
+            if mayBeMediaPart(slice), try classify(&self, slice) { return }
             try doc.scanner.forEachMember(of: slice, in: doc.bytes) { (m) throws(JSONParseError) in try walk(m.value, classify) }
         default:
             break
         }
     }
+
+    /// Whether the object's text could hold a media part's key. A plain message (role,
+    /// content text) is walked without asking the classifier, which reads every key; keys
+    /// written with `\u` escapes always go to the classifier, so escaping cannot hide a part.
+    func mayBeMediaPart(_ slice: JSONSlice) -> Bool {
+        let base = doc.bytes.baseAddress!.advanced(by: slice.range.lowerBound)
+        let n = slice.range.count
+        for needle in Self.mediaKeyHints {
+            if needle.withUTF8Buffer({ tg_contains(base, n, $0.baseAddress!, $0.count) }) { return true }
+        }
+        return false
+    }
+
+    static let mediaKeyHints: [StaticString] = ["image", "audio", "\"file", "\"source\"", "_data", "Data\"", "\\u"]
 
     /// Walks a list of messages, adding the per-message overhead for each.
     mutating func walkMessages(_ messages: JSONSlice?, _ classify: Classifier) throws(JSONParseError) {

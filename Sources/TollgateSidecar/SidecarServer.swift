@@ -106,7 +106,9 @@ public final class SidecarServer: @unchecked Sendable {
 
     private func makeAdminRouter() -> AdminRouter {
         let shards = self.shards
-        return { [unowned self] method, path, _, _ in
+        let budgetRoutes = BudgetAdminRoutes(engine: services?.budgets, token: options.adminToken)
+        return { [unowned self] method, path, headers, body in
+            if let r = budgetRoutes.handle(method: method, path: path, headers: headers, body: body) { return r }
             switch (method, path) {
             case ("GET", "/healthz"), ("HEAD", "/healthz"):
                 return .text(200, "ok\n")
@@ -117,6 +119,9 @@ public final class SidecarServer: @unchecked Sendable {
                 var usage = self.services?.usageMetrics.render() ?? ""
                 if let engine = self.services?.budgets {
                     usage += BudgetStatus.prometheus(engine.snapshot(now: MonotonicClock.wallNanos()))
+                }
+                if let wal = self.services?.budgetStore?.wal {
+                    usage += WALMetrics.render(wal.stats, recovered: wal.recovered, failed: wal.failure != nil)
                 }
                 if let egress = self.services?.egress { usage += egress.metrics.render() }
                 if let cluster = self.services?.cluster { usage += cluster.metricsText() }
@@ -175,7 +180,10 @@ public final class SidecarServer: @unchecked Sendable {
                 break
             }
         }
-        defer { services?.usageLog?.flush() }
+        defer {
+            services?.usageLog?.flush()
+            services?.budgetStore?.close()
+        }
         defer { services?.cluster?.shutdown() }
         if !clean {
             Log.warning("drain timeout after \(timeout)s: closing remaining connections")

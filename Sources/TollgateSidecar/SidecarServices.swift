@@ -10,6 +10,8 @@ final class SidecarServices: Sendable {
     let usageMetrics = UsageMetrics()
     /// Present when budgets are configured (`--budget` or a config file).
     let budgets: BudgetEngine?
+    /// The engine with its WAL (`--data-dir`), when budgets are configured.
+    let budgetStore: BudgetStore?
     private let policyBox: Mutex<GatewayPolicy>
     private let version = Atomic<UInt64>(1)
     /// Breakers by deployment id, carried across reloads.
@@ -29,7 +31,10 @@ final class SidecarServices: Sendable {
         health = Mutex(registry)
         flagBudgets = options.budgets
         let all = options.budgets + (file?.budgets ?? [])
-        budgets = (all.isEmpty && file == nil) ? nil : BudgetEngine(all, now: MonotonicClock.wallNanos())
+        budgetStore = (all.isEmpty && file == nil) ? nil : try BudgetStore(
+            definitions: all, dataDir: options.dataDir, syncInterval: options.walSyncInterval, now: MonotonicClock.wallNanos())
+        budgets = budgetStore?.engine
+        if budgetStore == nil, let dir = options.dataDir { Log.warning("--data-dir \(dir): no budgets configured, nothing to journal") }
         egress = options.egress.enabled ? try EgressServices(options: options) : nil
         var clusterOptions = options.cluster
         if clusterOptions.dataDir == nil { clusterOptions.dataDir = options.dataDir }
@@ -49,8 +54,8 @@ final class SidecarServices: Sendable {
         health.withLock { $0 = registry }
         policyBox.withLock { $0 = policy }
         version.store(next, ordering: .releasing)
-        if let budgets {
-            budgets.install(flagBudgets + file.budgets, now: MonotonicClock.wallNanos())
+        if let budgetStore {
+            budgetStore.install(flagBudgets + file.budgets, now: MonotonicClock.wallNanos())
         } else if !file.budgets.isEmpty {
             Log.warning("\(file.path): budgets added by a reload apply after a restart (the sidecar started without a budget engine)")
         }

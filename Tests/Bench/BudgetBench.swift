@@ -41,13 +41,15 @@ struct Percentiles {
 final class Samples: @unchecked Sendable {
     var reserve: [[Int64]]
     var settle: [[Int64]]
+    /// Reserve to "reserve record durable" (what a request waits before it is forwarded).
+    let durable = Mutex<[Int64]>([])
     init(threads: Int) {
         reserve = Array(repeating: [], count: threads)
         settle = Array(repeating: [], count: threads)
     }
 }
 
-func run(threads: Int, iterations: Int, journal: (any BudgetJournal)?) -> (Percentiles, Percentiles, Double) {
+func run(threads: Int, iterations: Int, journal: (any BudgetJournal)?, closedLoop: Bool = false) -> (Percentiles, Percentiles, Double, Percentiles?) {
     var defs = [BudgetDefinition(id: "global", unit: .totalTokens, window: .day, limit: Int64.max / 4)]
     for t in 0..<2 { defs.append(BudgetDefinition(id: "team-\(t)", scope: BudgetScope(team: "t\(t)"), unit: .totalTokens, window: .month, limit: Int64.max / 4)) }
     for k in 0..<threads { defs.append(BudgetDefinition(id: "key-\(k)", scope: BudgetScope(key: "k\(k)"), unit: .requests, window: .perMinute, limit: 1_000_000_000)) }
@@ -73,10 +75,23 @@ func run(threads: Int, iterations: Int, journal: (any BudgetJournal)?) -> (Perce
                 let b = monoNanos()
                 guard case .admitted(let r) = admission else { fatalError("refused: \(admission)") }
                 precondition(r.entries.count == 3)
+                var settleStart = b
+                if closedLoop, let ticket = r.ticket, let wal = journal as? WriteAheadLog {
+                    // Like a proxied request: nothing more happens until the record is on disk.
+                    wal.waitDurable(ticket)
+                    let d = monoNanos() - a
+                    samples.durable.withLock { $0.append(d) }
+                    settleStart = monoNanos()
+                } else if let ticket = r.ticket, let journal, r.id % 16 == 0 {
+                    journal.onDurable(ticket) { _ in
+                        let d = monoNanos() - a
+                        samples.durable.withLock { $0.append(d) }
+                    }
+                }
                 engine.settle(r, actual: actual, now: now)
                 let c = monoNanos()
                 res.append(b - a)
-                set.append(c - b)
+                set.append(c - settleStart)
             }
             samples.reserve[t] = res
             samples.settle[t] = set
@@ -89,7 +104,10 @@ func run(threads: Int, iterations: Int, journal: (any BudgetJournal)?) -> (Perce
     for _ in 0..<threads { done.wait() }
     let seconds = Double(monoNanos() - t0) / 1e9
     let total = Double(threads * iterations)
-    return (Percentiles(samples.reserve.flatMap { $0 }), Percentiles(samples.settle.flatMap { $0 }), total / seconds)
+    (journal as? WriteAheadLog)?.flush()  // every durability callback has run
+    let durable = samples.durable.withLock { $0 }
+    return (Percentiles(samples.reserve.flatMap { $0 }), Percentiles(samples.settle.flatMap { $0 }), total / seconds,
+            durable.isEmpty ? nil : Percentiles(durable))
 }
 
 @main
@@ -100,17 +118,33 @@ enum BudgetBench {
         let threadCounts = args.count > 2 ? args[2].split(separator: ",").map { Int($0)! } : [1, 2, 4, 8]
         say("cores: \(ProcessInfo.processInfo.activeProcessorCount), iterations per thread: \(iterations), 3 budgets per request")
         _ = run(threads: 2, iterations: 20_000, journal: nil)  // warm-up
-        let modes = args.count > 3 ? args[3].split(separator: ",").map(String.init) : ["memory", "wal"]
+        let modes = args.count > 3 ? args[3].split(separator: ",").map(String.init) : ["memory", "wal", "durable"]
         for mode in modes {
-            say("-- \(mode == "wal" ? "with WAL journal (group commit 2 ms, fsync)" : "engine only")")
+            switch mode {
+            case "wal": say("-- with WAL journal (default group commit 2 ms, fsync), open loop: admission cost, WAL saturated")
+            case "durable": say("-- with WAL journal, closed loop: each request waits until its reserve record is fsynced (as the proxy does)")
+            default: say("-- engine only")
+            }
             for threads in threadCounts {
                 var wal: WriteAheadLog?
                 let dir = NSTemporaryDirectory() + "tollgate-bench-\(UUID().uuidString)"
-                if mode == "wal" { wal = try WriteAheadLog.open(.init(directory: dir)) }
-                let (r, s, rate) = run(threads: threads, iterations: iterations, journal: wal)
+                if mode != "memory" { wal = try WriteAheadLog.open(.init(directory: dir)) }
+                let (r, s, rate, durable) = run(threads: threads, iterations: mode == "durable" ? min(iterations, 1_000) : iterations,
+                                                journal: wal, closedLoop: mode == "durable")
+                wal?.flush()
+                let stats = wal?.stats
                 wal?.close()
                 try? FileManager.default.removeItem(atPath: dir)
                 say(String(format: "threads %d  reserve %@ | settle p50 %5.2f p99 %6.2f µs | %8.0f req/s", threads, r.text, s.p50, s.p99, rate))
+                if let stats {
+                    say(String(format: "           WAL: %llu records in %llu group commits (%.0f per fsync), %.1f ms per commit",
+                               stats.records, stats.commits, Double(stats.records) / Double(max(1, stats.commits)),
+                               Double(stats.commitNanos) / Double(max(1, stats.commits)) / 1e6))
+                }
+                if let durable {
+                    say(String(format: "           reserve -> record fsynced (%@): p50 %.2f  p99 %.2f ms",
+                               mode == "durable" ? "every request" : "every 16th request, WAL saturated", durable.p50 / 1_000, durable.p99 / 1_000))
+                }
             }
         }
     }

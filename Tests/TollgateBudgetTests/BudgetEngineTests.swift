@@ -163,11 +163,15 @@ struct BudgetEngineTests {
     /// Admin reset and adjust change the current window's usage.
     @Test func adminResetAdjust() throws {
         let engine = BudgetEngine([tokens("day", 1_000)], now: t0)
-        #expect(engine.adjust("day", by: 700, now: t0))
+        #expect(engine.adjust("day", by: 700, now: t0)?.delta == 700)
         #expect(engine.snapshot(now: t0)[0].used == 700)
-        #expect(engine.reset("day", now: t0))
+        #expect(engine.reset("day", now: t0)?.delta == -700)
         #expect(engine.snapshot(now: t0)[0].used == 0)
-        #expect(!engine.reset("nope", now: t0))
+        #expect(engine.reset("nope", now: t0) == nil)
+        #expect(engine.setUsed("day", to: 250, now: t0)?.delta == 250)
+        #expect(engine.setUsed("day", to: 100, now: t0)?.delta == -150)
+        #expect(engine.status("day", now: t0)?.used == 100)
+        #expect(engine.setUsed("nope", to: 1, now: t0) == nil)
     }
 
     /// Many threads racing for single tokens admit exactly the limit: no overspend by one.

@@ -39,10 +39,16 @@ struct WALRecoveryTests {
         #expect(r.totals[k] == 70 && r.orphans == 1)
     }
 
-    /// Admin reset zeroes a window; adjust never drives usage negative.
+    /// A reset record (earlier versions) zeroes a window; adjust records are plain differences
+    /// that commute with settlements, whatever order the append queues wrote them in.
     @Test func resetAndAdjust() {
         var r = WALRecovery()
-        r.apply([.settle(id: 1, entries: e(70)), .reset(budgetID: "day", windowID: 5), .adjust(entries: e(-10))])
+        r.apply([.settle(id: 1, entries: e(70)), .reset(budgetID: "day", windowID: 5)])
         #expect(r.totals[k] == 0)
+        var inOrder = WALRecovery()
+        inOrder.apply([.settle(id: 1, entries: e(70)), .adjust(entries: e(-70)), .settle(id: 2, entries: e(30))])
+        var reordered = WALRecovery()
+        reordered.apply([.adjust(entries: e(-70)), .settle(id: 2, entries: e(30)), .settle(id: 1, entries: e(70))])
+        #expect(inOrder.totals[k] == 30 && reordered.totals[k] == 30)
     }
 }

@@ -200,3 +200,44 @@ struct WALCrashCopyTests {
         #expect(copies > 20 && ackedSum > 0)
     }
 }
+
+struct WALDirectoryLockTests {
+    /// A second writer on the same directory is refused (records would interleave); once the
+    /// first closes, the directory opens again.
+    @Test func oneWriterPerDirectory() throws {
+        let dir = TempDir()
+        let first = try WriteAheadLog.open(.init(directory: dir.path))
+        #expect(throws: WALError.self) { try WriteAheadLog.open(.init(directory: dir.path)) }
+        do {
+            _ = try WriteAheadLog.open(.init(directory: dir.path))
+        } catch {
+            #expect(error.code == .locked)
+            #expect(error.description.contains("in use by another process"))
+        }
+        first.close()
+        let second = try WriteAheadLog.open(.init(directory: dir.path))
+        second.close()
+    }
+}
+
+struct WALCompactionPruningTests {
+    /// Compaction drops the totals the keep rule rejects (ended windows) and keeps the rest, and
+    /// open reservations, across a reopen.
+    @Test func compactionDropsEndedWindows() throws {
+        let dir = TempDir()
+        var options = WriteAheadLog.Options(directory: dir.path)
+        options.keepTotal = { $0.windowID >= 10 }
+        let wal = try WriteAheadLog.open(options)
+        _ = wal.append(.settle(id: 1, entries: [WALEntry(budgetID: "day", windowID: 9, amount: 50)]))
+        _ = wal.append(.settle(id: 2, entries: [WALEntry(budgetID: "day", windowID: 10, amount: 70)]))
+        _ = wal.append(.reserve(id: 3, entries: [WALEntry(budgetID: "day", windowID: 9, amount: 5)]))
+        #expect(wal.compact())
+        #expect(wal.stats.rotations == 1)
+        wal.close()
+        let again = try WriteAheadLog.open(.init(directory: dir.path))
+        defer { again.close() }
+        #expect(again.recovered.charged[WALWindowKey(budgetID: "day", windowID: 10)] == 70)
+        // The ended window's settled total is gone; its open reservation was kept and charged.
+        #expect(again.recovered.charged[WALWindowKey(budgetID: "day", windowID: 9)] == 5)
+    }
+}

@@ -68,3 +68,23 @@ struct ImageBoundTests {
         #expect(try gemini(Self.webp3000x2000) == 3096)
     }
 }
+
+@Suite struct MediaPartGateTests {
+    /// A part whose keys are written with \u escapes is still recognized as an image: the
+    /// fast path that skips plain messages cannot be used to hide media from the bound.
+    @Test func escapedKeysStillClassified() throws {
+        let plain = #"{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]}"#
+        let escaped = #"{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"image_\u0075rl","image_\u0075rl":{"url":"https://example.com/cat.png"}}]}]}"#
+        let a = try inspect(.openAIChat, plain)
+        let b = try inspect(.openAIChat, escaped)
+        #expect(a.imageCount == 1 && b.imageCount == 1)
+        #expect(b.promptTokenBound >= a.promptTokenBound)
+    }
+
+    /// Plain text messages are bounded exactly as before (string bytes plus overheads).
+    @Test func plainMessagesCounted() throws {
+        let info = try inspect(.openAIChat, #"{"model":"gpt-4o","messages":[{"role":"user","content":"hello there"},{"role":"assistant","content":"hi"}]}"#)
+        #expect(info.imageCount == 0)
+        #expect(info.promptTokenBound >= Int64("hello there".utf8.count + "hi".utf8.count))
+    }
+}

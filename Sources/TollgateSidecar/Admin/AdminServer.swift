@@ -2,10 +2,14 @@ import TollgateHTTP
 import TollgateTransport
 
 /// A response from an admin route.
-struct AdminResponse {
+struct AdminResponse: Sendable {
     var status: Int
     var contentType: String
     var body: [UInt8]
+    /// When set, the response goes out only once this calls back (from any thread), or the
+    /// response given there instead: e.g. a budget change is answered once its WAL record is
+    /// durable, or with an error if it cannot be. The loop is never blocked.
+    var after: (@Sendable (_ ready: @escaping @Sendable (AdminResponse?) -> Void) -> Void)? = nil
 
     static func text(_ status: Int, _ s: String, type: String = "text/plain; charset=utf-8") -> AdminResponse {
         AdminResponse(status: status, contentType: type, body: Array(s.utf8))
@@ -23,6 +27,10 @@ final class AdminConnection: ConnectionDelegate {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private let onClose: (AdminConnection) -> Void
+    /// A response waits for its `after` callback: later requests' bytes are held until it went
+    /// out, so pipelined requests are still answered in order.
+    private var waiting = false
+    private var held: [UInt8] = []
 
     init(connection: Connection, router: @escaping AdminRouter, onClose: @escaping (AdminConnection) -> Void) {
         self.connection = connection
@@ -34,8 +42,16 @@ final class AdminConnection: ConnectionDelegate {
     func connectionDidBecomeActive(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        if waiting {
+            held.append(contentsOf: bytes)
+            return
+        }
         var offset = 0
         while !connection.isClosed {
+            if waiting {
+                held.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                return
+            }
             let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             do {
                 let (used, event) = try parser.next(slice)
@@ -48,7 +64,7 @@ final class AdminConnection: ConnectionDelegate {
                 case .body(let r):
                     body.append(contentsOf: UnsafeRawBufferPointer(rebasing: slice[r]))
                 case .end:
-                    if let h = head { respond(h, router(h.method, h.path, h.headers, body)) }
+                    if let h = head { respondWhenReady(h, router(h.method, h.path, h.headers, body)) }
                     head = nil
                 default:
                     break
@@ -60,6 +76,26 @@ final class AdminConnection: ConnectionDelegate {
                 return
             }
         }
+    }
+
+    private func respondWhenReady(_ h: HTTPRequestHead, _ r: AdminResponse) {
+        guard let after = r.after else { return respond(h, r) }
+        let me = AdminOnLoop(self)
+        let loop = connection.loop
+        waiting = true
+        after { instead in
+            loop.execute { me.connection.finishWaiting(h, instead ?? r) }
+        }
+    }
+
+    private func finishWaiting(_ h: HTTPRequestHead, _ r: AdminResponse) {
+        waiting = false
+        guard !connection.isClosed else { return }
+        respond(h, r)
+        guard !held.isEmpty, !connection.isClosed else { return }
+        let rest = held
+        held = []
+        rest.withUnsafeBytes { connection(connection, didRead: $0) }
     }
 
     private func respond(_ h: HTTPRequestHead?, _ r: AdminResponse) {
@@ -86,4 +122,10 @@ final class AdminConnection: ConnectionDelegate {
     func connectionDidDrain(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didFail error: TransportError) { onClose(self) }
+}
+
+/// An admin connection carried to another thread and back to its loop (touched only there).
+private final class AdminOnLoop: @unchecked Sendable {
+    let connection: AdminConnection
+    init(_ c: AdminConnection) { connection = c }
 }

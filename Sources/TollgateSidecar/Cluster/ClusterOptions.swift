@@ -5,6 +5,7 @@ public struct ClusterOptions: Sendable {
     /// Coordinator addresses or DNS names as given.
     public var coordinators: [String] = []
     public var nodeID: String? = nil
+    /// Node id, epoch and ledger files; from `--data-dir` / `server.data_dir`.
     public var dataDir: String? = nil
     public var syncSecretFile: String? = nil
     public var syncSecret: String? = nil
@@ -22,15 +23,14 @@ public struct ClusterOptions: Sendable {
 
     public var isEnabled: Bool { !coordinators.isEmpty }
 
-    static let flags: Set<String> = ["--coordinator", "--node-id", "--data-dir", "--sync-secret-file", "--sync-secret",
+    static let flags: Set<String> = ["--coordinator", "--node-id", "--sync-secret-file", "--sync-secret",
                                      "--gossip-listen", "--gossip-seeds", "--gossip-advertise", "--cluster-wait", "--clock-skew"]
 
     static let usage = """
     Cluster budgets (defined at a coordinator, shared by every sidecar):
       --coordinator ADDR[,ADDR]  coordinator set (addresses, or a DNS name:port resolving to all)
       --node-id ID               stable node id (default: $TOLLGATE_NODE_ID, else generated and
-                                 kept in --data-dir)
-      --data-dir DIR             keeps the node id and the epoch (bumped on every start)
+                                 kept in --data-dir, with the epoch bumped on every start)
       --sync-secret-file FILE    shared HMAC secret for sync frames (first line of FILE)
       --gossip-listen ADDR       UDP address for gossip with peer sidecars (SWIM); lease
                                  custody needs it when there are several sidecars
@@ -43,7 +43,6 @@ public struct ClusterOptions: Sendable {
         switch f.name {
         case "--coordinator": coordinators = try r.value(for: f).split(separator: ",").map(String.init).filter { !$0.isEmpty }
         case "--node-id": nodeID = try r.value(for: f)
-        case "--data-dir": dataDir = try r.value(for: f)
         case "--sync-secret-file": syncSecretFile = try r.value(for: f)
         case "--sync-secret": syncSecret = try r.value(for: f)
         case "--gossip-listen":

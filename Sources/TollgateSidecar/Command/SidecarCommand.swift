@@ -1,5 +1,6 @@
 import Glibc
 import TollgateBudget
+import TollgateConfig
 import TollgateTransport
 
 /// `tollgate sidecar`: parses flags, starts the data plane, and drains on SIGTERM/SIGINT.
@@ -49,6 +50,11 @@ public enum SidecarCommand {
                                  input_tokens, output_tokens, total_tokens, cost_usd, concurrent;
                                  windows: second, minute, hour, day, month, lifetime
                                  (e.g. --budget total_tokens=100000/day --budget requests=600/minute)
+      --data-dir DIR             keep budget usage in a write-ahead log in DIR (survives restarts
+                                 and kill -9; a request is forwarded once its reservation is on disk)
+      --wal-sync-interval S      group-commit window before each fdatasync [2ms]; 0 = sync at once
+      --admin-token TOKEN        bearer token for POST /budgets/{id}/reset|adjust on the admin port
+      --admin-token-file FILE    ... read from FILE (surrounding whitespace ignored)
 
     \(ClusterOptions.usage)
 
@@ -114,13 +120,25 @@ public enum SidecarCommand {
                 } catch {
                     throw ConfigError("\(error)")
                 }
+            case "--data-dir":
+                let v = try r.value(for: f)
+                guard !v.isEmpty else { throw ConfigError("--data-dir needs a directory") }
+                o.dataDir = v
+            case "--wal-sync-interval":
+                o.walSyncInterval = try SidecarCommand.walSyncInterval(try r.value(for: f))
+            case "--admin-token":
+                o.adminToken = try SidecarCommand.adminToken(try r.value(for: f), from: "--admin-token")
+            case "--admin-token-file":
+                let path = try r.value(for: f)
+                let bytes: [UInt8]
+                do { bytes = try SecretResolver.readFromDisk(path) } catch { throw ConfigError("--admin-token-file: \(error.reason)") }
+                o.adminToken = try SidecarCommand.adminToken(String(decoding: bytes, as: UTF8.self), from: "--admin-token-file \(path)")
             case "--log-level":
                 let v = try r.value(for: f)
                 guard let l = LogLevel(name: v) else { throw ConfigError("--log-level expects debug, info, warn or error, got '\(v)'") }
                 o.logLevel = l
             case _ where ClusterOptions.flags.contains(f.name):
                 try o.cluster.parse(f, &r)
-                if f.name == "--data-dir" { o.dataDir = o.cluster.dataDir }
             default:
                 if try o.egress.apply(flag: f, &r) { continue }
                 throw ConfigError("unknown option \(f.name) (see tollgate sidecar --help)")

@@ -43,11 +43,11 @@ public struct SidecarOptions: Sendable {
     public var configPath: String? = nil
     /// Seconds between checks of the config file for changes (a ConfigMap update); 0 = SIGHUP only.
     public var configPollInterval: Double = 2
-    /// Directory of the budget write-ahead log; nil keeps budgets in memory only.
+    /// Directory of the budget write-ahead log (`--data-dir`); nil: budgets live in memory only.
     public var dataDir: String? = nil
-    /// Group-commit interval of the write-ahead log, in seconds.
-    public var walSyncInterval: Double = 0.005
-    /// Bearer token required for the admin API's write operations; nil refuses them.
+    /// WAL group-commit window in seconds: how long a batch gathers before one fdatasync.
+    public var walSyncInterval: Double = 0.002
+    /// Bearer token for the admin API's POST routes; nil: they answer 403. Never logged.
     public var adminToken: String? = nil
     /// Cluster budgets: the coordinator set, node identity and gossip (`--coordinator` ...).
     public var cluster = ClusterOptions()

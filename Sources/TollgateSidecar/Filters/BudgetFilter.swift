@@ -52,7 +52,7 @@ final class BudgetFilter: ExchangeFilter {
                     return .respond(.badRequest(400, code: "invalid_request_body", error.message))
                 }
             }
-            return .proceed
+            return waitUntilDurable(x, r)
         case .refused(let refusal):
             var e = ProxyError(status: 429, type: "rate_limit_error", code: refusal.kind.rawValue, message: BudgetRefusalBody.message(refusal))
             for h in RateLimitHeaders.refused(refusal) { e.extraHeaders.add(h.name, h.value) }
@@ -75,6 +75,13 @@ final class BudgetFilter: ExchangeFilter {
         if let r = reservation {
             for h in RateLimitHeaders.admitted(r) { head.headers.set(h.name, h.value) }
         }
+    }
+
+    /// The WAL failed before the reserve record was durable: give the reservation back.
+    func abandonReservation() {
+        guard let r = reservation else { return }
+        reservation = nil
+        _ = engine.release(r, now: Self.now())
     }
 
     var wantsEvents: Bool { false }

@@ -8,6 +8,10 @@ enum FilterVerdict {
     case needBody
     /// Answer now, in the caller's protocol, without forwarding.
     case respond(ProxyError)
+    /// Wait: the chain stops here until the filter calls `x.resumeFilters(_:)` on the exchange's
+    /// loop with its real verdict (e.g. once its WAL record is on disk). Later filters and the
+    /// upstream wait too; if the exchange ends meanwhile, the resume does nothing.
+    case suspend
     /// Answer now with a response the proxy produces itself (GET /v1/models).
     case reply(LocalResponse)
 }

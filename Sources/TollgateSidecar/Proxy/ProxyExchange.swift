@@ -52,6 +52,8 @@ final class ProxyExchange {
     /// The response is being split into SSE events for the filters.
     private var events: SSEParser?
     private var cut = false
+    /// Where the filter chain stopped for a `.suspend` verdict (see `resumeFilters`).
+    private var suspended: FilterSuspension?
 
     init(context: LoopContext, downstream: any DownstreamStream, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
         self.context = context
@@ -70,11 +72,14 @@ final class ProxyExchange {
 
     /// Runs the request-head filters, then sends the request on its way (or, when a filter
     /// needs the body, once it is complete).
-    func start() {
-        for f in filters {
+    func start(fromFilter first: Int = 0) {
+        for (i, f) in filters.enumerated() where i >= first {
             switch f.requestHead(self) {
             case .proceed: continue
             case .needBody: bufferingBody = true
+            case .suspend:
+                suspended = .head(i)
+                return
             case .respond(let e):
                 fail(e, upstreamFault: false)
                 return
@@ -83,6 +88,8 @@ final class ProxyExchange {
                 return
             }
         }
+        // Body bytes that came while the chain was suspended, before a filter asked for them.
+        if bufferingBody && !pendingBody.isEmpty { pendingBody.withReadableBytes { bufferedBody.append(contentsOf: $0) }; pendingBody.removeAll() }
         timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
             self.timedOut()
         }
@@ -179,18 +186,50 @@ final class ProxyExchange {
         }
     }
 
-    private func finishBufferedBody() {
+    private func finishBufferedBody(fromFilter first: Int = 0) {
         var body = bufferedBody
         bufferedBody = []
-        for f in filters {
-            if case .respond(let e) = f.requestBody(self, &body) {
+        for (i, f) in filters.enumerated() where i >= first {
+            let verdict = f.requestBody(self, &body)
+            if case .respond(let e) = verdict {
                 fail(e, upstreamFault: false)
+                return
+            }
+            if case .suspend = verdict {
+                bufferedBody = body
+                suspended = .body(i)
                 return
             }
         }
         bodyShape = .length(Int64(body.count))
         retainedBody = body
         openUpstream()
+    }
+
+    /// Continues the filter chain after a `.suspend`, as if the suspending filter had returned
+    /// `verdict`. Call on the exchange's loop; does nothing once the exchange has ended.
+    func resumeFilters(_ verdict: FilterVerdict = .proceed) {
+        guard !finished, let at = suspended else { return }
+        suspended = nil
+        switch verdict {
+        case .respond(let e):
+            fail(e, upstreamFault: false)
+            return
+        case .reply(let r):
+            reply(r)
+            return
+        case .suspend:
+            suspended = at
+            return
+        case .needBody:
+            if case .head = at { bufferingBody = true }
+        case .proceed:
+            break
+        }
+        switch at {
+        case .head(let i): start(fromFilter: i + 1)
+        case .body(let i): finishBufferedBody(fromFilter: i + 1)
+        }
     }
 
     // MARK: From downstream
@@ -218,7 +257,8 @@ final class ProxyExchange {
         guard !finished, !requestEnded else { return }
         requestEnded = true
         if bufferingBody {
-            finishBufferedBody()
+            // A suspended head chain finishes the body itself when it resumes.
+            if suspended == nil { finishBufferedBody() }
             return
         }
         upstream?.sendRequestEnd()
