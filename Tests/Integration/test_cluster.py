@@ -261,3 +261,17 @@ def test_kill9_sidecar_recovers_its_spend_from_the_data_dir(mock, sidecar, coord
         [h for h in coord.get("/v1/cluster")["budgets"][0]["holders"] if h["epoch"] == 1]), 5, "old epoch spent == 5")
     assert old["charge"] >= 5
     assert len(mock.requests) == 5
+
+
+def test_uncapped_request_gets_a_cap_and_local_clamp_is_kept(mock, sidecar, coordinator):
+    """A request without max_tokens reaches the provider capped (4096) under a cluster budget; a local budget's smaller clamp is not raised."""
+    coord = coordinator("--budget", "total_tokens=1000000/lifetime", "--no-learning")
+    plain = sidecar(mock.url, *cluster_flags(coord, "cap1"))
+    oa(plain.url).chat.completions.create(model="gpt-4o-mini", messages=MSGS)
+    sent = json.loads(mock.find("/v1/chat/completions")[-1].body)
+    assert sent.get("max_completion_tokens", sent.get("max_tokens")) == 4096, sent
+    both = sidecar(mock.url, *cluster_flags(coord, "cap2"), "--budget", "output_tokens=700/day")
+    oa(both.url).chat.completions.create(model="gpt-4o-mini", messages=MSGS)
+    sent = json.loads(mock.find("/v1/chat/completions")[-1].body)
+    assert sent.get("max_completion_tokens", sent.get("max_tokens")) == 700, sent
+    assert sent["messages"] == MSGS

@@ -36,7 +36,11 @@ final class ClusterBudgetFilter: ExchangeFilter {
     func requestBody(_ x: ProxyExchange, _ body: inout [UInt8]) -> FilterVerdict {
         guard let info = llm.info, let api = llm.api else { return .proceed }
         var output = info.outputTokenBound ?? Self.defaultOutputCap
-        if info.maxOutputTokens == nil {
+        // An earlier filter (the local budget's clamp) may have set max_tokens already: bound by
+        // what the body says now, and never raise it.
+        if info.maxOutputTokens == nil, let now = try? LLMRequestInfo.inspect(api: api, body: body), let bound = now.outputTokenBound {
+            output = bound
+        } else if info.maxOutputTokens == nil {
             do {
                 body = try LLMRequestRewriter.settingMaxOutputTokens(Self.defaultOutputCap, api: api, body: body)
             } catch {
