@@ -48,39 +48,38 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     public mutating func removeAll(where predicate: (Field) -> Bool) { fields.removeAll(where: predicate) }
 
-    /// Comma-separated tokens of every `name` field, lowercased and trimmed (Connection, TE...).
     /// Whether any `name` field lists `token` (comma-separated, ASCII case-insensitive), without
     /// allocating: the keep-alive and hop-by-hop checks run on every request.
     public func hasToken(_ name: String, _ token: String) -> Bool {
         let want = Array(token.utf8)
-        for f in fields where f.name.asciiCaseInsensitiveEquals(name) {
-            var value = f.value
-            let found = value.withUTF8 { v -> Bool in
-                var i = 0
-                while i < v.count {
-                    var start = i
-                    while i < v.count && v[i] != UInt8(ascii: ",") { i += 1 }
-                    var end = i
-                    i += 1
-                    while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
-                    while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
-                    if end - start == want.count {
-                        let piece = UnsafeBufferPointer(rebasing: v[start..<end])
-                        if want.withUnsafeBufferPointer({ asciiCaseInsensitiveBytesEqual(piece, $0) }) { return true }
-                    }
-                }
-                return false
-            }
-            if found { return true }
+        var found = false
+        forEachToken(name) { piece in
+            found = want.withUnsafeBufferPointer { asciiCaseInsensitiveBytesEqual(piece, $0) }
+            return !found
         }
-        return false
+        return found
     }
 
+    /// Comma-separated tokens of every `name` field, lowercased and trimmed (Connection, TE...).
     public func tokens(_ name: String) -> [String] {
         var out: [String] = []
+        forEachToken(name) { piece in
+            // Bytes, lowercased in place: no Character processing on the hot path.
+            out.append(String(unsafeUninitializedCapacity: piece.count) { buf in
+                for (k, b) in piece.enumerated() { buf[k] = (b >= 65 && b <= 90) ? b | 0x20 : b }
+                return piece.count
+            })
+            return true
+        }
+        return out
+    }
+
+    /// Calls `body` with each non-empty, whitespace-trimmed comma-separated token of every
+    /// `name` field, as bytes, until it returns false.
+    func forEachToken(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
         for f in fields where f.name.asciiCaseInsensitiveEquals(name) {
             var value = f.value
-            value.withUTF8 { v in
+            let more = value.withUTF8 { v -> Bool in
                 var i = 0
                 while i < v.count {
                     var start = i
@@ -89,19 +88,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
                     i += 1
                     while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
                     while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
-                    guard end > start else { continue }
-                    // Bytes, lowercased in place: no Character processing on the hot path.
-                    out.append(String(unsafeUninitializedCapacity: end - start) { buf in
-                        for k in start..<end {
-                            let b = v[k]
-                            buf[k - start] = (b >= 65 && b <= 90) ? b | 0x20 : b
-                        }
-                        return end - start
-                    })
+                    if end > start && !body(UnsafeBufferPointer(rebasing: v[start..<end])) { return false }
                 }
+                return true
             }
+            if !more { return }
         }
-        return out
     }
 
     public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {

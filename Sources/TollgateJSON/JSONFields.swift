@@ -7,10 +7,17 @@ public struct JSONFields: Sendable {
 
     public init(keys: JSONKeys) {
         self.keys = keys
-        values = Array(repeating: nil, count: keys.count)
+        // Allocated on the first key found: lookups in absent or unrelated objects (most of
+        // them, per request) cost no allocation.
+        values = []
     }
 
-    mutating func set(_ index: Int, _ value: JSONSlice) { values[index] = value }
+    mutating func set(_ index: Int, _ value: JSONSlice) {
+        if values.isEmpty { values = Array(repeating: nil, count: keys.count) }
+        values[index] = value
+    }
+
+    func has(_ index: Int) -> Bool { !values.isEmpty && values[index] != nil }
 
     /// The value of `key` (which must be one of `keys` to be found). Literal keys compare as
     /// bytes against the prepared key bytes: no String comparison on the hot path.
@@ -18,11 +25,12 @@ public struct JSONFields: Sendable {
         guard key.hasPointerRepresentation, let i = keys.index(ofUTF8: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)) else {
             return value(for: key.description)
         }
-        return values[i]
+        return values.isEmpty ? nil : values[i]
     }
 
     /// The value of a key given at run time.
     public func value(for key: String) -> JSONSlice? {
+        guard !values.isEmpty else { return nil }
         for i in keys.names.indices where keys.names[i] == key { return values[i] }
         return nil
     }

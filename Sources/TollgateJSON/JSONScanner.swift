@@ -46,7 +46,7 @@ public struct JSONScanner: Sendable {
         var found = JSONFields(keys: keys)
         for m in members {
             guard let i = keys.index(of: m.key, in: bytes) else { continue }
-            if found.values[i] != nil {
+            if found.has(i) {
                 throw JSONParseError(.duplicateKey, "duplicate key \"\(keys.names[i])\"", offset: m.key.range.lowerBound, in: bytes)
             }
             found.set(i, m.value)
@@ -112,16 +112,21 @@ public struct JSONScanner: Sendable {
         return result
     }
 
-    /// The values of `keys` among the members of the object at `object` (one pass).
+    /// The values of `keys` among the members of the object at `object` (one pass; no
+    /// removal ranges are computed, unlike `forEachMember`, since nothing is spliced).
     public func fields(of object: JSONSlice, keys: JSONKeys, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONFields {
+        guard object.kind == .object, object.range.upperBound <= bytes.count else {
+            throw JSONParseError(.typeMismatch, "not an object", offset: object.range.lowerBound, in: bytes)
+        }
         var found = JSONFields(keys: keys)
         var duplicate: JSONParseError?
-        try forEachMember(of: object, in: bytes) { (m) throws(JSONParseError) in
-            guard let i = keys.index(of: m.key, in: bytes) else { return }
-            if found.values[i] != nil, duplicate == nil {
-                duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(keys.names[i])\"", offset: m.key.range.lowerBound, in: bytes)
+        var r = JSONReader(bytes, at: object.range.lowerBound, maxDepth: maxDepth)
+        try Self.walkObject(&r, depth: 0) { (key, value) throws(JSONParseError) in
+            guard let i = keys.index(of: key, in: bytes) else { return }
+            if found.has(i), duplicate == nil {
+                duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(keys.names[i])\"", offset: key.range.lowerBound, in: bytes)
             }
-            found.set(i, m.value)
+            found.set(i, value)
         }
         if let duplicate { throw duplicate }
         return found

@@ -22,6 +22,8 @@ final class SidecarServices: Sendable {
     let egress: EgressServices?
     /// Present when a coordinator is configured (`--coordinator`): cluster budgets.
     let cluster: ClusterBudgets?
+    /// DNS for configured upstreams that did not resolve when the policy was built.
+    let resolver = EgressResolver(overrides: [:])
 
     init(options: SidecarOptions, file: SidecarConfigFile?) throws(ConfigError) {
         usageLog = try options.usageLogPath.map { (p) throws(ConfigError) in try UsageLog(path: p, maxBytes: Int64(options.usageLogMaxBytes)) }

@@ -376,3 +376,23 @@ def test_examples_pass_check_config():
     for f in files:
         r = run_check("--no-resolve", str(f), env=env)
         assert r.returncode == 0, f"{f}: {r.stderr}"
+
+
+def test_unresolvable_provider_does_not_stop_the_sidecar(mock, sidecar, tmp_path):
+    """A provider host that does not resolve at start is a warning, not a crash loop: the
+    sidecar serves the other models, answers 502 for that one, and check-config (which
+    resolves) reports it."""
+    text = gateway_yaml(mock.url).replace("models:\n", """models:
+  ghost:
+    deployments: [{provider: nowhere, model: m}]
+""", 1).replace("providers:\n", """providers:
+  nowhere: {kind: openai, base_url: "http://no-such-host.invalid:9", api_key: k-12345678}
+""", 1)
+    sc, cfg = start(sidecar, tmp_path, text)
+    assert "cannot resolve upstream" in sc.stderr()
+    client(sc).chat.completions.create(model="fast", messages=MSGS)
+    with pytest.raises(openai.APIStatusError) as e:
+        client(sc).chat.completions.create(model="ghost", messages=MSGS)
+    assert e.value.status_code == 502
+    r = run_check(str(cfg), env=ENV)
+    assert r.returncode == 1 and "cannot resolve upstream" in r.stderr

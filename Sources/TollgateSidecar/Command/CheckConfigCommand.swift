@@ -35,7 +35,7 @@ enum CheckConfigCommand {
             do {
                 let file = try SidecarConfigFile.load(path: path)
                 var health: [String: DeploymentHealth] = [:]
-                let policy = try GatewayPolicy.build(file: file, options: file.options, version: 1, health: &health, resolve: resolve)
+                let policy = try GatewayPolicy.build(file: file, options: file.options, version: 1, health: &health, resolution: resolve ? .strict : .skip)
                 try file.validateExtraSections()
                 print("\(path): ok (\(file.providers.count) providers, \(policy.models.count) models, \(file.keys.count) keys, \(file.budgets.count) budgets)")
             } catch {

@@ -10,6 +10,7 @@ public enum TollgateCLI {
       demo         a coordinator, three sidecars and a mock provider enforcing one budget
       mock-provider  a mock OpenAI/Anthropic provider (tollgate mock-provider --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
+      health       probe a running Tollgate's admin /healthz, exit 0 or 1 (tollgate health --help)
       ca           create a CA for the egress proxy's TLS interception (tollgate ca init --help)
       version      print the version
       help         this help
@@ -55,6 +56,8 @@ public enum TollgateCLI {
             return MockProviderCommand.run(args)
         case "simulate":
             return SimulateCommand.run(args)
+        case "health":
+            return HealthCommand.run(args)
         case "ca":
             return CACommand.run(args)
         case "version", "--version", "-V":

@@ -31,12 +31,12 @@ final class IdentityFilter: ExchangeFilter {
         if let auth = headers["authorization"] {
             let parts = auth.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let v = parts[1].trimmingCharacters()
+                let v = String(parts[1].trimmingASCIIWhitespace())
                 if !v.isEmpty { return v }
             }
         }
         for name in ["x-api-key", "api-key", "x-goog-api-key"] {
-            if let v = headers[name]?.trimmingCharacters(), !v.isEmpty { return v }
+            if let v = headers[name].map({ String($0.trimmingASCIIWhitespace()) }), !v.isEmpty { return v }
         }
         // Gemini clients may put the key in the query string.
         if let q = target.firstIndex(of: "?") {
@@ -65,13 +65,4 @@ final class IdentityFilter: ExchangeFilter {
     func responseEvent(_ x: ProxyExchange, _ event: SSEEvent) -> StreamEventAction { .forward }
     func responseBody(_ x: ProxyExchange, _ bytes: UnsafeRawBufferPointer) {}
     func complete(_ x: ProxyExchange, _ outcome: ExchangeOutcome) {}
-}
-
-extension StringProtocol {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
-    }
 }

@@ -5,8 +5,19 @@ extension GatewayPolicy {
     /// Builds the policy from a decoded file (or none) and the flags: resolves every upstream
     /// host and loads every CA file now, so a bad reload fails here and never reaches traffic.
     /// `health` keeps breakers across reloads; new deployments are added to it.
+    /// How upstream host names are handled while building.
+    enum Resolution {
+        /// Every host must resolve (check-config).
+        case strict
+        /// A host that does not resolve now is looked up again when first dialed (start and
+        /// reload: a DNS hiccup must not crash-loop a pod or refuse a reload).
+        case lenient
+        /// No lookups (check-config --no-resolve).
+        case skip
+    }
+
     static func build(file: SidecarConfigFile?, options: SidecarOptions, version: UInt64,
-                      health: inout [String: DeploymentHealth], resolve: Bool = true) throws(ConfigError) -> GatewayPolicy {
+                      health: inout [String: DeploymentHealth], resolution: Resolution = .lenient) throws(ConfigError) -> GatewayPolicy {
         let routing = file?.routing ?? RoutingConfig()
         func healthFor(_ id: String) -> DeploymentHealth {
             if let h = health[id] {
@@ -62,11 +73,12 @@ extension GatewayPolicy {
         var addresses: [String: [SocketAddress]] = [:]
         var tls: [String: TLSContext] = [:]
         for t in targets {
-            if resolve && addresses[t.poolKey] == nil {
+            if resolution != .skip && addresses[t.poolKey] == nil {
                 do {
                     addresses[t.poolKey] = try Socket.resolve(host: t.host, port: t.port)
                 } catch {
-                    throw ConfigError("cannot resolve upstream \(t): \(error)")
+                    if resolution == .strict { throw ConfigError("cannot resolve upstream \(t): \(error)") }
+                    Log.warning("cannot resolve upstream \(t) now (\(error)); it is looked up again when first used")
                 }
             }
             if t.isTLS && tls[t.caFile ?? ""] == nil {
@@ -79,6 +91,7 @@ extension GatewayPolicy {
         }
         return GatewayPolicy(
             version: version, models: routes, providers: providers, keys: file?.keys ?? [], passthrough: passthrough,
-            routing: routing, prices: ModelPriceTable.builtIn.merging(priceOverrides), addresses: addresses, tlsContexts: tls)
+            routing: routing, prices: ModelPriceTable.builtIn.merging(priceOverrides), addresses: addresses, tlsContexts: tls,
+            ownedKeys: Set(targets.map(\.poolKey)))
     }
 }

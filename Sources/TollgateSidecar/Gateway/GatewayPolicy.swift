@@ -20,10 +20,12 @@ final class GatewayPolicy: Sendable {
     let addresses: [String: [SocketAddress]]
     /// Client TLS contexts by extra CA file ("" = system store only).
     let tlsContexts: [String: TLSContext]
+    /// Pool keys of every configured upstream.
+    let ownedKeys: Set<String>
 
     init(version: UInt64, models: [ModelRoute], providers: [String: UpstreamEndpoint], keys: [VirtualKeyConfig],
          passthrough: UpstreamEndpoint?, routing: RoutingConfig, prices: ModelPriceTable,
-         addresses: [String: [SocketAddress]], tlsContexts: [String: TLSContext]) {
+         addresses: [String: [SocketAddress]], tlsContexts: [String: TLSContext], ownedKeys: Set<String>) {
         self.version = version
         var m: [String: ModelRoute] = [:]
         for r in models { m[r.alias] = r }
@@ -38,6 +40,7 @@ final class GatewayPolicy: Sendable {
         self.prices = prices
         self.addresses = addresses
         self.tlsContexts = tlsContexts
+        self.ownedKeys = ownedKeys
     }
 
     var requiresKeys: Bool { !keys.isEmpty }

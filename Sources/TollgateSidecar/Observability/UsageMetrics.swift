@@ -55,35 +55,29 @@ final class UsageMetrics: Sendable {
     func render() -> String {
         let callers = byCaller.withLock { $0 }
         let snapshot = byModel.withLock { $0 }
-        var out = "# HELP tollgate_llm_requests_total LLM requests accounted, by model.\n# TYPE tollgate_llm_requests_total counter\n"
-        let models = snapshot.keys.sorted()
-        for m in models { out += "tollgate_llm_requests_total{model=\(Self.label(m))} \(snapshot[m]!.requests)\n" }
-        out += "# HELP tollgate_llm_tokens_total Tokens by model and kind (input includes cached).\n# TYPE tollgate_llm_tokens_total counter\n"
-        for m in models {
-            let t = snapshot[m]!
-            for (kind, v) in [("input", t.input), ("output", t.output), ("cached_input", t.cachedInput), ("cache_write", t.cacheWrite), ("reasoning", t.reasoning)] {
-                out += "tollgate_llm_tokens_total{model=\(Self.label(m)),kind=\"\(kind)\"} \(v)\n"
-            }
-        }
-        out += "# HELP tollgate_llm_cost_microdollars_total Cost by model in micro-dollars.\n# TYPE tollgate_llm_cost_microdollars_total counter\n"
-        for m in models { out += "tollgate_llm_cost_microdollars_total{model=\(Self.label(m))} \(snapshot[m]!.costMicros)\n" }
+        var out = ""
+        let models = snapshot.keys.sorted().map { (labels: "model=\(Self.label($0))", totals: snapshot[$0]!) }
+        Self.renderFamilies(prefix: "tollgate_llm", by: "model", models, into: &out)
         out += "# HELP tollgate_llm_estimated_total Requests whose usage was estimated (no usage from the provider).\n# TYPE tollgate_llm_estimated_total counter\n"
-        for m in models { out += "tollgate_llm_estimated_total{model=\(Self.label(m))} \(snapshot[m]!.estimated)\n" }
-        guard !callers.isEmpty else { return out }
-        let who = callers.keys.sorted()
-        func labels(_ c: Caller) -> String { "team=\(Self.label(c.team)),key=\(Self.label(c.key))" }
-        out += "# HELP tollgate_llm_caller_requests_total LLM requests by team and virtual key.\n# TYPE tollgate_llm_caller_requests_total counter\n"
-        for c in who { out += "tollgate_llm_caller_requests_total{\(labels(c))} \(callers[c]!.requests)\n" }
-        out += "# HELP tollgate_llm_caller_tokens_total Tokens by team, virtual key and kind.\n# TYPE tollgate_llm_caller_tokens_total counter\n"
-        for c in who {
-            let t = callers[c]!
+        for m in models { out += "tollgate_llm_estimated_total{\(m.labels)} \(m.totals.estimated)\n" }
+        let who = callers.keys.sorted().map { (labels: "team=\(Self.label($0.team)),key=\(Self.label($0.key))", totals: callers[$0]!) }
+        if !who.isEmpty { Self.renderFamilies(prefix: "tollgate_llm_caller", by: "team and virtual key", who, into: &out) }
+        return out
+    }
+
+    /// Requests, tokens by kind and cost for one labelling of the totals.
+    static func renderFamilies(prefix: String, by: String, _ rows: [(labels: String, totals: Totals)], into out: inout String) {
+        out += "# HELP \(prefix)_requests_total LLM requests accounted, by \(by).\n# TYPE \(prefix)_requests_total counter\n"
+        for r in rows { out += "\(prefix)_requests_total{\(r.labels)} \(r.totals.requests)\n" }
+        out += "# HELP \(prefix)_tokens_total Tokens by \(by) and kind (input includes cached).\n# TYPE \(prefix)_tokens_total counter\n"
+        for r in rows {
+            let t = r.totals
             for (kind, v) in [("input", t.input), ("output", t.output), ("cached_input", t.cachedInput), ("cache_write", t.cacheWrite), ("reasoning", t.reasoning)] {
-                out += "tollgate_llm_caller_tokens_total{\(labels(c)),kind=\"\(kind)\"} \(v)\n"
+                out += "\(prefix)_tokens_total{\(r.labels),kind=\"\(kind)\"} \(v)\n"
             }
         }
-        out += "# HELP tollgate_llm_caller_cost_microdollars_total Cost by team and virtual key in micro-dollars.\n# TYPE tollgate_llm_caller_cost_microdollars_total counter\n"
-        for c in who { out += "tollgate_llm_caller_cost_microdollars_total{\(labels(c))} \(callers[c]!.costMicros)\n" }
-        return out
+        out += "# HELP \(prefix)_cost_microdollars_total Cost by \(by) in micro-dollars.\n# TYPE \(prefix)_cost_microdollars_total counter\n"
+        for r in rows { out += "\(prefix)_cost_microdollars_total{\(r.labels)} \(r.totals.costMicros)\n" }
     }
 
     /// A quoted Prometheus label value.

@@ -60,8 +60,12 @@ final class UpstreamPool {
 
     private func newConnection(_ target: UpstreamTarget) throws(TransportError) -> Connection {
         let policy = services.policy
-        let egress = policy.addresses[target.poolKey] == nil ? services.egress : nil
-        guard let addrs = policy.addresses[target.poolKey] ?? egress?.resolver.resolveNow(host: target.host, port: target.port), !addrs.isEmpty else {
+        let configured = policy.ownedKeys.contains(target.poolKey)
+        let egress = configured ? nil : services.egress
+        // A configured host that did not resolve at load is looked up now (blocking this loop
+        // once; the answer is cached).
+        let resolver = egress?.resolver ?? services.resolver
+        guard let addrs = policy.addresses[target.poolKey] ?? resolver.resolveNow(host: target.host, port: target.port), !addrs.isEmpty else {
             throw TransportError(.resolve, "no address for \(target.host)")
         }
         nextAddress &+= 1
