@@ -127,11 +127,15 @@ public final class SidecarServer: @unchecked Sendable {
                     usage += WALMetrics.render(wal.stats, recovered: wal.recovered, failed: wal.failure != nil)
                 }
                 if let egress = self.services?.egress { usage += egress.metrics.render() }
+                if let cluster = self.services?.cluster { usage += cluster.metricsText() }
                 return .text(200, MetricsRenderer.render(shards) + usage, type: "text/plain; version=0.0.4; charset=utf-8")
             case ("GET", "/budgets"):
                 guard let engine = self.services?.budgets else { return .text(200, "[]\n", type: "application/json") }
                 return AdminResponse(status: 200, contentType: "application/json",
                                      body: BudgetStatus.json(engine.snapshot(now: MonotonicClock.wallNanos())))
+            case ("GET", "/cluster"):
+                guard let cluster = self.services?.cluster else { return .text(404, "no --coordinator configured\n") }
+                return AdminResponse(status: 200, contentType: "application/json", body: cluster.statusJSON())
             case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"):
                 return .text(405, "method not allowed\n")
             default:
@@ -184,6 +188,7 @@ public final class SidecarServer: @unchecked Sendable {
             services?.mcp?.auditLog?.flush()
             services?.budgetStore?.close()
         }
+        defer { services?.cluster?.shutdown() }
         if !clean {
             Log.warning("drain timeout after \(timeout)s: closing remaining connections")
             for (i, loop) in loops.enumerated() {

@@ -22,6 +22,8 @@ final class SidecarServices: Sendable {
     private let flagBudgets: [BudgetDefinition]
     /// Present when the egress proxy is on (Egress/EgressServices.swift).
     let egress: EgressServices?
+    /// Present when a coordinator is configured (`--coordinator`): cluster budgets.
+    let cluster: ClusterBudgets?
     /// DNS for configured upstreams that did not resolve when the policy was built.
     let resolver = EgressResolver(overrides: [:])
 
@@ -39,6 +41,10 @@ final class SidecarServices: Sendable {
         if budgetStore == nil, let dir = options.dataDir { Log.warning("--data-dir \(dir): no budgets configured, nothing to journal") }
         mcp = options.mcp.isEnabled ? try MCPServices(settings: options.mcp, usageLog: usageLog) : nil
         egress = options.egress.enabled ? try EgressServices(options: options) : nil
+        var clusterOptions = options.cluster
+        if clusterOptions.dataDir == nil { clusterOptions.dataDir = options.dataDir }
+        cluster = clusterOptions.isEnabled ? try ClusterBudgets(options: clusterOptions) : nil
+        cluster?.start()
     }
 
     var policyVersion: UInt64 { version.load(ordering: .acquiring) }
@@ -69,6 +75,7 @@ final class SidecarServices: Sendable {
         filters.append(llm)
         if !policy.models.isEmpty || policy.routing.defaultProvider != nil { filters.append(RouteFilter(policy: policy, llm: llm)) }
         if let budgets { filters.append(BudgetFilter(engine: budgets, llm: llm)) }
+        if let cluster { filters.append(ClusterBudgetFilter(cluster: cluster, llm: llm)) }
         return filters
     }
 }

@@ -149,7 +149,7 @@ extension SidecarSyncState {
     /// End-game: hand back everything beyond what waiting admissions need, so the last units are
     /// not stranded in idle leases while another node is refused.
     func returnSurplus(_ ks: inout KeyState, now: Int64) {
-        var keep = ks.need
+        var keep = max(ks.need, ks.waiting)
         for i in ks.leases.indices.sorted(by: { ks.leases[$0].expiresAt > ks.leases[$1].expiresAt })
         where !ks.leases[i].closed && !ks.leases[i].isReserve && ks.leases[i].activated {
             let k = min(keep, ks.leases[i].available)

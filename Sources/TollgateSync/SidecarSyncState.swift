@@ -23,6 +23,9 @@ public struct SidecarSyncState: Sendable {
         var exhausted: (remaining: Int64, reclaimable: Int64, at: Int64)?
         var exhaustedSince: Int64?
         var need: Int64 = 0
+        /// The largest admission waiting now (its whole amount, not the shortfall `need`): what
+        /// end-game surplus returns must keep, or a waiting admission is starved by its own node.
+        var waiting: Int64 = 0
         var returnsDirty = false
         /// Admissions waited for escrow during the current rate interval.
         var starved = false
@@ -165,6 +168,7 @@ public struct SidecarSyncState: Sendable {
             }
         }
         ks.need = max(ks.need, amount - usable)
+        ks.waiting = max(ks.waiting, amount)
         ks.starved = true
         maybeAsk(&ks, now: now)
         return .wait
@@ -231,6 +235,7 @@ public struct SidecarSyncState: Sendable {
         ks.inFlight += amount + overdraft
         ks.bucket += amount + overdraft
         ks.need = 0
+        ks.waiting = 0
         ks.exhaustedSince = nil   // end-game patience runs per waiting admission
         return LeaseTicket(id: nextID)
     }

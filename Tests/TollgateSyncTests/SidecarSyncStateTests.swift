@@ -142,3 +142,26 @@ struct SidecarSyncStateTests {
         #expect(m.coordinator.ledger.totalCharge(Fx.key) <= 3_000)
     }
 }
+
+extension SidecarSyncStateTests {
+    /// End-game surplus returns keep the whole waiting admission, not just its shortfall (handing back the rest starved the node's own waiting request).
+    @Test func endgameReturnsKeepWaitingAdmission() {
+        var m = MiniCluster(sidecars: 3, budget: Self.budget(limit: 5_000), config: Self.config())
+        m.advance(1)
+        let first = m.admitWaiting("s0", 100)
+        guard case .admitted = first else { Issue.record("first admission: \(first)"); return }
+        m.settle("s0", first, reserved: 100, actual: 14)
+        #expect(m.sidecars["s0"]!.isTight(Fx.key.scope))
+        let held = m.sidecars["s0"]!.balance(Fx.key.scope, now: m.now)
+        // No more escrow arrives: the admission waits for held + 41 while ticks run end-game returns.
+        m.drop = { _, msg in if case .leaseGrant = msg.message { true } else { false } }
+        #expect(m.admit("s0", held + 41) == .wait)
+        m.advance(10_000_000)
+        m.advance(10_000_000)
+        #expect(m.sidecars["s0"]!.balance(Fx.key.scope, now: m.now) == held, "end-game returns gave away escrow a waiting admission needs")
+        m.drop = { _, _ in false }
+        let second = m.admitWaiting("s0", held + 41)
+        if case .admitted = second {} else { Issue.record("the waiting admission never got its escrow: \(second)") }
+        #expect(m.coordinator.worstGrantOvercommit <= 0)
+    }
+}

@@ -56,6 +56,8 @@ public enum SidecarCommand {
       --admin-token TOKEN        bearer token for POST /budgets/{id}/reset|adjust on the admin port
       --admin-token-file FILE    ... read from FILE (surrounding whitespace ignored)
 
+    \(ClusterOptions.usage)
+
     Accounting:
       --usage-log PATH           one JSON line per LLM request (tokens, cost, latency); "-" = stdout;
                                  rotated to PATH.1 at 64 MiB
@@ -145,6 +147,8 @@ public enum SidecarCommand {
                 let v = try r.value(for: f)
                 guard let l = LogLevel(name: v) else { throw ConfigError("--log-level expects debug, info, warn or error, got '\(v)'") }
                 o.logLevel = l
+            case _ where ClusterOptions.flags.contains(f.name):
+                try o.cluster.parse(f, &r)
             default:
                 if try o.egress.apply(flag: f, &r) { continue }
                 throw ConfigError("unknown option \(f.name) (see tollgate sidecar --help)")

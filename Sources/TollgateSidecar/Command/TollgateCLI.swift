@@ -6,6 +6,9 @@ public enum TollgateCLI {
     Commands:
       sidecar      run the data-plane proxy beside an app (tollgate sidecar --help)
       check-config validate a configuration file (tollgate check-config --help)
+      coordinator  run the cluster budget coordinator (tollgate coordinator --help)
+      demo         a coordinator, three sidecars and a mock provider enforcing one budget
+      mock-provider  a mock OpenAI/Anthropic provider (tollgate mock-provider --help)
       simulate     run the deterministic cluster-budget simulator (tollgate simulate --help)
       health       probe a running Tollgate's admin /healthz, exit 0 or 1 (tollgate health --help)
       ca           create a CA for the egress proxy's TLS interception (tollgate ca init --help)
@@ -34,6 +37,23 @@ public enum TollgateCLI {
             }
         case "check-config":
             return CheckConfigCommand.run(args)
+        case "coordinator":
+            if args.contains("--help") || args.contains("-h") {
+                print(CoordinatorCommand.usage)
+                return 0
+            }
+            do {
+                return CoordinatorCommand.run(try CoordinatorCommand.parse(args))
+            } catch {
+                printError("tollgate coordinator: \(error)")
+                return 2
+            }
+        case "demo":
+            return DemoCommand.run(args)
+        case "bench-coordinator":
+            return BenchCoordinatorCommand.run(args)
+        case "mock-provider":
+            return MockProviderCommand.run(args)
         case "simulate":
             return SimulateCommand.run(args)
         case "health":

@@ -51,6 +51,8 @@ public struct SidecarOptions: Sendable {
     public var adminToken: String? = nil
     /// MCP servers and per-caller tool policy (`--mcp NAME=URL`, `--mcp-config FILE`, `mcp:`).
     var mcp = MCPSettings()
+    /// Cluster budgets: the coordinator set, node identity and gossip (`--coordinator` ...).
+    public var cluster = ClusterOptions()
 
     public init() {}
 

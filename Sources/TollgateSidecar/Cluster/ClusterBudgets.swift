@@ -1,0 +1,210 @@
+import Glibc
+import Synchronization
+import TollgateSync
+import TollgateTransport
+
+/// The sidecar's cluster budgets: the pure `SidecarSyncState` behind a lock, fed by a sync
+/// thread that talks to the coordinators (HTTP/1.1, authenticated frames) and to peer sidecars
+/// (UDP gossip and lease custody). Exchange filters ask it for admissions; it admits from
+/// leases only, and the sync thread fetches leases ahead of need.
+final class ClusterBudgets: @unchecked Sendable {
+    /// How an admission ended.
+    enum Admission {
+        case admitted(LeaseTicket)
+        case refused(SyncRefusal)
+        /// No lease arrived within --cluster-wait (coordinator learning or unreachable).
+        case timedOut
+    }
+
+    struct Counters {
+        var admitted = 0
+        var refused = 0
+        var timedOut = 0
+        var waits = 0
+    }
+
+    let identity: NodeIdentity
+    let options: ClusterOptions
+    let coordinatorIDs: [String]
+    let state: Mutex<SidecarSyncState>
+    let counters = Mutex(Counters())
+    let running = Atomic<Bool>(false)
+    let skewNanos: Int64
+
+    // Sync-thread confined.
+    var codec: WireCodec
+    var clients: [String: SyncHTTPClient] = [:]
+    let gossip: GossipSocket?
+    var seeds: [SocketAddress]
+    var seedsHeard: Set<String> = []
+    var lastSeedPing: Int64 = .min / 2
+    var memberStates: [String: MemberState] = [:]
+    var seq: UInt64 = 0
+    let walPath: String?
+    var walWritten: [LedgerEntry] = []
+    var walWrittenAt: Int64 = .min / 2
+    var wakeFDs: [Int32] = [-1, -1]
+    var wakeFDsRead: Int32 { wakeFDs[0] }
+    private var thread: pthread_t?
+
+    init(options: ClusterOptions) throws(ConfigError) {
+        self.options = options
+        skewNanos = Int64(options.clockSkewSeconds * 1e9)
+        // ID=ADDR reaches coordinator ID through another address (a proxy, a test relay).
+        var via: [String: String] = [:]
+        var plain: [String] = []
+        for c in options.coordinators {
+            if let eq = c.firstIndex(of: "=") { via[String(c[..<eq])] = String(c[c.index(after: eq)...]) } else { plain.append(c) }
+        }
+        coordinatorIDs = try CoordinatorSet.resolve(plain) + via.keys.sorted()
+        guard !coordinatorIDs.isEmpty else { throw ConfigError("--coordinator: no addresses") }
+        let secret = try SyncSecret.load(file: options.syncSecretFile, literal: options.syncSecret)
+        codec = WireCodec(keyring: SyncSecret.keyring(secret))
+        let g: GossipSocket? = try options.gossipListen.map { (a) throws(ConfigError) in try GossipSocket(listen: a) }
+        gossip = g
+        let own = g?.address
+        var rnd = UInt64(bitPattern: MonotonicClock.wallNanos()) ^ UInt64(getpid()) << 40
+        for b in (ClusterFiles.read("/dev/urandom", max: 8) ?? []).prefix(8) { rnd = rnd << 8 ^ UInt64(b) ^ rnd >> 56 }
+        let r = rnd
+        var id = try NodeIdentityStore.resolve(flag: options.nodeID, env: getenv("TOLLGATE_NODE_ID").map { String(cString: $0) },
+                                               dataDir: options.dataDir, wallMillis: UInt64(MonotonicClock.wallNanos() / 1_000_000),
+                                               random: { r })
+        if let own { id.nodeID += "@\(options.gossipAdvertise ?? own.description)" }
+        identity = id
+        var seedAddrs: [SocketAddress] = []
+        for s in options.gossipSeeds {
+            guard let colon = s.lastIndex(of: ":"), let port = UInt16(s[s.index(after: colon)...]),
+                  let a = try? Socket.resolve(host: String(s[..<colon]), port: port) else {
+                throw ConfigError("--gossip-seeds: cannot resolve '\(s)'")
+            }
+            seedAddrs += a.filter { $0 != own }
+        }
+        seeds = seedAddrs
+        // The ledger of earlier epochs (spend they settled), kept in the data dir as an
+        // authenticated frame: reported for those epochs, whose leases stay charged in full.
+        walPath = options.dataDir.map { $0 + "/cluster-ledger" }
+        var recovered: SidecarWAL?
+        if let path = walPath, let bytes = ClusterFiles.read(path, max: 16 << 20), !bytes.isEmpty {
+            if let (m, _) = try? WireCodec.decodeFrame(bytes[...], keyring: codec.keyring), case .leaseReturn(let r) = m {
+                recovered = SidecarWAL(identity: r.holder, entries: r.entries)
+                Log.info("cluster: recovered \(r.entries.count) ledger entries of earlier epochs from \(path)")
+            } else {
+                Log.warning("cluster: ignoring \(path): not a ledger frame for this sync secret")
+            }
+        }
+        state = Mutex(SidecarSyncState(identity: id, coordinators: coordinatorIDs, seed: r, now: Int64(MonotonicClock.now()) + skewNanos,
+                                       recovering: recovered))
+        for c in coordinatorIDs { clients[c] = SyncHTTPClient(target: via[c] ?? c) }
+    }
+
+    func now() -> Int64 { Int64(MonotonicClock.now()) + skewNanos }
+
+    /// Starts the sync thread.
+    func start() {
+        pipe(&wakeFDs)
+        for fd in wakeFDs { _ = fcntl(fd, F_SETFL, O_NONBLOCK) }
+        running.store(true, ordering: .releasing)
+        let box = Unmanaged.passRetained(self)
+        var t = pthread_t()
+        pthread_create(&t, nil, { arg in
+            let me = Unmanaged<ClusterBudgets>.fromOpaque(arg!).takeRetainedValue()
+            me.runSyncThread()
+            return nil
+        }, box.toOpaque())
+        thread = t
+        Log.info("cluster: node \(identity), coordinators \(coordinatorIDs.joined(separator: ","))" + (gossip.map { "; gossip on udp \($0.address)" + (seeds.isEmpty ? "" : ", seeds \(seeds.map(\.description).joined(separator: ","))") } ?? "; no gossip (lease custody off)"))
+    }
+
+    func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        wake()
+        if let t = thread { pthread_join(t, nil) }
+    }
+
+    /// After draining: stops the sync thread, then hands unspent escrow back to the coordinators
+    /// with the final spend (a rolling restart strands nothing; a kill -9 strands its leases).
+    func shutdown() {
+        stop()
+        let now = self.now()
+        let (out, wal) = state.withLock { s in
+            s.checkpoint()
+            s.returnAll()
+            return (s.tick(now: now), s.checkpoint())
+        }
+        deliver(out, depth: 3)
+        writeLedger(wal, now: now, force: true)
+        Log.info("cluster: returned unspent leases to the coordinator")
+    }
+
+    /// Keeps the ledger (own entries of every epoch, as last checkpointed) in the data dir, at
+    /// most every 100 ms and only when it changed. It may lag what was reported; coordinators
+    /// merge by maximum, so a lagging copy never lowers anything.
+    func writeLedger(_ wal: SidecarWAL, now: Int64, force: Bool = false) {
+        guard let path = walPath, wal.entries != walWritten, force || now - walWrittenAt >= 100_000_000 else { return }
+        walWrittenAt = now
+        walWritten = wal.entries
+        if !ClusterFiles.write(path, codec.encode(.leaseReturn(LeaseReturn(holder: wal.identity, entries: wal.entries)))) {
+            Log.warning("cluster: cannot write \(path)")
+        }
+    }
+
+    /// Nudges the sync thread (a lease was asked for).
+    func wake() {
+        var b: UInt8 = 1
+        _ = write(wakeFDs[1], &b, 1)
+    }
+
+    // MARK: Admission (event-loop threads)
+
+    /// The cluster budgets known now.
+    var budgets: [ClusterBudget] { state.withLock { $0.knownBudgets } }
+
+    /// Every coordinator has answered at least once, so the budget list is complete.
+    var synced: Bool { state.withLock { s in coordinatorIDs.allSatisfy { s.hasHeard(from: $0) } } }
+
+    /// Waits (bounded by --cluster-wait) until the first sync; false if it did not happen.
+    func waitUntilSynced() -> Bool {
+        if synced { return true }
+        let deadline = now() + Int64(options.admissionWait * 1e9)
+        while now() < deadline {
+            wake()
+            usleep(2_000)
+            if synced { return true }
+        }
+        return false
+    }
+
+    /// Admits `amount` on `scope` from held leases. In steady state leases are fetched ahead of
+    /// need and this returns at once; on a cold start or in end-game it waits for the sync
+    /// thread (bounded by --cluster-wait), blocking the calling loop for that long.
+    func admit(_ scope: String, amount: Int64) -> Admission {
+        let deadline = now() + Int64(options.admissionWait * 1e9)
+        var waited = false
+        while true {
+            let r = state.withLock { $0.tryAdmit(scope, amount: amount, now: now()) }
+            switch r {
+            case .admitted(let t):
+                counters.withLock { $0.admitted += 1; if waited { $0.waits += 1 } }
+                return .admitted(t)
+            case .refused(let why):
+                counters.withLock { $0.refused += 1 }
+                return .refused(why)
+            case .wait:
+                wake()
+                waited = true
+                if now() >= deadline {
+                    counters.withLock { $0.timedOut += 1 }
+                    Log.debug("cluster: admission of \(amount) on \(scope) timed out; " + state.withLock { s in
+                        "balance \(s.balance(scope, now: now())), leases \(s.leases(scope).map { "(avail \($0.available) act \($0.activated) acks \($0.acks.count)/\($0.neededAcks) closed \($0.closed))" }), live peers \(s.membership.liveCount)"
+                    })
+                    return .timedOut
+                }
+                usleep(1_000)
+            }
+        }
+    }
+
+    func settle(_ scope: String, ticket: LeaseTicket, reserved: Int64, actual: Int64) {
+        state.withLock { $0.settle(scope, ticket: ticket, reserved: reserved, actual: actual, now: now()) }
+    }
+}

@@ -1,0 +1,181 @@
+import Glibc
+import TollgateCrypto
+import TollgateHTTP
+import TollgateSync
+import TollgateTransport
+
+/// `tollgate coordinator` as a process: one event loop running the pure `Coordinator` state
+/// machine behind HTTP/1.1 keep-alive. Sidecars POST authenticated binary frames (the sync wire
+/// format) to /v1/sync and get the coordinator's answers as frames in the response body;
+/// messages for other sidecars (end-game notices) wait in a per-node mailbox for their next
+/// POST. The admin API shares the server. All coordinator state is confined to the loop.
+final class CoordinatorServer: @unchecked Sendable {
+    let options: CoordinatorOptions
+    private var loop: EventLoop?
+    private var listeners: [Listener] = []
+    private var connections: [ObjectIdentifier: AdminConnection] = [:]
+    private var timer: LoopTimer?
+
+    // Loop-confined.
+    var coordinator: Coordinator!
+    var codec: WireCodec
+    var mailbox: [String: [SyncMessage]] = [:]
+    var stats = CoordinatorStats()
+    var wasLearning = true
+    var mailboxSweptAt: Int64 = 0
+    private(set) var boundAddress: SocketAddress?
+    private(set) var boundAdminAddress: SocketAddress?
+
+    static let mailboxLimit = 64
+    static let tickSeconds = 0.25
+
+    init(options: CoordinatorOptions) {
+        self.options = options
+        self.codec = WireCodec(keyring: SyncSecret.keyring(options.syncSecret))
+    }
+
+    static func monoNow() -> Int64 { Int64(MonotonicClock.now()) }
+    func wallNow() -> Int64 { MonotonicClock.wallNanos() + Int64(options.clockSkewSeconds * 1e9) }
+
+    func start() throws {
+        let loop = try EventLoop(index: 0)
+        self.loop = loop
+        let router: AdminRouter = { [unowned self] method, path, headers, body in
+            self.route(method, path, headers, body)
+        }
+        let listener = try Listener(address: options.listen, loop: loop, reusePort: false, tls: nil) { [unowned self] l, fd, peer in
+            self.accept(fd: fd, peer: peer, loop: l.loop, router: router)
+        }
+        listeners.append(listener)
+        boundAddress = listener.address
+        if let a = options.admin {
+            let al = try Listener(address: a, loop: loop, reusePort: false, tls: nil) { [unowned self] l, fd, peer in
+                self.accept(fd: fd, peer: peer, loop: l.loop, router: router)
+            }
+            listeners.append(al)
+            boundAdminAddress = al.address
+        }
+
+        let me = options.advertise ?? listener.address.description
+        var set = try CoordinatorSet.resolve(options.peers)
+        if set.isEmpty { set = [me] }
+        guard set.contains(me) else {
+            throw ConfigError("this coordinator (\(me)) is not in --peers (\(set.joined(separator: ","))); pass --advertise ADDR as listed there")
+        }
+        let identity = NodeIdentity(nodeID: me, epoch: UInt64(MonotonicClock.wallNanos() / 1_000_000))
+        let now = Self.monoNow()
+        var c = Coordinator(identity: identity, coordinators: set, now: now, learning: !options.skipLearning)
+        for (spec, policy) in options.budgets {
+            c.setBudget(try ClusterBudgetSpec.parse(spec, policy: policy, now: wallNow()))
+        }
+        coordinator = c
+        wasLearning = c.isLearning(now)
+        Log.info("tollgate \(TollgateVersion.string) coordinator \(identity) listening on \(listener.address)\(boundAdminAddress.map { ", admin on \($0)" } ?? ""); coordinator set \(set.joined(separator: ",")); \(c.budgets.count) budget(s)" + (wasLearning ? "; learning for \(c.config.coordinatorExpiry / 1_000_000) ms before granting" : ""))
+        timer = loop.schedule(afterSeconds: Self.tickSeconds) { [unowned self] in self.tick() }
+        loop.startThread(name: "tollgate-coordinator")
+    }
+
+    func stop() {
+        guard let loop else { return }
+        loop.execute { [self] in
+            for l in listeners { l.close() }
+            loop.stop()
+        }
+        loop.join()
+    }
+
+    private func accept(fd: Int32, peer: SocketAddress?, loop: EventLoop, router: @escaping AdminRouter) {
+        guard let c = try? Connection(accepted: fd, peer: peer, loop: loop, tls: nil) else { return }
+        Socket.setNoDelay(fd)
+        let ac = AdminConnection(connection: c, router: router) { [unowned self] ac in
+            self.connections[ObjectIdentifier(ac)] = nil
+        }
+        connections[ObjectIdentifier(ac)] = ac
+    }
+
+    /// The coordinator's clock drives windows and learning; lease expiry is charged by the
+    /// ledger itself (an unreturned lease stays charged), so the timer only rolls windows over,
+    /// notes the end of learning and forgets mailboxes of nodes gone quiet.
+    private func tick() {
+        let now = Self.monoNow()
+        for m in coordinator.tick(now: now) { enqueue(m) }
+        let learning = coordinator.isLearning(now)
+        if wasLearning && !learning { Log.info("coordinator learning done: granting leases") }
+        wasLearning = learning
+        rollWindows()
+        if now - mailboxSweptAt >= 10_000_000_000 {
+            mailboxSweptAt = now
+            let live = Set(coordinator.reportingSidecars.filter { now - $0.at < 30_000_000_000 }.map(\.nodeID))
+            mailbox = mailbox.filter { live.contains($0.key) }
+        }
+        timer = loop?.schedule(afterSeconds: Self.tickSeconds) { [unowned self] in self.tick() }
+    }
+
+    /// A calendar budget whose window ended gets the next window id (a fresh key, full limit).
+    func rollWindows() {
+        let wall = wallNow()
+        for b in coordinator.budgets.values {
+            guard let (_, window) = ClusterBudgetSpec.parseScope(b.scope) else { continue }
+            let id = ClusterBudgetSpec.windowID(window, at: wall)
+            if id > b.window {
+                var nb = b
+                nb.window = id
+                coordinator.setBudget(nb)
+                Log.info("cluster budget \(b.scope): window \(b.window) ended, now \(id)")
+            }
+        }
+    }
+
+    func enqueue(_ m: OutboundMessage) {
+        var q = mailbox[m.to] ?? []
+        if q.count >= Self.mailboxLimit { q.removeFirst() }
+        q.append(m.message)
+        mailbox[m.to] = q
+    }
+
+    /// POST /v1/sync: frames in, frames out. The `tollgate-node` header names the sender, whose
+    /// mailbox is delivered with the answer.
+    func handleSync(_ headers: HTTPHeaders, _ body: [UInt8]) -> AdminResponse {
+        let node = headers["tollgate-node"] ?? ""
+        let now = Self.monoNow()
+        stats.syncRequests += 1
+        var out: [UInt8] = []
+        var offset = 0
+        while offset < body.count {
+            let decoded: (SyncMessage, Int)
+            do {
+                decoded = try codec.decode(body[offset...])
+            } catch {
+                stats.rejected[error.code.description, default: 0] += 1
+                Log.debug("sync frame from \(node.isEmpty ? "?" : node) rejected: \(error)")
+                return .text(400, "rejected sync frame: \(error.code)\n")
+            }
+            offset += decoded.1
+            stats.frames[decoded.0.typeCode, default: 0] += 1
+            if case .leaseRequest = decoded.0 { stats.leaseRequests += 1 }
+            for r in coordinator.receive(decoded.0, now: now) {
+                if case .leaseGrant = r.message { stats.grants += 1 }
+                if r.to == node { out += codec.encode(r.message) } else { enqueue(r) }
+            }
+        }
+        if !node.isEmpty, let q = mailbox.removeValue(forKey: node) {
+            for m in q { out += codec.encode(m) }
+        }
+        return AdminResponse(status: 200, contentType: "application/octet-stream", body: out)
+    }
+
+    func authorized(_ headers: HTTPHeaders) -> Bool {
+        guard let token = options.adminToken else { return false }
+        guard let h = headers["authorization"], h.hasPrefix("Bearer ") else { return false }
+        return Digest.constantTimeEquals(Array(h.dropFirst(7).utf8), Array(token.utf8))
+    }
+}
+
+/// Counters for /metrics.
+struct CoordinatorStats {
+    var syncRequests = 0
+    var leaseRequests = 0
+    var grants = 0
+    var frames: [UInt8: Int] = [:]
+    var rejected: [String: Int] = [:]
+}
