@@ -35,18 +35,7 @@ TOLLGATE_IMAGE_COMMAND = ["/usr/local/bin/tollgate"]
 # Flags the chart passes that other open issues are adding to the binary right now. A flag listed
 # here may be missing from `tollgate <command> --help` (the flag test is skipped naming it); any
 # other missing flag fails. Delete entries as the flags land.
-PENDING_FLAGS = {
-    "sidecar": {
-        "--coordinator": "issue 6, cluster sync",
-        "--gossip-listen": "issue 6, cluster sync",
-        "--gossip-advertise": "issue 6, cluster sync",
-        "--gossip-seeds": "issue 6, cluster sync",
-        "--sync-secret-file": "issue 6, cluster sync",
-    },
-    "coordinator": {
-        "--config": "issue 6: the coordinator reads its budgets ConfigMap",
-    },
-}
+PENDING_FLAGS: dict[str, dict[str, str]] = {}
 
 # Value sets rendered and validated: name -> helm --set/--set-string/-f arguments.
 TLS_ON = ["--set", "sidecar.tls.enabled=true", "--set", "sidecar.tls.existingSecret=app-tls", "--set", "exampleApp.enabled=true"]

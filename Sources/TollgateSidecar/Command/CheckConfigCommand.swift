@@ -36,7 +36,6 @@ enum CheckConfigCommand {
                 let file = try SidecarConfigFile.load(path: path)
                 var health: [String: DeploymentHealth] = [:]
                 let policy = try GatewayPolicy.build(file: file, options: file.options, version: 1, health: &health, resolution: resolve ? .strict : .skip)
-                try file.validateExtraSections()
                 print("\(path): ok (\(file.providers.count) providers, \(policy.models.count) models, \(file.keys.count) keys, \(file.budgets.count) budgets)")
             } catch {
                 TollgateCLI.printError("\(error)")
@@ -44,17 +43,5 @@ enum CheckConfigCommand {
             }
         }
         return status
-    }
-}
-
-extension SidecarConfigFile {
-    /// Sections owned by other features are checked by their own decoders.
-    func validateExtraSections() throws(ConfigError) {
-        for (name, _) in extraSections {
-            switch name {
-            default:
-                continue
-            }
-        }
     }
 }

@@ -22,6 +22,9 @@ public enum CoordinatorCommand {
       --budget UNIT=LIMIT/WINDOW a cluster budget (repeatable); windows: hour, day, month,
                                  lifetime; append :fail_open_bounded or :fail_open to change
                                  the partition policy (default fail_closed)
+      --config FILE              YAML/JSON file with a `budgets:` list, entries as in the
+                                 sidecar file ({unit, limit, window, policy}); scope must be
+                                 global (cluster budgets cover all traffic)
       --admin-token TOKEN        bearer token required for budget writes (PUT, DELETE)
       --sync-secret-file FILE    shared HMAC secret for sync frames (first line of FILE)
       --sync-secret S            ... given inline (tests)
@@ -58,6 +61,7 @@ public enum CoordinatorCommand {
                 _ = try ClusterBudgetSpec.parse(String(spec), policy: policy, now: 0)
                 o.budgets.append((String(spec), policy))
             case "--admin-token": o.adminToken = try r.value(for: f)
+            case "--config": o.budgets += try CoordinatorConfigFile.budgets(path: try r.value(for: f))
             case "--sync-secret-file": secretFile = try r.value(for: f)
             case "--sync-secret": secret = try r.value(for: f)
             case "--clock-skew":

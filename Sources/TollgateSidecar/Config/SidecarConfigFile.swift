@@ -18,8 +18,6 @@ struct SidecarConfigFile: Sendable {
     var routing = RoutingConfig()
     var keys: [VirtualKeyConfig] = []
     var budgets: [BudgetDefinition] = []
-    /// Sections owned by other features, kept as decoders for them to read.
-    var extraSections: [String: ConfigDecoder] = [:]
 
     /// Reads, parses and decodes `path`; every error names file, line and column.
     static func load(path: String, secrets: SecretResolver = .system(), base: SidecarOptions = SidecarOptions()) throws(ConfigError) -> SidecarConfigFile {
@@ -52,9 +50,8 @@ struct SidecarConfigFile: Sendable {
         if let s = root.optional("mcp") { file.options.mcp = try MCPSettings.decode(s) }
         // Into the options, so `--egress*` flags beside --config add to or override it.
         if let s = root["egress"] { file.options.egress = try EgressSettings.decode(s) }
-        for name in ["mcp", "egress", "cluster"] {
-            if let s = root.optional(name) { file.extraSections[name] = s }
-        }
+        // Coordinators, node identity and gossip (ClusterOptions+Decode.swift); read at start.
+        if let s = root.optional("cluster") { file.options.cluster = try ClusterOptions.decode(s) }
         return file
     }
 }
