@@ -1,22 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TollgateJSON
-
-/// memmem-backed substring test on raw bytes.
-func tg_contains(_ hay: UnsafeRawPointer, _ n: Int, _ needle: UnsafePointer<UInt8>, _ m: Int) -> Bool {
-    guard m <= n else { return false }
-    if m == 0 { return true }
-    let first = needle[0]
-    let h = hay.assumingMemoryBound(to: UInt8.self)
-    var i = 0
-    while i + m <= n {
-        if h[i] == first {
-            var k = 1
-            while k < m && h[i + k] == needle[k] { k += 1 }
-            if k == m { return true }
-        }
-        i += 1
-    }
-    return false
-}
 
 /// Accumulates a prompt-token bound while walking request content (see `PromptBoundRules`).
 /// A provider supplies the classifier that recognizes its media parts; everything else is
@@ -84,15 +69,29 @@ struct PromptBoundCounter {
     /// content text) is walked without asking the classifier, which reads every key; keys
     /// written with `\u` escapes always go to the classifier, so escaping cannot hide a part.
     func mayBeMediaPart(_ slice: JSONSlice) -> Bool {
-        let base = doc.bytes.baseAddress!.advanced(by: slice.range.lowerBound)
+        let p = doc.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self).advanced(by: slice.range.lowerBound)
         let n = slice.range.count
-        for needle in Self.mediaKeyHints {
-            if needle.withUTF8Buffer({ tg_contains(base, n, $0.baseAddress!, $0.count) }) { return true }
+        // One pass: a hint is looked for only where its first byte occurs.
+        func at(_ i: Int, _ hint: StaticString) -> Bool {
+            let m = hint.utf8CodeUnitCount
+            guard i + m <= n else { return false }
+            return memcmp(p + i, hint.utf8Start, m) == 0
+        }
+        var i = 0
+        while i < n {
+            switch p[i] {
+            case UInt8(ascii: "i"): if at(i, "image") { return true }
+            case UInt8(ascii: "a"): if at(i, "audio") { return true }
+            case UInt8(ascii: "\""): if at(i, "\"file") || at(i, "\"source\"") { return true }
+            case UInt8(ascii: "_"): if at(i, "_data") { return true }
+            case UInt8(ascii: "D"): if at(i, "Data\"") { return true }
+            case UInt8(ascii: "\\"): if at(i, "\\u") { return true }
+            default: break
+            }
+            i += 1
         }
         return false
     }
-
-    static let mediaKeyHints: [StaticString] = ["image", "audio", "\"file", "\"source\"", "_data", "Data\"", "\\u"]
 
     /// Walks a list of messages, adding the per-message overhead for each.
     mutating func walkMessages(_ messages: JSONSlice?, _ classify: Classifier) throws(JSONParseError) {
