@@ -2,6 +2,7 @@ import TollgateBudget
 import TollgateHTTP
 import TollgateLLM
 import TollgateSync
+import TollgateTransport
 
 /// Enforces cluster budgets (defined at the coordinator) before forwarding: reserves an upper
 /// bound of the request's cost on every known cluster budget from this sidecar's leases
@@ -22,6 +23,12 @@ final class ClusterBudgetFilter: ExchangeFilter {
     let llm: LLMAccountingFilter
     private var holds: [Hold] = []
     private var responseStatus = 0
+    /// An admission waiting for a lease: what it costs, which budgets are still to take, and
+    /// when to give up. The loop is never blocked: a timer tries again.
+    private var pending: (cost: RequestCost, budgets: [ClusterBudget], next: Int, deadline: UInt64, waited: Bool)?
+    private var retryTimer: LoopTimer?
+    private var ended = false
+    static let retryInterval = 0.002
 
     init(cluster: ClusterBudgets, llm: LLMAccountingFilter) {
         self.cluster = cluster
@@ -30,7 +37,7 @@ final class ClusterBudgetFilter: ExchangeFilter {
 
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
         if llm.api != nil { return .proceed }
-        return admit(RequestCost(requests: 1))
+        return admit(x, RequestCost(requests: 1))
     }
 
     func requestBody(_ x: ProxyExchange, _ body: inout [UInt8]) -> FilterVerdict {
@@ -52,22 +59,47 @@ final class ClusterBudgetFilter: ExchangeFilter {
         let estimate = CostEstimate(
             inputTokens: info.promptTokenBound, requestedOutput: output,
             price: price.map { TollgateBudget.ModelPrice(inputMicrosPerMillion: $0.input, outputMicrosPerMillion: max($0.output, $0.reasoning ?? 0)) } ?? .free)
-        return admit(estimate.cost(grantingOutput: output))
+        return admit(x, estimate.cost(grantingOutput: output))
     }
 
-    private func admit(_ cost: RequestCost) -> FilterVerdict {
-        guard cluster.waitUntilSynced() else {
-            return .respond(refusal(503, code: "cluster_budget_unavailable",
-                                    "cluster budgets are not synced yet: the coordinator has not answered", retryAfter: 1))
+    private func admit(_ x: ProxyExchange, _ cost: RequestCost) -> FilterVerdict {
+        let deadline = x.context.loop.now &+ UInt64(cluster.options.admissionWait * 1e9)
+        pending = (cost, [], 0, deadline, false)
+        if let verdict = step(x) { return verdict }
+        return .suspend
+    }
+
+    /// Takes what it can now; a verdict when done, nil when it must wait for a lease (a retry
+    /// is scheduled on the exchange's loop, which keeps serving everyone else meanwhile).
+    private func step(_ x: ProxyExchange) -> FilterVerdict? {
+        guard var p = pending else { return .proceed }
+        let now = x.context.loop.now
+        if p.budgets.isEmpty {
+            guard cluster.synced else {
+                if now >= p.deadline {
+                    pending = nil
+                    return .respond(refusal(503, code: "cluster_budget_unavailable",
+                                            "cluster budgets are not synced yet: the coordinator has not answered", retryAfter: 1))
+                }
+                cluster.wake()
+                scheduleRetry(x)
+                return nil
+            }
+            p.budgets = cluster.budgets
         }
-        for b in cluster.budgets {
-            guard let (unit, _) = ClusterBudgetSpec.parseScope(b.scope) else { continue }
-            let amount = cost.amount(unit)
-            guard amount > 0 else { continue }
-            switch cluster.admit(b.scope, amount: amount) {
+        while p.next < p.budgets.count {
+            let b = p.budgets[p.next]
+            guard let (unit, _) = ClusterBudgetSpec.parseScope(b.scope), p.cost.amount(unit) > 0 else {
+                p.next += 1
+                continue
+            }
+            let amount = p.cost.amount(unit)
+            switch cluster.tryAdmit(b.scope, amount: amount) {
             case .admitted(let t):
                 holds.append(Hold(scope: b.scope, unit: unit, ticket: t, reserved: amount))
+                p.next += 1
             case .refused(let why):
+                pending = nil
                 releaseAll()
                 switch why {
                 case .exhausted:
@@ -77,15 +109,33 @@ final class ClusterBudgetFilter: ExchangeFilter {
                     return .respond(refusal(429, code: "cluster_budget_unavailable",
                                             "cluster budget \(ClusterBudgetSpec.pathID(ofScope: b.scope) ?? b.scope): the coordinator is unreachable and this sidecar's leases are spent (fail_closed)", retryAfter: 5))
                 case .unknownBudget:
-                    continue
+                    p.next += 1
                 }
-            case .timedOut:
-                releaseAll()
-                return .respond(refusal(429, code: "cluster_budget_unavailable",
-                                        "cluster budget \(ClusterBudgetSpec.pathID(ofScope: b.scope) ?? b.scope): no lease within \(cluster.options.admissionWait)s (coordinator learning or unreachable)", retryAfter: 2))
+            case .wait:
+                if now >= p.deadline {
+                    pending = nil
+                    releaseAll()
+                    cluster.noteTimedOut()
+                    return .respond(refusal(429, code: "cluster_budget_unavailable",
+                                            "cluster budget \(ClusterBudgetSpec.pathID(ofScope: b.scope) ?? b.scope): no lease within \(cluster.options.admissionWait)s (coordinator learning or unreachable)", retryAfter: 2))
+                }
+                p.waited = true
+                pending = p
+                scheduleRetry(x)
+                return nil
             }
         }
+        if p.waited { cluster.noteWaited() }
+        pending = nil
         return .proceed
+    }
+
+    private func scheduleRetry(_ x: ProxyExchange) {
+        retryTimer = x.context.loop.schedule(afterSeconds: Self.retryInterval) { [self] in
+            self.retryTimer = nil
+            guard !self.ended else { return }
+            if let verdict = self.step(x) { x.resumeFilters(verdict) }
+        }
     }
 
     private func refusal(_ status: Int, code: String, _ message: String, retryAfter: Int) -> ProxyError {
@@ -105,6 +155,10 @@ final class ClusterBudgetFilter: ExchangeFilter {
     func responseBody(_ x: ProxyExchange, _ bytes: UnsafeRawBufferPointer) {}
 
     func complete(_ x: ProxyExchange, _ outcome: ExchangeOutcome) {
+        ended = true
+        retryTimer?.cancel()
+        retryTimer = nil
+        pending = nil
         guard !holds.isEmpty else { return }
         guard responseStatus >= 200 && responseStatus < 300 else {
             releaseAll()   // refused by the provider, failed, or never answered: nothing spent

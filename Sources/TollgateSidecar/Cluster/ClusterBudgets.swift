@@ -9,13 +9,6 @@ import TollgateTransport
 /// leases only, and the sync thread fetches leases ahead of need.
 final class ClusterBudgets: @unchecked Sendable {
     /// How an admission ended.
-    enum Admission {
-        case admitted(LeaseTicket)
-        case refused(SyncRefusal)
-        /// No lease arrived within --cluster-wait (coordinator learning or unreachable).
-        case timedOut
-    }
-
     struct Counters {
         var admitted = 0
         var refused = 0
@@ -162,47 +155,23 @@ final class ClusterBudgets: @unchecked Sendable {
     /// Every coordinator has answered at least once, so the budget list is complete.
     var synced: Bool { state.withLock { s in coordinatorIDs.allSatisfy { s.hasHeard(from: $0) } } }
 
-    /// Waits (bounded by --cluster-wait) until the first sync; false if it did not happen.
-    func waitUntilSynced() -> Bool {
-        if synced { return true }
-        let deadline = now() + Int64(options.admissionWait * 1e9)
-        while now() < deadline {
-            wake()
-            usleep(2_000)
-            if synced { return true }
+    /// One admission attempt that never waits: `.wait` means the sync thread has been asked
+    /// for a lease and the caller should try again shortly (from a timer, not a sleep).
+    func tryAdmit(_ scope: String, amount: Int64) -> SyncAdmission {
+        let r = state.withLock { $0.tryAdmit(scope, amount: amount, now: now()) }
+        switch r {
+        case .admitted: counters.withLock { $0.admitted += 1 }
+        case .refused: counters.withLock { $0.refused += 1 }
+        case .wait: wake()
         }
-        return false
+        return r
     }
 
-    /// Admits `amount` on `scope` from held leases. In steady state leases are fetched ahead of
-    /// need and this returns at once; on a cold start or in end-game it waits for the sync
-    /// thread (bounded by --cluster-wait), blocking the calling loop for that long.
-    func admit(_ scope: String, amount: Int64) -> Admission {
-        let deadline = now() + Int64(options.admissionWait * 1e9)
-        var waited = false
-        while true {
-            let r = state.withLock { $0.tryAdmit(scope, amount: amount, now: now()) }
-            switch r {
-            case .admitted(let t):
-                counters.withLock { $0.admitted += 1; if waited { $0.waits += 1 } }
-                return .admitted(t)
-            case .refused(let why):
-                counters.withLock { $0.refused += 1 }
-                return .refused(why)
-            case .wait:
-                wake()
-                waited = true
-                if now() >= deadline {
-                    counters.withLock { $0.timedOut += 1 }
-                    Log.debug("cluster: admission of \(amount) on \(scope) timed out; " + state.withLock { s in
-                        "balance \(s.balance(scope, now: now())), leases \(s.leases(scope).map { "(avail \($0.available) act \($0.activated) acks \($0.acks.count)/\($0.neededAcks) closed \($0.closed))" }), live peers \(s.membership.liveCount)"
-                    })
-                    return .timedOut
-                }
-                usleep(1_000)
-            }
-        }
-    }
+    /// Counts an admission that gave up waiting (the caller's deadline passed).
+    func noteTimedOut() { counters.withLock { $0.timedOut += 1 } }
+
+    /// Counts an admission that had to wait for a lease before it was admitted.
+    func noteWaited() { counters.withLock { $0.waits += 1 } }
 
     func settle(_ scope: String, ticket: LeaseTicket, reserved: Int64, actual: Int64) {
         state.withLock { $0.settle(scope, ticket: ticket, reserved: reserved, actual: actual, now: now()) }
