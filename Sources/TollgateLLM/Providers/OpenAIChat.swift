@@ -126,12 +126,10 @@ enum OpenAIChat {
         _ doc: JSONDocument, textKey: StaticString?, into t: inout StreamUsageTracker
     ) throws(JSONParseError) -> StreamObservation {
         guard doc.root.kind == .object else { return .forward }
-        var choices: JSONSlice?
-        var usage: JSONMember?
-        try doc.scanner.forEachMember(of: doc.root, in: doc.bytes) { (m) throws(JSONParseError) in
-            if m.key.stringEquals("choices", in: doc.bytes) { choices = m.value }
-            else if m.key.stringEquals("usage", in: doc.bytes) { usage = m }
-        }
+        // The top level comes from the validating pass; the removal range of `usage` (a walk
+        // of its own) is only needed on the one chunk that carries it.
+        let top = try doc.fields(doc.root, Self.chunkKeys)
+        let choices = top["choices"]
         try doc.elements(choices) { (choice) throws(JSONParseError) in
             let c = try doc.fields(choice, Self.choiceKeys)
             if let textKey {
@@ -143,12 +141,13 @@ enum OpenAIChat {
             t.noteChoice(index: doc.count(c["index"]))
             if let fr = c["finish_reason"], !fr.isNull { t.finishSeen = true }
         }
-        guard let usage else { return .forward }
-        if usage.value.kind == .object {
-            t.report(try Self.usage(doc, usage.value), final: true)
+        guard let usageValue = top["usage"] else { return .forward }
+        if usageValue.kind == .object {
+            t.report(try Self.usage(doc, usageValue), final: true)
         }
         guard t.stripInjectedUsage else { return .forward }
-        if usage.value.kind == .object, let choices, choices.isEmptyContainer(in: doc.bytes) { return .drop }
+        if usageValue.kind == .object, let choices, choices.isEmptyContainer(in: doc.bytes) { return .drop }
+        guard let usage = try doc.scanner.member("usage", of: doc.root, in: doc.bytes) else { return .forward }
         return .strip(usage.removalRange)
     }
 }
@@ -172,4 +171,5 @@ extension OpenAIChat {
     static let partKeys = JSONKeys(["type", "image_url", "input_audio", "file"])
     static let usageKeys = JSONKeys(["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"])
     static let choiceKeys = JSONKeys(["delta", "text", "finish_reason", "index"])
+    static let chunkKeys = JSONKeys(["choices", "usage"])
 }
