@@ -112,6 +112,26 @@ public struct JSONScanner: Sendable {
         return result
     }
 
+    /// The value of member `key` of the object at `object`, without the removal-range
+    /// bookkeeping of `member(_:of:in:)` (for reading, not splicing).
+    public func value(forKey key: String, of object: JSONSlice, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONSlice? {
+        guard object.kind == .object, object.range.upperBound <= bytes.count else {
+            throw JSONParseError(.typeMismatch, "not an object", offset: object.range.lowerBound, in: bytes)
+        }
+        var found: JSONSlice?
+        var duplicate: JSONParseError?
+        var r = JSONReader(bytes, at: object.range.lowerBound, maxDepth: maxDepth)
+        try Self.walkObject(&r, depth: 0) { (k, v) throws(JSONParseError) in
+            guard Self.keyEquals(k, key, in: bytes) else { return }
+            if found != nil, duplicate == nil {
+                duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: k.range.lowerBound, in: bytes)
+            }
+            found = v
+        }
+        if let duplicate { throw duplicate }
+        return found
+    }
+
     /// The values of `keys` among the members of the object at `object` (one pass; no
     /// removal ranges are computed, unlike `forEachMember`, since nothing is spliced).
     public func fields(of object: JSONSlice, keys: JSONKeys, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONFields {

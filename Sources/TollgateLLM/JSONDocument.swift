@@ -33,7 +33,7 @@ struct JSONDocument {
             }
             return found
         }
-        return try scanner.member(key, of: object, in: bytes)?.value
+        return try scanner.value(forKey: key, of: object, in: bytes)
     }
 
     func elements(_ array: JSONSlice?, _ body: (JSONSlice) throws(JSONParseError) -> Void) throws(JSONParseError) {
