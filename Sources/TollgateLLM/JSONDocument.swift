@@ -36,6 +36,33 @@ struct JSONDocument {
         return try scanner.value(forKey: key, of: object, in: bytes)
     }
 
+    /// Member `key` of the root object with its removal range, from the validating pass's
+    /// record (no walk). Same ranges as `JSONScanner.forEachMember`.
+    func rootMember(_ key: String) throws(JSONParseError) -> JSONMember? {
+        guard let rootMembers else { return nil }
+        var found: JSONMember?
+        for (i, m) in rootMembers.enumerated() where m.key.stringEquals(key, in: bytes) {
+            if found != nil { throw JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: m.key.range.lowerBound, in: bytes) }
+            let removal: Range<Int>
+            if i > 0 {
+                // Back from the key over whitespace to the comma, then over the whitespace
+                // before it: that whitespace goes with this member.
+                var c = m.key.range.lowerBound - 1
+                while c > 0 && bytes[c] != UInt8(ascii: ",") { c -= 1 }
+                while c > 0 && JSONDocument.isWhitespace(bytes[c - 1]) { c -= 1 }
+                removal = c..<m.value.range.upperBound
+            } else if rootMembers.count > 1 {
+                removal = m.key.range.lowerBound..<rootMembers[1].key.range.lowerBound
+            } else {
+                removal = m.key.range.lowerBound..<m.value.range.upperBound
+            }
+            found = JSONMember(key: m.key, value: m.value, removalRange: removal)
+        }
+        return found
+    }
+
+    static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+
     func elements(_ array: JSONSlice?, _ body: (JSONSlice) throws(JSONParseError) -> Void) throws(JSONParseError) {
         guard let array, array.kind == .array else { return }
         try scanner.forEachElement(of: array, in: bytes, body)

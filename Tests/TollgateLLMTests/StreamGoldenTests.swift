@@ -1,5 +1,6 @@
 import Testing
 @testable import TollgateLLM
+import TollgateJSON
 
 /// Streams: usage from SSE events, estimates without them, and include_usage injection.
 struct StreamGoldenTests {
@@ -158,5 +159,25 @@ struct StreamGoldenTests {
         #expect(client == text)
         #expect(t.malformedEvents == 1)
         #expect(usage.estimated && usage.outputTokens > 0)
+    }
+}
+
+@Suite struct RootMemberRemovalTests {
+    /// Removal ranges taken from the validating pass equal the scanner's, wherever the member
+    /// stands and however the object is spaced.
+    @Test func sameAsScanner() throws {
+        let docs = [
+            #"{"usage":null,"choices":[1]}"#, #"{"choices":[1],"usage":null}"#, #"{ "a" : 1 , "usage" : null , "b" : 2 }"#,
+            #"{"usage":null}"#, "{\n  \"x\": 1,\n  \"usage\": null\n}", #"{"a":1,"usage":{"k":[1,2]},"c":"d"}"#,
+        ]
+        for text in docs {
+            let bytes = Array(text.utf8)
+            try bytes.withUnsafeBytes { buf in
+                let doc = try JSONDocument(buf)
+                let fast = try doc.rootMember("usage")
+                let slow = try JSONScanner().member("usage", of: doc.root, in: buf)
+                #expect(fast == slow, "\(text)")
+            }
+        }
     }
 }

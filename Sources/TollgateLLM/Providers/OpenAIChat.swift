@@ -147,7 +147,7 @@ enum OpenAIChat {
         }
         guard t.stripInjectedUsage else { return .forward }
         if usageValue.kind == .object, let choices, choices.isEmptyContainer(in: doc.bytes) { return .drop }
-        guard let usage = try doc.scanner.member("usage", of: doc.root, in: doc.bytes) else { return .forward }
+        guard let usage = try doc.rootMember("usage") else { return .forward }
         return .strip(usage.removalRange)
     }
 }
