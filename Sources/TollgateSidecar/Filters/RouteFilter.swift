@@ -16,7 +16,7 @@ final class RouteFilter: ExchangeFilter {
     }
 
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
-        if x.routeOverride != nil { return .proceed }  // egress: the client chose the host
+        if x.plan != nil { return .proceed }  // egress: the client chose the host
         let path = Self.pathOnly(x.requestHead.target)
         if x.requestHead.method == "GET", path == "/v1/models" || path.hasPrefix("/v1/models/"), !policy.models.isEmpty {
             return .reply(modelsResponse(path: path, identity: x.identity))
@@ -27,7 +27,7 @@ final class RouteFilter: ExchangeFilter {
     }
 
     func requestBody(_ x: ProxyExchange, _ body: inout [UInt8]) -> FilterVerdict {
-        if x.routeOverride != nil { return .proceed }
+        if x.plan != nil { return .proceed }
         guard let api = llm.api else { return .proceed }
         let alias = llm.info?.model
         if let alias, let identity = x.identity, !identity.mayCall(model: alias) {

@@ -21,8 +21,6 @@ final class ProxyExchange {
     let traceID: String?
     /// The caller, once the identity filter resolved its virtual key; nil in passthrough mode.
     var identity: RequestIdentity?
-    /// Set by the egress proxy: this request goes to this host, whatever the routing says.
-    var routeOverride: UpstreamTarget?
     /// The gateway policy this request started with (a reload does not change it midway).
     let policy: GatewayPolicy
     /// Where the request goes and its fallbacks, once routing decided; nil = passthrough.
@@ -106,6 +104,13 @@ final class ProxyExchange {
         openUpstream()
     }
 
+    /// The egress proxy's choice: this request goes to the host the client named, whatever the
+    /// model routing would say (routing steps aside when a plan is already set).
+    func pin(to target: UpstreamTarget?) {
+        guard let target, let egress = context.services.egress else { return }
+        plan = RoutePlan(api: nil, alias: nil, order: [egress.endpoint(for: target)], maxAttempts: 1, replayable: false)
+    }
+
     /// Sends the request to the plan's next endpoint (the passthrough upstream without a plan).
     private func openUpstream() {
         if let route {
@@ -115,9 +120,6 @@ final class ProxyExchange {
             }
             open(route: route)
             return
-        }
-        if plan == nil, let t = routeOverride, let egress = context.services.egress {
-            plan = RoutePlan(api: nil, alias: nil, order: [egress.endpoint(for: t)], maxAttempts: 1, replayable: false)
         }
         if plan == nil, let p = policy.passthrough {
             plan = RoutePlan(api: nil, alias: nil, order: [p], maxAttempts: 1, replayable: false)

@@ -171,7 +171,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
             }
         }
         let ex = ProxyExchange(context: context, downstream: self, head: head, bodyShape: shape)
-        ex.routeOverride = route
+        ex.pin(to: route)
         exchange = ex
         responseInProgress = true
         ex.start()

@@ -126,7 +126,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
             shape = .streaming
         }
         let ex = ProxyExchange(context: context, downstream: stream, head: head, bodyShape: shape)
-        ex.routeOverride = egressRole.route
+        ex.pin(to: egressRole.route)
         stream.exchange = ex
         stream.isHead = head.method == "HEAD"
         ex.start()
