@@ -117,6 +117,9 @@ public final class SidecarServer: @unchecked Sendable {
                 return ok ? .text(200, "ready\n") : .text(503, self.draining.load(ordering: .acquiring) ? "draining\n" : "starting\n")
             case ("GET", "/metrics"):
                 var usage = self.services?.usageMetrics.render() ?? ""
+                if let log = self.services?.usageLog {
+                    usage += "# HELP tollgate_usage_log_dropped_total Usage records dropped because writing them stalled.\n# TYPE tollgate_usage_log_dropped_total counter\ntollgate_usage_log_dropped_total \(log.droppedTotal)\n"
+                }
                 if let engine = self.services?.budgets {
                     usage += BudgetStatus.prometheus(engine.snapshot(now: MonotonicClock.wallNanos()))
                 }

@@ -17,6 +17,8 @@ final class UsageLog: Sendable {
         var fd: Int32 = -1
         var written: Int64 = 0
         var dropped: Int = 0
+        /// Dropped since the last flush reported them.
+        var unreported: Int = 0
     }
 
     init(path: String, maxBytes: Int64 = 64 << 20) throws(ConfigError) {
@@ -44,19 +46,27 @@ final class UsageLog: Sendable {
         state.withLock { s in
             if s.buffer.count > 16 << 20 {
                 s.dropped += 1
+                s.unreported += 1
                 return
             }
             s.buffer.append(contentsOf: line)
         }
     }
 
+    /// Records dropped because writes stalled (also on /metrics).
+    var droppedTotal: Int { state.withLock { $0.dropped } }
+
     /// Writes what is buffered (also called at shutdown).
     func flush() {
-        let (bytes, fd) = state.withLock { s -> ([UInt8], Int32) in
+        let (bytes, fd, dropped) = state.withLock { s -> ([UInt8], Int32, Int) in
             let b = s.buffer
             s.buffer.removeAll(keepingCapacity: true)
-            return (b, s.fd)
+            let d = s.unreported
+            s.unreported = 0
+            return (b, s.fd, d)
         }
+        // Never silent: a disk that stalls long enough to fill 16 MiB of records is reported.
+        if dropped > 0 { Log.error("usage log \(path): \(dropped) records dropped (writes stalled with 16 MiB buffered)") }
         guard !bytes.isEmpty, fd >= 0 else { return }
         var off = 0
         bytes.withUnsafeBytes { p in
