@@ -129,7 +129,7 @@ public struct Coordinator: Sendable {
         let ring = reporters.keys.sorted()
         assignment = [:]
         guard !ring.isEmpty else { return }
-        for b in budgets.values where owns(b.scope) {
+        for b in budgets.values.sorted(by: { $0.scope < $1.scope }) where owns(b.scope) {
             for h in ledger.holders(b.key) {
                 var start = Int(truncatingIfNeeded: Rendezvous.weight(h.description, b.scope) % UInt64(ring.count))
                 var placed = 0, tries = 0

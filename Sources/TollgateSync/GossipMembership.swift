@@ -220,8 +220,8 @@ public struct GossipMembership: Sendable {
                 _ = merge(.member(MemberUpdate(node: d.node, incarnation: d.incarnation, state: d.state)), now: now, rebroadcast: false)
             }
             var missing: [GossipUpdate] = []
-            for (origin, s) in usage where (s.origin.epoch, s.version) > (theirs[origin] ?? (0, 0)) { missing.append(.usage(s)) }
-            for d in budgets.values { missing.append(.budget(d)) }
+            for (origin, s) in usage.sorted(by: { $0.key < $1.key }) where (s.origin.epoch, s.version) > (theirs[origin] ?? (0, 0)) { missing.append(.usage(s)) }
+            for (_, d) in budgets.sorted(by: { $0.key < $1.key }) { missing.append(.budget(d)) }
             if p.isReply {
                 if !missing.isEmpty { out.append(OutboundMessage(to: p.from.nodeID, .gossip(Gossip(from: identity, updates: missing)))) }
             } else {

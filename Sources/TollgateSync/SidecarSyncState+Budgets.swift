@@ -25,8 +25,8 @@ extension SidecarSyncState {
     /// `tick` hands back what is unspent and reports the final spend to every coordinator.
     /// Reservations still in flight stay charged.
     public mutating func returnAll() {
-        for c in views.keys { views[c]!.lastReport = .min / 2 }
-        for scope in keys.keys {
+        for c in views.keys.sorted() { views[c]!.lastReport = .min / 2 }
+        for scope in keys.keys.sorted() {
             var ks = keys[scope]!
             for i in ks.leases.indices where !ks.leases[i].closed { close(&ks, i) }
             keys[scope] = ks

@@ -28,7 +28,7 @@ extension SidecarSyncState {
             }
         case .ping, .pingAck, .pingReq, .gossip, .pushPull:
             outbox += membership.receive(message, now: now)
-            for d in membership.budgets.values { apply(d) }
+            for (_, d) in membership.budgets.sorted(by: { $0.key < $1.key }) { apply(d) }
         case .leaseRequest, .leaseReturn, .usageReport:
             break
         }

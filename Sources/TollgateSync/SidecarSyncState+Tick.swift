@@ -3,7 +3,7 @@ extension SidecarSyncState {
     /// and gossip. Call it often (every few tens of milliseconds).
     public mutating func tick(now: Int64) -> [OutboundMessage] {
         outbox += membership.tick(now: now)
-        for d in membership.budgets.values { apply(d) }
+        for (_, d) in membership.budgets.sorted(by: { $0.key < $1.key }) { apply(d) }
         var returns: [String: [LedgerEntry]] = [:]
         var items: [UsageItem] = []
         for scope in keys.keys.sorted() {
@@ -26,7 +26,7 @@ extension SidecarSyncState {
             views[c] = v
             reportSeq += 1
             var own: [LedgerEntry] = []
-            for ks in keys.values where ks.owner == c { own += entries(ks) }
+            for scope in keys.keys.sorted() where keys[scope]!.owner == c { own += entries(keys[scope]!) }
             own += priorEntries.filter { owner(of: $0.key.scope) == c }
             var held: [LedgerEntry] = []
             for k in custody.budgetKeys where owner(of: k.scope) == c { held += custody.entries(k) }

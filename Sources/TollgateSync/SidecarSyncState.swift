@@ -208,7 +208,7 @@ public struct SidecarSyncState: Sendable {
     @discardableResult
     public mutating func checkpoint() -> SidecarWAL {
         var all = priorEntries
-        for s in keys.keys {
+        for s in keys.keys.sorted() {
             keys[s]!.durableSpent = keys[s]!.spent
             all += entries(keys[s]!)
         }
