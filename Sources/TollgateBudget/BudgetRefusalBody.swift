@@ -78,14 +78,7 @@ public enum BudgetRefusalBody {
     }
 
     static func budgetObject(_ r: Refusal, _ j: inout JSONWriter) {
-        j.raw("{\"id\":")
-        j.string(r.budgetID)
-        j.raw(",\"scope\":")
-        j.string(r.scope)
-        j.raw(",\"unit\":")
-        j.string(r.unit.displayName)
-        j.raw(",\"window\":")
-        j.string(r.window.name)
+        j.budgetHead(id: r.budgetID, scope: r.scope, unit: r.unit, window: r.window)
         j.raw(",\"kind\":")
         j.string(r.kind.rawValue)
         j.raw(",\"limit\":\(r.limit),\"remaining\":\(r.remaining),\"needed\":\(r.needed),\"retry_after_seconds\":")
@@ -99,6 +92,19 @@ struct JSONWriter {
     var bytes: [UInt8] = []
 
     mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    /// `{"id":…,"scope":…,"unit":…,"window":…`: how every budget object starts (refusals and
+    /// the status listing), left open for the caller's fields.
+    mutating func budgetHead(id: String, scope: String, unit: BudgetUnit, window: BudgetWindow) {
+        raw("{\"id\":")
+        string(id)
+        raw(",\"scope\":")
+        string(scope)
+        raw(",\"unit\":")
+        string(unit.displayName)
+        raw(",\"window\":")
+        string(window.name)
+    }
 
     mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))

@@ -8,14 +8,7 @@ extension BudgetStatus {
         j.raw("{\"budgets\":[")
         for (i, s) in statuses.enumerated() {
             if i > 0 { j.raw(",") }
-            j.raw("{\"id\":")
-            j.string(s.id)
-            j.raw(",\"scope\":")
-            j.string(s.scope)
-            j.raw(",\"unit\":")
-            j.string(s.unit.displayName)
-            j.raw(",\"window\":")
-            j.string(s.window.name)
+            j.budgetHead(id: s.id, scope: s.scope, unit: s.unit, window: s.window)
             j.raw(",\"mode\":")
             j.string(s.mode.rawValue)
             j.raw(",\"limit\":\(s.limit),\"used\":\(s.used),\"reserved\":\(s.reserved),\"remaining\":\(s.remaining)")
