@@ -1,8 +1,10 @@
 /// Protocol timing and sizing, shared by coordinators and sidecars. All durations are integer
 /// nanoseconds on each node's own monotonic clock.
 public struct SyncConfig: Sendable, Hashable {
-    /// Lease lifetime, counted by the holder from when it asked.
-    public var leaseTTL: Int64 = 4_000_000_000
+    /// Lease lifetime, counted by the holder from when it asked. 3.5 s keeps the learning period
+    /// (ttl x (1 + drift) + max delay = 4.04 s) and so grant resumption after a coordinator
+    /// restart under the 5 s goal with margin for detection and restart.
+    public var leaseTTL: Int64 = 3_500_000_000
     /// Worst clock rate drift between any two nodes, parts per million.
     public var maxDriftPPM: Int64 = 10_000
     /// Worst one-way message delay that still delivers.
