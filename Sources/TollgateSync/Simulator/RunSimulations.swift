@@ -5,6 +5,12 @@ struct RunResult {
     var overspend: Int64 = 0
     var overcommit: Int64 = 0
     var utilization = 1.0
+    /// The same, but up to the first refusal of any kind (fail_closed partition refusals included).
+    var utilizationAnyRefusal = 1.0
+    /// Why the first refusal came early, per hard key that had one.
+    var causes: [RefusalCause] = []
+    var gossipRoundsDisturbed: [Double] = []
+    var gossipCensored = 0
     var restartsLost: [Int64] = []
     var restartsLostDiskLoss: [Int64] = []
     var grantResume: [Int64] = []
@@ -30,12 +36,20 @@ extension Simulator {
             r.overcommit = max(r.overcommit, t.peakCommitted - t.limit)
             let u = min(1, Double(t.committedAtFirstBad ?? spent[k]) / Double(t.limit))
             r.utilization = min(r.utilization, u)
+            let ua = min(1, Double(t.committedAtFirstAny ?? spent[k]) / Double(t.limit))
+            r.utilizationAnyRefusal = min(r.utilizationAnyRefusal, ua)
+            if let c = t.firstCause { r.causes.append(c) }
         }
         r.restartsLost = usageLost
         r.restartsLostDiskLoss = usageLostDiskLoss
         r.grantResume = grantResume
         for mk in markers {
-            if let f = mk.tFull { r.gossipRounds.append((Double(f) / Double(o.membership.gossipInterval)).rounded(.up)) }
+            // Rounds to reach every live sidecar, only for broadcasts no crash or partition
+            // disturbed (those measure the outage, reported apart); one that never got there
+            // counts as the rounds it had.
+            let rounds = (Double(mk.tFull ?? (o.duration - mk.start)) / Double(o.membership.gossipInterval)).rounded(.up)
+            if mk.tFull == nil { r.gossipCensored += 1 }
+            if mk.disturbed { r.gossipRoundsDisturbed.append(rounds) } else { r.gossipRounds.append(rounds) }
             // A marker that never reached 99% counts as the time it had (a lower bound).
             if let u = mk.usage99 { r.usageTo99.append(u) } else { r.usageTo99.append(o.duration - mk.start); r.usageTo99Censored = true }
         }
@@ -63,7 +77,8 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
                                   coordinatorRestartUsageLost: 0, coordinatorRestartUsageLostWithDiskLoss: 0, coordinatorRestarts: 0, sidecarCrashes: 0, grantResumeSecondsMax: 0,
                                   gossipRoundsP99: 0, gossipRoundsMax: 0, usageToCoordinatorP99Ms: 0, usageTo99PctSidecarsP99Ms: 0,
                                   usageTo99PctSidecarsCensored: false, invariantViolations: 0, messages: 0, failingSeeds: [], wallSeconds: 0)
-    var rounds: [Double] = [], toCoord: [Double] = [], to99: [Double] = []
+    var rounds: [Double] = [], roundsDisturbed: [Double] = [], toCoord: [Double] = [], to99: [Double] = []
+    var utilsAny: [Double] = []
     var utilSum = 0.0
     var utils: [Double] = []
     for s in 0..<options.seeds {
@@ -76,6 +91,10 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
         if r.utilization < report.utilizationMin { report.utilizationMinSeed = seed }
         report.utilizationMin = min(report.utilizationMin, r.utilization)
         utils.append(r.utilization)
+        utilsAny.append(r.utilizationAnyRefusal)
+        for c in r.causes { report.firstRefusalCauses[c.rawValue, default: 0] += 1 }
+        roundsDisturbed += r.gossipRoundsDisturbed
+        report.gossipCensored += r.gossipCensored
         utilSum += r.utilization
         report.coordinatorRestartUsageLost = max(report.coordinatorRestartUsageLost, r.restartsLost.max() ?? 0)
         report.coordinatorRestartUsageLostWithDiskLoss = max(report.coordinatorRestartUsageLostWithDiskLoss, r.restartsLostDiskLoss.max() ?? 0)
@@ -99,7 +118,12 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
     }
     report.utilizationMean = report.runs > 0 ? utilSum / Double(report.runs) : 0
     report.utilizationP05 = utils.sorted().dropFirst(utils.count / 20).first ?? 0
+    report.utilizationAnyRefusalMin = utilsAny.min() ?? 1
+    report.utilizationAnyRefusalMean = utilsAny.isEmpty ? 0 : utilsAny.reduce(0, +) / Double(utilsAny.count)
+    report.utilizationAnyRefusalP05 = utilsAny.sorted().dropFirst(utilsAny.count / 20).first ?? 0
     report.gossipRoundsP99 = percentile(rounds, 0.99)
+    report.gossipRoundsDisturbedP99 = percentile(roundsDisturbed, 0.99)
+    report.gossipBroadcasts = rounds.count
     report.gossipRoundsMax = rounds.max() ?? 0
     report.usageToCoordinatorP99Ms = percentile(toCoord, 0.99)
     report.usageTo99PctSidecarsP99Ms = percentile(to99, 0.99)

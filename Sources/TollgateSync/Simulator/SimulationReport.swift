@@ -49,6 +49,19 @@ public struct SimulationReport: Sendable, Encodable {
     /// Seeds whose hard-key overspend was non-zero (each becomes a regression test).
     public var failingSeeds: [UInt64]
     public var wallSeconds: Double
+    /// Utilization up to the first refusal of any kind, fail_closed partition refusals included
+    /// (the policy working, not the protocol wasting budget): the stricter reading.
+    public var utilizationAnyRefusalMin = 1.0
+    public var utilizationAnyRefusalMean = 0.0
+    public var utilizationAnyRefusalP05 = 0.0
+    /// Per cause (`RefusalCause`), how many runs' hard keys had their first early refusal for it.
+    public var firstRefusalCauses: [String: Int] = [:]
+    /// Gossip rounds for broadcasts that a crash or partition disturbed (they measure the outage).
+    public var gossipRoundsDisturbedP99 = 0.0
+    /// Undisturbed broadcasts measured (the population of `gossipRoundsP99`).
+    public var gossipBroadcasts = 0
+    /// Broadcasts that had not reached every live sidecar when the run ended.
+    public var gossipCensored = 0
 
     enum CodingKeys: String, CodingKey {
         case sidecars, coordinators, faults, runs, messages
@@ -74,6 +87,13 @@ public struct SimulationReport: Sendable, Encodable {
         case invariantViolations = "invariant_violations"
         case failingSeeds = "failing_seeds"
         case wallSeconds = "wall_seconds"
+        case utilizationAnyRefusalMin = "utilization_any_refusal_min"
+        case utilizationAnyRefusalMean = "utilization_any_refusal_mean"
+        case utilizationAnyRefusalP05 = "utilization_any_refusal_p05"
+        case firstRefusalCauses = "first_refusal_causes"
+        case gossipRoundsDisturbedP99 = "gossip_rounds_disturbed_p99"
+        case gossipBroadcasts = "gossip_broadcasts"
+        case gossipCensored = "gossip_censored"
     }
 
     /// One JSON object, keys sorted. Written by hand: the package keeps Foundation (and its
@@ -102,6 +122,11 @@ public struct SimulationReport: Sendable, Encodable {
             (.invariantViolations, "\(invariantViolations)"), (.messages, "\(messages)"),
             (.failingSeeds, "[" + failingSeeds.map { "\($0)" }.joined(separator: ",") + "]"),
             (.wallSeconds, num(wallSeconds)),
+            (.utilizationAnyRefusalMin, num(utilizationAnyRefusalMin)), (.utilizationAnyRefusalMean, num(utilizationAnyRefusalMean)),
+            (.utilizationAnyRefusalP05, num(utilizationAnyRefusalP05)),
+            (.firstRefusalCauses, "{" + firstRefusalCauses.sorted { $0.key < $1.key }.map { "\(str($0.key)):\($0.value)" }.joined(separator: ",") + "}"),
+            (.gossipRoundsDisturbedP99, num(gossipRoundsDisturbedP99)), (.gossipBroadcasts, "\(gossipBroadcasts)"),
+            (.gossipCensored, "\(gossipCensored)"),
         ]
         let body = fields.sorted { $0.0.stringValue < $1.0.stringValue }.map { "\(str($0.0.stringValue)):\($0.1)" }
         return "{" + body.joined(separator: ",") + "}"

@@ -53,6 +53,10 @@ struct Simulator {
         var committedAtFirstBad: Int64?
         var badRefusals = 0
         var refusals = 0
+        /// First refusal of any kind (partition policy included) the budget could have served.
+        var firstAnyRefusal: Int64?
+        var committedAtFirstAny: Int64?
+        var firstCause: RefusalCause?
     }
 
     struct GossipMarker {
@@ -68,6 +72,8 @@ struct Simulator {
         var usageReached: [Bool]
         var usageCount = 0
         var usage99: Int64?
+        /// A crash, restart or partition happened while it spread: not a measure of gossip itself.
+        var disturbed = false
     }
 
     let o: SimulationOptions
@@ -103,6 +109,8 @@ struct Simulator {
     var markerVersion: UInt64 = 0
     var restartAt: [Int64?] = []
     var inPartitionWindow: [(Int64, Int64)] = []
+    /// Ground truth per key and holder identity (admitted reservations settled to actuals).
+    var committedBy: [[NodeIdentity: Int64]] = []
 
     // Results.
     var invariantViolations = 0
@@ -164,6 +172,7 @@ struct Simulator {
                                   reservePerNode: policy == .failOpenBounded ? o.meanReservation : 0)
             budgets.append(b)
             keys.append(KeyTruth(scope: s, limit: limit, policy: policy))
+            committedBy.append([:])
         }
         keyOwner = budgets.map { b in coordIDs.firstIndex(of: Rendezvous.owner(of: b.scope, among: coordIDs)!)! }
         liveSidecars = n
@@ -274,6 +283,7 @@ struct Simulator {
             }
         case .sidecarRestart(let i): restartSidecar(i)
         case .partition(let g, let len):
+            disturbMarkers()
             for i in g { side[i] = true }
             partitioned = true
             q.push(now + len, .heal)
@@ -419,6 +429,7 @@ struct Simulator {
                 requests[r].admitted = true
                 requests[r].beforeFirstBad = keys[k].firstBadRefusal == nil
                 keys[k].committed += req.reserved
+                noteCommitted(k, i, req.epoch, req.reserved)
                 keys[k].peakCommitted = max(keys[k].peakCommitted, keys[k].committed)
                 q.push(now + 200_000_000 + Int64(rng.below(2_800_000_000)), .settle(request: r))
             case .refused(let why):
@@ -442,6 +453,7 @@ struct Simulator {
         let req = requests[r]
         requests[r].done = true
         keys[req.key].refusals += 1
+        noteRefusal(r, counts: counts, why: why)
         let remaining = keys[req.key].limit - keys[req.key].committed
         if counts && remaining >= req.reserved {
             keys[req.key].badRefusals += 1
@@ -458,6 +470,7 @@ struct Simulator {
         guard !requests[r].done, epochs[req.node] == req.epoch, !down[req.node] else { return }
         requests[r].done = true
         keys[req.key].committed -= req.reserved - req.actual
+        noteCommitted(req.key, req.node, req.epoch, -(req.reserved - req.actual))
         switch mode {
         case .escrow:
             guard var s = sidecars[req.node] else { return }
@@ -475,6 +488,7 @@ struct Simulator {
 
     mutating func crashSidecar(_ i: Int, down d: Int64) {
         guard !down[i] else { return }
+        disturbMarkers()
         sidecarCrashes += 1
         sidecarCrashTimes.append(now)
         liveSidecars -= 1
@@ -490,6 +504,7 @@ struct Simulator {
     }
 
     mutating func restartSidecar(_ i: Int) {
+        disturbMarkers()
         down[i] = false
         liveSidecars += 1
         epochs[i] += 1
@@ -566,6 +581,10 @@ struct Simulator {
     }
 
     // MARK: Markers
+
+    mutating func disturbMarkers() {
+        for mi in markers.indices where markers[mi].tFull == nil { markers[mi].disturbed = true }
+    }
 
     mutating func startMarker() {
         guard mode == .escrow else { return }
