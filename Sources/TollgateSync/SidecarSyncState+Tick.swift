@@ -63,6 +63,8 @@ extension SidecarSyncState {
             // While admissions waited, admitted volume understates demand: do not decay.
             ks.rate = ks.starved ? max(ks.rate, inst) : (ks.rate + inst) / 2
             ks.starved = false
+            ks.previousLargestReservation = ks.largestReservation
+            ks.largestReservation = 0
             ks.bucket = 0
             ks.bucketStart = now
         }

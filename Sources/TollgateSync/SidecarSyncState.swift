@@ -32,6 +32,11 @@ public struct SidecarSyncState: Sendable {
         /// A reserve was granted in this window (asked for once; a lost one is not re-asked).
         var reserveGranted = false
         var owner: String
+        /// Spend ceilings per issuer that may be on disk (the smallest applies), and the largest
+        /// reservation seen lately (their headroom). See `SidecarSyncState+Ceilings`.
+        var ceiling: [NodeIdentity: Int64] = [:]
+        var largestReservation: Int64 = 0
+        var previousLargestReservation: Int64 = 0
 
         init(budget: ClusterBudget, owner: String) { self.budget = budget; self.owner = owner }
     }
@@ -75,6 +80,11 @@ public struct SidecarSyncState: Sendable {
     var outbox: [OutboundMessage] = []
     var nextID: UInt64 = 0
     var reportSeq: UInt64 = 0
+    /// WAL records handed out by `checkpoint` and not yet confirmed durable: (sequence, scope ->
+    /// issuer -> ceiling). Only with `config.walCeilings`.
+    var pendingCeilings: [(seq: UInt64, ceilings: [String: [NodeIdentity: Int64]])] = []
+    var durableCeilings: [String: [NodeIdentity: Int64]] = [:]
+    public internal(set) var walSeq: UInt64 = 0
 
     public init(identity: NodeIdentity, config: SyncConfig = SyncConfig(), membershipConfig: MembershipConfig = MembershipConfig(),
                 coordinators: [String], peers: [NodeIdentity] = [], seed: UInt64, now: Int64, recovering wal: SidecarWAL? = nil) {
@@ -141,8 +151,12 @@ public struct SidecarSyncState: Sendable {
         defer { keys[scope] = ks }
         ks.lastAdmitAt = now
         expire(&ks, now: now)
-        let usable = ks.leases.reduce(Int64(0)) { $0 + ($1.usable(at: now) && !$1.isReserve ? $1.available : 0) }
+        ks.largestReservation = max(ks.largestReservation, amount)
+        let leased = ks.leases.reduce(Int64(0)) { $0 + ($1.usable(at: now) && !$1.isReserve ? $1.available : 0) }
+        let usable = spendable(ks, reserves: false, now: now)
         if usable >= amount { return .admitted(take(&ks, amount: amount, reserves: false, overdraft: 0, now: now)) }
+        // Escrow held but above the WAL ceiling: the next checkpoint raises it (one group commit).
+        if leased >= amount { return .wait }
 
         let o = owner(of: scope)
         if !coordinatorReachable(o, now: now) {
@@ -150,8 +164,7 @@ public struct SidecarSyncState: Sendable {
             case .failClosed:
                 break
             case .failOpenBounded:
-                let reserves = ks.leases.reduce(Int64(0)) { $0 + ($1.usable(at: now) && $1.isReserve ? $1.available : 0) }
-                if usable + reserves >= amount { return .admitted(take(&ks, amount: amount, reserves: true, overdraft: 0, now: now)) }
+                if spendable(ks, reserves: true, now: now) >= amount { return .admitted(take(&ks, amount: amount, reserves: true, overdraft: 0, now: now)) }
             case .failOpen:
                 let over = amount - usable
                 ks.failOpenAdmitted += over
@@ -167,9 +180,13 @@ public struct SidecarSyncState: Sendable {
                 return .refused(.exhausted)
             }
         }
-        ks.need = max(ks.need, amount - usable)
         ks.waiting = max(ks.waiting, amount)
         ks.starved = true
+        // A grant already here, waiting for its custodians' acknowledgements, covers it: wait for
+        // that rather than ask again (every ask would escrow another lease that waits too).
+        let activating = ks.leases.reduce(Int64(0)) { $0 + (!$1.activated && !$1.closed && !$1.isReserve && now < $1.expiresAt ? $1.available : 0) }
+        if usable + activating >= amount { return .wait }
+        ks.need = max(ks.need, amount - usable)
         maybeAsk(&ks, now: now)
         return .wait
     }
@@ -208,11 +225,22 @@ public struct SidecarSyncState: Sendable {
     @discardableResult
     public mutating func checkpoint() -> SidecarWAL {
         var all = priorEntries
+        var proposed: [String: [NodeIdentity: Int64]] = [:]
         for s in keys.keys.sorted() {
             keys[s]!.durableSpent = keys[s]!.spent
-            all += entries(keys[s]!)
+            if config.walCeilings {
+                var ks = keys[s]!
+                let c = proposeCeilings(&ks)
+                keys[s] = ks
+                proposed[s] = c
+                all += closingEntries(ks, ceilings: c)
+            } else {
+                all += entries(keys[s]!)
+            }
         }
-        return SidecarWAL(identity: identity, entries: all)
+        walSeq += 1
+        if config.walCeilings { pendingCeilings.append((walSeq, proposed)) }
+        return SidecarWAL(identity: identity, entries: all, seq: walSeq)
     }
 
     mutating func take(_ ks: inout KeyState, amount: Int64, reserves: Bool, overdraft: Int64, now: Int64) -> LeaseTicket {
@@ -220,9 +248,12 @@ public struct SidecarSyncState: Sendable {
         var portions: [Portion] = []
         let order = ks.leases.indices.filter { ks.leases[$0].usable(at: now) && (reserves || !ks.leases[$0].isReserve) }
             .sorted { (ks.leases[$0].isReserve ? 1 : 0, ks.leases[$0].expiresAt) < (ks.leases[$1].isReserve ? 1 : 0, ks.leases[$1].expiresAt) }
+        var allowance = ceilingAllowance(ks)
         for i in order where left > 0 {
-            let t = min(left, ks.leases[i].available)
+            let issuer = ks.leases[i].issuer
+            let t = min(left, ks.leases[i].available, allowance[issuer] ?? .max)
             if t > 0 {
+                if let a = allowance[issuer] { allowance[issuer] = a - t }
                 ks.leases[i].available -= t
                 left -= t
                 portions.append(Portion(token: ks.leases[i].token, issuer: ks.leases[i].issuer, amount: t))

@@ -37,6 +37,15 @@ public struct SyncConfig: Sendable, Hashable {
     /// escrow elsewhere may still come back, before it is refused.
     public var endgamePatience: Int64 = 1_500_000_000
 
+    /// Spend ceilings in the WAL (see `SidecarSyncState+Ceilings`): each checkpoint records, per
+    /// issuer, a ceiling a little above what this epoch has consumed, and admission never goes
+    /// beyond the last ceiling that may be on disk. A restarted sidecar then closes its former
+    /// epoch's leases at those ceilings instead of leaving them charged in full. Needs the caller
+    /// to confirm each record's durability (`walCommitted`); off unless the caller does.
+    public var walCeilings = false
+    /// The WAL group-commit interval the ceilings' headroom must cover.
+    public var walCommitInterval: Int64 = 100_000_000
+
     public init() {}
 
     /// When the coordinator may treat a lease granted at time 0 as certainly over:

@@ -11,6 +11,8 @@ struct RunResult {
     var causes: [RefusalCause] = []
     var gossipRoundsDisturbed: [Double] = []
     var gossipCensored = 0
+    var admissions = 0
+    var admissionWaits: [Int64] = []
     var restartsLost: [Int64] = []
     var restartsLostDiskLoss: [Int64] = []
     var grantResume: [Int64] = []
@@ -56,6 +58,8 @@ extension Simulator {
         r.usageToCoordinator = usageToCoordinator
         r.invariantViolations = invariantViolations
         r.messages = messages
+        r.admissions = admissions
+        r.admissionWaits = admissionWaits
         r.coordinatorCrashes = coordinatorCrashes
         r.sidecarCrashes = sidecarCrashes
         return r
@@ -79,6 +83,8 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
                                   usageTo99PctSidecarsCensored: false, invariantViolations: 0, messages: 0, failingSeeds: [], wallSeconds: 0)
     var rounds: [Double] = [], roundsDisturbed: [Double] = [], toCoord: [Double] = [], to99: [Double] = []
     var utilsAny: [Double] = []
+    var admissions = 0
+    var waits: [Double] = []
     var utilSum = 0.0
     var utils: [Double] = []
     for s in 0..<options.seeds {
@@ -95,6 +101,8 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
         for c in r.causes { report.firstRefusalCauses[c.rawValue, default: 0] += 1 }
         roundsDisturbed += r.gossipRoundsDisturbed
         report.gossipCensored += r.gossipCensored
+        admissions += r.admissions
+        waits += r.admissionWaits.map { Double($0) / 1e6 }
         utilSum += r.utilization
         report.coordinatorRestartUsageLost = max(report.coordinatorRestartUsageLost, r.restartsLost.max() ?? 0)
         report.coordinatorRestartUsageLostWithDiskLoss = max(report.coordinatorRestartUsageLostWithDiskLoss, r.restartsLostDiskLoss.max() ?? 0)
@@ -124,6 +132,8 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
     report.gossipRoundsP99 = percentile(rounds, 0.99)
     report.gossipRoundsDisturbedP99 = percentile(roundsDisturbed, 0.99)
     report.gossipBroadcasts = rounds.count
+    report.admissionsWaitedFraction = admissions > 0 ? Double(waits.count) / Double(admissions) : 0
+    report.admissionWaitP99Ms = percentile(waits, 0.99)
     report.gossipRoundsMax = rounds.max() ?? 0
     report.usageToCoordinatorP99Ms = percentile(toCoord, 0.99)
     report.usageTo99PctSidecarsP99Ms = percentile(to99, 0.99)

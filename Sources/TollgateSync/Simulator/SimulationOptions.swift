@@ -63,5 +63,7 @@ public struct SimulationOptions: Sendable, Hashable {
         self.seeds = seeds
         self.faults = faults
         sync.minLease = 2 * meanReservation
+        sync.walCeilings = true
+        sync.walCommitInterval = tickInterval
     }
 }

@@ -62,6 +62,10 @@ public struct SimulationReport: Sendable, Encodable {
     public var gossipBroadcasts = 0
     /// Broadcasts that had not reached every live sidecar when the run ended.
     public var gossipCensored = 0
+    /// Admissions that could not pass at once (`.wait`: cold start, learning, end-game, escrow
+    /// above a WAL ceiling), as a fraction of all admissions, and the p99 of their wait (ms).
+    public var admissionsWaitedFraction = 0.0
+    public var admissionWaitP99Ms = 0.0
 
     enum CodingKeys: String, CodingKey {
         case sidecars, coordinators, faults, runs, messages
@@ -94,6 +98,8 @@ public struct SimulationReport: Sendable, Encodable {
         case gossipRoundsDisturbedP99 = "gossip_rounds_disturbed_p99"
         case gossipBroadcasts = "gossip_broadcasts"
         case gossipCensored = "gossip_censored"
+        case admissionsWaitedFraction = "admissions_waited_fraction"
+        case admissionWaitP99Ms = "admission_wait_p99_ms"
     }
 
     /// One JSON object, keys sorted. Written by hand: the package keeps Foundation (and its
@@ -127,6 +133,7 @@ public struct SimulationReport: Sendable, Encodable {
             (.firstRefusalCauses, "{" + firstRefusalCauses.sorted { $0.key < $1.key }.map { "\(str($0.key)):\($0.value)" }.joined(separator: ",") + "}"),
             (.gossipRoundsDisturbedP99, num(gossipRoundsDisturbedP99)), (.gossipBroadcasts, "\(gossipBroadcasts)"),
             (.gossipCensored, "\(gossipCensored)"),
+            (.admissionsWaitedFraction, num(admissionsWaitedFraction)), (.admissionWaitP99Ms, num(admissionWaitP99Ms)),
         ]
         let body = fields.sorted { $0.0.stringValue < $1.0.stringValue }.map { "\(str($0.0.stringValue)):\($0.1)" }
         return "{" + body.joined(separator: ",") + "}"

@@ -4,13 +4,15 @@
 enum RefusalCause: String, CaseIterable, Sendable {
     /// Escrow charged to crashed (dead) holder epochs beyond what they really spent.
     case crashCharged = "crash_charged"
+    /// The same, for holders that lost their disk (WAL) in the crash: nothing can close those.
+    case crashChargedDiskLost = "crash_charged_disk_lost"
     /// The key's owner was down or still learning after a restart.
     case coordinatorLearning = "coordinator_learning"
     /// Live peers held the units in leases (lease sizing / fair share starvation).
     case escrowElsewhere = "escrow_elsewhere"
     /// Units sat in fail_open_bounded reserves.
     case reserveHeld = "reserve_held"
-    /// The refusing node held a grant its custodians had not acknowledged yet.
+    /// Some node held a grant its custodians had not acknowledged yet.
     case pendingActivation = "pending_activation"
     /// The coordinator still had the units unescrowed (a grant was asked for or in flight).
     case coordinatorHeld = "coordinator_held"
@@ -39,14 +41,14 @@ extension Simulator {
             guard liveIdentity(i) != nil, let s = sidecars[i] else { continue }
             for l in s.leases(scope) where !l.closed {
                 if l.isReserve { parts[.reserveHeld, default: 0] += l.available }
-                else if !l.activated && i == node { parts[.pendingActivation, default: 0] += l.available }
+                else if !l.activated { parts[.pendingActivation, default: 0] += l.available }
                 else { parts[.escrowElsewhere, default: 0] += l.available }
             }
         }
         if let co = coords[c], !co.isLearning(local(n + c)) {
             for h in co.ledger.holders(key) {
                 guard let i = index[h.nodeID], liveIdentity(i) != h else { continue }
-                parts[.crashCharged, default: 0] += max(0, co.ledger.charge(key: key, holder: h) - (committedBy[k][h] ?? 0))
+                parts[diskLostIdentities.contains(h) ? .crashChargedDiskLost : .crashCharged, default: 0] += max(0, co.ledger.charge(key: key, holder: h) - (committedBy[k][h] ?? 0))
             }
             parts[.coordinatorHeld] = max(0, co.remaining(key))
         } else {

@@ -111,6 +111,8 @@ struct Simulator {
     var inPartitionWindow: [(Int64, Int64)] = []
     /// Ground truth per key and holder identity (admitted reservations settled to actuals).
     var committedBy: [[NodeIdentity: Int64]] = []
+    /// Holder identities that crashed and lost their disk (WAL) too.
+    var diskLostIdentities: Set<NodeIdentity> = []
 
     // Results.
     var invariantViolations = 0
@@ -121,6 +123,9 @@ struct Simulator {
     var coordinatorCrashes = 0
     var sidecarCrashes = 0
     var failOpenExposure: Int64 = 0
+    var admissions = 0
+    /// How long each admission that did not pass at once waited (ns).
+    var admissionWaits: [Int64] = []
 
     init(options: SimulationOptions, seed: UInt64, mode: Mode) {
         o = options
@@ -380,7 +385,10 @@ struct Simulator {
         switch mode {
         case .escrow:
             guard var s = sidecars[i] else { return }
-            wal[i] = s.checkpoint()
+            // The simulated group commit is instant: the record is durable at once.
+            let record = s.checkpoint()
+            s.walCommitted(record.seq)
+            wal[i] = record
             let out = s.tick(now: local(i))
             sidecars[i] = s
             sendAll(from: i, out)
@@ -426,6 +434,11 @@ struct Simulator {
             switch result {
             case .admitted(let t):
                 requests[r].ticket = t
+                // Steady state only: not the cold start, not the last 20% of the budget (end-game).
+                if req.arrival > 2_000_000_000 && keys[k].committed < keys[k].limit * 4 / 5 {
+                    admissions += 1
+                    if now > req.arrival { admissionWaits.append(now - req.arrival) }
+                }
                 requests[r].admitted = true
                 requests[r].beforeFirstBad = keys[k].firstBadRefusal == nil
                 keys[k].committed += req.reserved
@@ -547,7 +560,7 @@ struct Simulator {
             if loseDisk { diskLost = true }
             if debugTrace { print("   with s\(i) loseDisk=\(loseDisk)") }
             crashSidecar(i, down: d + Int64(rng.below(1_000_000_000)))
-            if loseDisk { wal[i] = nil }
+            if loseDisk { wal[i] = nil; diskLostIdentities.insert(NodeIdentity(nodeID: ids[i], epoch: epochs[i])) }
         }
         pendingBefore = before
         pendingDiskLost = diskLost
@@ -600,6 +613,7 @@ struct Simulator {
         mk.reached[origin] = true
         mk.count = 1
         mk.usageReached[origin] = true
+        mk.disturbed = partitioned || (0..<n).contains { down[$0] }
         mk.usageCount = 1
         if mk.usageTarget == 0 { mk.usageCount = n; mk.usage99 = 0 }
         markers.append(mk)
