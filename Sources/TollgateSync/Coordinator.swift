@@ -106,7 +106,7 @@ public struct Coordinator: Sendable {
             reporters[r.sender.nodeID] = (now, r.sender.epoch)
             if now - assignedAt >= config.refreshInterval { reassignCustody(now: now) }
             var out: [OutboundMessage] = []
-            let tight = budgets.values.filter { owns($0.scope) && isTight($0.key, now: now) }.map(\.key)
+            let tight = budgets.values.filter { owns($0.scope) && isTight($0.key, now: now) }.map(\.key).sorted()
             var held: [LedgerEntry] = []
             for (k, h) in assignment[r.sender.nodeID] ?? [] { held += ledger.entries(k, holder: h) }
             out.append(OutboundMessage(to: r.sender.nodeID, .reportAck(ReportAck(coordinator: identity, seq: r.seq,
@@ -201,7 +201,7 @@ public struct Coordinator: Sendable {
         if isTight(r.key, now: now) && !tightAnnounced.contains(r.key) {
             // Entering end-game: tell every active holder now, so surplus comes back at once.
             tightAnnounced.insert(r.key)
-            for (h, d) in demand[r.key] ?? [:] where now - d.lastSeen <= config.activeWindow && h != r.holder {
+            for (h, d) in (demand[r.key] ?? [:]).sorted(by: { $0.key < $1.key }) where now - d.lastSeen <= config.activeWindow && h != r.holder {
                 out.append(OutboundMessage(to: h.nodeID, .reportAck(ReportAck(coordinator: identity, seq: 0, learning: false,
                     budgetsVersion: budgetsVersion, tightKeys: [r.key]))))
             }

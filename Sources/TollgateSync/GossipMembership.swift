@@ -351,7 +351,8 @@ public struct GossipMembership: Sendable {
         var d: [DigestEntry] = []
         d.reserveCapacity(members.count + 1)
         d.append(DigestEntry(node: identity, incarnation: incarnation, state: .alive, usageVersion: usage[identity.nodeID]?.version ?? 0))
-        for (id, m) in members {
+        // In key order: a message's content must not depend on a dictionary's per-instance order.
+        for (id, m) in members.sorted(by: { $0.key < $1.key }) {
             d.append(DigestEntry(node: m.node, incarnation: m.incarnation, state: m.state, usageVersion: usage[id]?.version ?? 0))
         }
         return d

@@ -128,7 +128,7 @@ public struct SidecarSyncState: Sendable {
 
     func entries(_ ks: KeyState) -> [LedgerEntry] {
         var out: [LedgerEntry] = []
-        for (issuer, g) in ks.watermark {
+        for (issuer, g) in ks.watermark.sorted(by: { $0.key < $1.key }) {
             out.append(LedgerEntry(key: ks.budget.key, holder: identity, issuer: issuer, granted: g,
                                    returned: ks.returned[issuer] ?? 0, spent: ks.durableSpent))
         }

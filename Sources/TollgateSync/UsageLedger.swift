@@ -69,23 +69,29 @@ public struct UsageLedger: Sendable {
     public func spent(key: BudgetKey, holder: NodeIdentity) -> Int64 { keys[key]?.holders[holder]?.spent ?? 0 }
     public func charge(key: BudgetKey, holder: NodeIdentity) -> Int64 { keys[key]?.holders[holder]?.charge ?? 0 }
 
-    public var budgetKeys: [BudgetKey] { Array(keys.keys) }
-    public func holders(_ key: BudgetKey) -> [NodeIdentity] { keys[key].map { Array($0.holders.keys) } ?? [] }
+    // Lists come out sorted: messages built from them must not depend on dictionary order.
+    public var budgetKeys: [BudgetKey] { keys.keys.sorted() }
+    public func holders(_ key: BudgetKey) -> [NodeIdentity] { keys[key].map { $0.holders.keys.sorted() } ?? [] }
 
     /// All entries known for `key`, optionally only one holder's.
     public func entries(_ key: BudgetKey, holder: NodeIdentity? = nil) -> [LedgerEntry] {
         guard let k = keys[key] else { return [] }
         var out: [LedgerEntry] = []
-        for (hid, h) in k.holders where holder == nil || hid == holder {
-            for (iid, c) in h.issuers {
+        func add(_ hid: NodeIdentity, _ h: HolderAccount) {
+            for (iid, c) in h.issuers.sorted(by: { $0.key < $1.key }) {
                 out.append(LedgerEntry(key: key, holder: hid, issuer: iid, granted: c.granted, returned: c.returned, spent: h.spent))
             }
+        }
+        if let holder {
+            if let h = k.holders[holder] { add(holder, h) }
+        } else {
+            for (hid, h) in k.holders.sorted(by: { $0.key < $1.key }) { add(hid, h) }
         }
         return out
     }
 
     /// All entries, every key.
-    public var allEntries: [LedgerEntry] { keys.keys.flatMap { entries($0) } }
+    public var allEntries: [LedgerEntry] { budgetKeys.flatMap { entries($0) } }
 
     /// Drops every key of a closed window.
     public mutating func removeKey(_ key: BudgetKey) { keys[key] = nil }

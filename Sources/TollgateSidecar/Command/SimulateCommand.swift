@@ -18,6 +18,7 @@ public enum SimulateCommand {
       --duration SECONDS    simulated time per run [25]
       --beyond-k            also break the k-failure assumption (measures the stated bound)
       --no-baseline         skip the sync-only baseline
+      --trace-hash          hash every simulated event into trace_hash (determinism checks)
       --trace               print notable events (first early refusal and its cause) to stdout
       --json                print only the JSON object (the default prints it too, plus a summary)
     """
@@ -44,6 +45,7 @@ public enum SimulateCommand {
                 case "--beyond-k": o.beyondK = true
                 case "--no-baseline": o.baseline = false
                 case "--trace": o.trace = true
+                case "--trace-hash": o.hashTrace = true
                 case "--json": jsonOnly = true
                 case "-h", "--help":
                     print(usage)

@@ -13,6 +13,7 @@ struct RunResult {
     var gossipCensored = 0
     var admissions = 0
     var admissionWaits: [Int64] = []
+    var traceHash: UInt64 = 0
     var restartsLost: [Int64] = []
     var restartsLostDiskLoss: [Int64] = []
     var grantResume: [Int64] = []
@@ -59,6 +60,7 @@ extension Simulator {
         r.invariantViolations = invariantViolations
         r.messages = messages
         r.admissions = admissions
+        r.traceHash = traceHash
         r.admissionWaits = admissionWaits
         r.coordinatorCrashes = coordinatorCrashes
         r.sidecarCrashes = sidecarCrashes
@@ -103,6 +105,7 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
         report.gossipCensored += r.gossipCensored
         admissions += r.admissions
         waits += r.admissionWaits.map { Double($0) / 1e6 }
+        report.traceHash = (report.traceHash ^ r.traceHash) &* 0x0000_0100_0000_01B3
         utilSum += r.utilization
         report.coordinatorRestartUsageLost = max(report.coordinatorRestartUsageLost, r.restartsLost.max() ?? 0)
         report.coordinatorRestartUsageLostWithDiskLoss = max(report.coordinatorRestartUsageLostWithDiskLoss, r.restartsLostDiskLoss.max() ?? 0)
@@ -118,6 +121,7 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
         if options.baseline {
             var b = Simulator(options: options, seed: seed, mode: .baseline)
             let br = b.result()
+            report.traceHash = (report.traceHash ^ br.traceHash) &* 0x0000_0100_0000_01B3
             report.baselineOverspendTokensMax = max(report.baselineOverspendTokensMax, br.overspend)
             let limit = b.keys.map(\.limit).min() ?? 1
             report.baselineOverspendRatioMax = max(report.baselineOverspendRatioMax, Double(br.overspend) / Double(max(1, limit)))

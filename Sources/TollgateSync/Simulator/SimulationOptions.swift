@@ -50,6 +50,8 @@ public struct SimulationOptions: Sendable, Hashable {
     /// Break the "at most k simultaneous failures" assumption on purpose (coordinator crash during
     /// a partition, and with the holder and all its custodians): measures the stated bound.
     public var beyondK = false
+    /// Hash every event of the run (`SimulationReport.traceHash`), for determinism checks.
+    public var hashTrace = false
     /// Print a trace line for notable events (first bad refusal).
     public var trace = false
     /// Print every non-gossip message to or from this node index (-1: none).

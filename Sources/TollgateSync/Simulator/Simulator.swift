@@ -124,6 +124,7 @@ struct Simulator {
     var sidecarCrashes = 0
     var failOpenExposure: Int64 = 0
     var admissions = 0
+    var traceHash: UInt64 = 0xCBF2_9CE4_8422_2325
     /// How long each admission that did not pass at once waited (ns).
     var admissionWaits: [Int64] = []
 
@@ -255,8 +256,19 @@ struct Simulator {
         while let (t, e) = q.pop() {
             if t > o.duration { break }
             now = t
+            if o.hashTrace { hashEvent(t, e) }
             handle(e)
         }
+    }
+
+    /// FNV-1a over every event's time and full description (messages included): two runs of
+    /// one seed must produce the same value, not just the same summary figures.
+    mutating func hashEvent(_ t: Int64, _ e: Event) {
+        var h = traceHash
+        func mix(_ b: UInt8) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        withUnsafeBytes(of: t.littleEndian) { for b in $0 { mix(b) } }
+        for b in "\(e)".utf8 { mix(b) }
+        traceHash = h
     }
 
     mutating func handle(_ e: Event) {
