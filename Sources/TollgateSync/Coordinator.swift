@@ -19,7 +19,7 @@ public struct Coordinator: Sendable {
     public var coordinators: [String]
     public private(set) var budgets: [String: ClusterBudget] = [:]
     public private(set) var budgetsVersion: UInt64 = 0
-    public private(set) var ledger = UsageLedger()
+    public internal(set) var ledger = UsageLedger()
     public private(set) var learningUntil: Int64
     var demand: [BudgetKey: [NodeIdentity: Demand]] = [:]
     public private(set) var grantsIssued = 0
@@ -33,6 +33,9 @@ public struct Coordinator: Sendable {
     public private(set) var firstGrantAt: Int64?
     /// Largest `totalCharge - limit` ever seen right after granting (must stay <= 0).
     public private(set) var worstGrantOvercommit: Int64 = .min
+    /// Closed windows in their grace period (see `Coordinator+WindowGC`): key -> when first seen closed.
+    var closing: [BudgetKey: Int64] = [:]
+    var collectedAt: Int64 = .min / 2
 
     /// A coordinator starting at `now`. `learning` should be true whenever it may have run
     /// before (it cannot know, so production always learns; a brand-new cluster may skip it).
@@ -58,12 +61,17 @@ public struct Coordinator: Sendable {
         budgetsVersion += 1
         var nb = b
         nb.version = budgetsVersion
+        if let old = budgets[b.scope], old.window != b.window { noteClosed(old.key) }
         budgets[b.scope] = nb
         ownsCache[b.scope] = Rendezvous.owner(of: b.scope, among: coordinators) == identity.nodeID
     }
 
     public mutating func removeBudget(scope: String) {
-        if budgets.removeValue(forKey: scope) != nil { budgetsVersion += 1 }
+        if let old = budgets.removeValue(forKey: scope) {
+            budgetsVersion += 1
+            noteClosed(old.key)
+            ownsCache[scope] = nil
+        }
     }
 
     public var definitions: BudgetDefinitions {
@@ -92,9 +100,13 @@ public struct Coordinator: Sendable {
         remaining(key) < 2 * activeHolders(key, now: now) * config.minLease
     }
 
-    public mutating func tick(now: Int64) -> [OutboundMessage] { [] }
+    public mutating func tick(now: Int64) -> [OutboundMessage] {
+        collectGarbage(now: now)
+        return []
+    }
 
     public mutating func receive(_ message: SyncMessage, now: Int64) -> [OutboundMessage] {
+        collectGarbage(now: now)
         switch message {
         case .leaseRequest(let r): return handle(r, now: now)
         case .leaseReturn(let r):
@@ -146,7 +158,7 @@ public struct Coordinator: Sendable {
     }
 
     mutating func mergeEntries(_ es: [LedgerEntry]) {
-        for e in es where budgets[e.key.scope] != nil { ledger.merge(e) }
+        for e in es where accepts(e.key) { ledger.merge(e) }
     }
 
     mutating func handle(_ r: LeaseRequest, now: Int64) -> [OutboundMessage] {

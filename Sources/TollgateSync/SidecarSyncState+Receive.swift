@@ -53,7 +53,14 @@ extension SidecarSyncState {
         v.defsEpoch = d.coordinator.epoch
         v.defsVersion = d.version
         views[d.coordinator.nodeID] = v
+        // A budget its owner no longer defines is gone (its custody and WAL entries are collected later).
+        let defined = Set(d.budgets.map(\.scope))
+        for scope in keys.keys.sorted() where keys[scope]!.owner == d.coordinator.nodeID && !defined.contains(scope) {
+            keys[scope] = nil
+            removedScopes.insert(scope)
+        }
         for b in d.budgets where owner(of: b.scope) == d.coordinator.nodeID {
+            removedScopes.remove(b.scope)
             if let ks = keys[b.scope], ks.budget.window == b.window {
                 keys[b.scope]!.budget = b
             } else {

@@ -20,6 +20,7 @@ extension SidecarSyncState {
             outbox.append(OutboundMessage(to: o, .leaseReturn(LeaseReturn(holder: identity, entries: es))))
         }
         membership.setLocalUsage(items)
+        collectGarbage(now: now)
         for c in coordinators {
             guard var v = views[c], now - v.lastReport >= config.refreshInterval else { continue }
             v.lastReport = now

@@ -85,6 +85,11 @@ public struct SidecarSyncState: Sendable {
     var pendingCeilings: [(seq: UInt64, ceilings: [String: [NodeIdentity: Int64]])] = []
     var durableCeilings: [String: [NodeIdentity: Int64]] = [:]
     public internal(set) var walSeq: UInt64 = 0
+    /// Window GC (`SidecarSyncState+WindowGC`): closed keys still held, since when; scopes whose
+    /// budget its owner removed.
+    var closedSince: [BudgetKey: Int64] = [:]
+    var removedScopes: Set<String> = []
+    var collectedAt: Int64 = .min / 2
 
     public init(identity: NodeIdentity, config: SyncConfig = SyncConfig(), membershipConfig: MembershipConfig = MembershipConfig(),
                 coordinators: [String], peers: [NodeIdentity] = [], seed: UInt64, now: Int64, recovering wal: SidecarWAL? = nil) {

@@ -37,6 +37,11 @@ public struct SyncConfig: Sendable, Hashable {
     /// escrow elsewhere may still come back, before it is refused.
     public var endgamePatience: Int64 = 1_500_000_000
 
+    /// A closed window's state (ledger, leases, usage per node and epoch) is kept this long after
+    /// the window ends, then reclaimed, at coordinators and sidecars. Longer than a lease's life,
+    /// so the old window's leases end and late reports merge before it goes.
+    public var windowGrace: Int64 = 30_000_000_000
+
     /// Spend ceilings in the WAL (see `SidecarSyncState+Ceilings`): each checkpoint records, per
     /// issuer, a ceiling a little above what this epoch has consumed, and admission never goes
     /// beyond the last ceiling that may be on disk. A restarted sidecar then closes its former
