@@ -36,7 +36,11 @@ extension ByteReader {
         let n = try count(minElementSize: 6)   // scope 1 + window, limit, policy, reserve, version
         var bs: [ClusterBudget] = []
         for _ in 0..<n { bs.append(try budget()) }
-        return BudgetDefinitions(coordinator: c, version: v, budgets: bs)
+        let term = try uvar()
+        let mn = try count(minElementSize: 1)
+        var members: [String] = []
+        for _ in 0..<mn { members.append(try string()) }
+        return BudgetDefinitions(coordinator: c, version: v, budgets: bs, term: term, members: members)
     }
 
     mutating func update() throws(WireError) -> GossipUpdate {
@@ -70,11 +74,12 @@ extension ByteReader {
         switch type {
         case 1:
             return .leaseRequest(LeaseRequest(key: try key(), holder: try node(), requestID: try uvar(), need: try amount(),
-                                              ratePerSecond: try amount(), wantsReserve: try bool(), entries: try entries()))
+                                              ratePerSecond: try amount(), wantsReserve: try bool(), entries: try entries(),
+                                              term: try uvar()))
         case 2:
             return .leaseGrant(LeaseGrant(key: try key(), holder: try node(), requestID: try uvar(), issuer: try node(),
                                           amount: try amount(), granted: try amount(), ttl: try amount(), isReserve: try bool(),
-                                          tight: try bool(), remaining: try svar()))
+                                          tight: try bool(), remaining: try svar(), term: try uvar()))
         case 3:
             let k = try key(), h = try node(), id = try uvar(), i = try node()
             let rat = offset
@@ -85,7 +90,7 @@ extension ByteReader {
             return .leaseReturn(LeaseReturn(holder: try node(), entries: try entries()))
         case 5:
             return .usageReport(UsageReport(sender: try node(), seq: try uvar(), budgetsVersion: try uvar(),
-                                            entries: try entries(), custody: try entries()))
+                                            entries: try entries(), custody: try entries(), term: try uvar()))
         case 6:
             let c = try node(), s = try uvar(), l = try bool(), v = try uvar()
             let n = try count(minElementSize: 2)

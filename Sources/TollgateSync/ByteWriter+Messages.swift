@@ -14,6 +14,7 @@ extension ByteWriter {
 
     mutating func definitions(_ d: BudgetDefinitions) {
         node(d.coordinator); uvar(d.version); count(d.budgets.count); for b in d.budgets { budget(b) }
+        uvar(d.term); count(d.members.count); for m in d.members { string(m) }
     }
 
     mutating func update(_ u: GossipUpdate) {
@@ -33,16 +34,16 @@ extension ByteWriter {
     mutating func body(_ m: SyncMessage) {
         switch m {
         case .leaseRequest(let r):
-            key(r.key); node(r.holder); uvar(r.requestID); svar(r.need); svar(r.ratePerSecond); bool(r.wantsReserve); entries(r.entries)
+            key(r.key); node(r.holder); uvar(r.requestID); svar(r.need); svar(r.ratePerSecond); bool(r.wantsReserve); entries(r.entries); uvar(r.term)
         case .leaseGrant(let g):
             key(g.key); node(g.holder); uvar(g.requestID); node(g.issuer); svar(g.amount); svar(g.granted); svar(g.ttl)
-            bool(g.isReserve); bool(g.tight); svar(g.remaining)
+            bool(g.isReserve); bool(g.tight); svar(g.remaining); uvar(g.term)
         case .leaseDenied(let d):
             key(d.key); node(d.holder); uvar(d.requestID); node(d.issuer); u8(d.reason.rawValue); svar(d.remaining); svar(d.reclaimable); svar(d.retryAfter)
         case .leaseReturn(let r):
             node(r.holder); entries(r.entries)
         case .usageReport(let r):
-            node(r.sender); uvar(r.seq); uvar(r.budgetsVersion); entries(r.entries); entries(r.custody)
+            node(r.sender); uvar(r.seq); uvar(r.budgetsVersion); entries(r.entries); entries(r.custody); uvar(r.term)
         case .reportAck(let a):
             node(a.coordinator); uvar(a.seq); bool(a.learning); uvar(a.budgetsVersion); count(a.tightKeys.count)
             for k in a.tightKeys { key(k) }

@@ -18,7 +18,7 @@ public struct Coordinator: Sendable {
     /// The configured coordinator set (node ids), for ownership.
     public var coordinators: [String]
     public private(set) var budgets: [String: ClusterBudget] = [:]
-    public private(set) var budgetsVersion: UInt64 = 0
+    public internal(set) var budgetsVersion: UInt64 = 0
     public internal(set) var ledger = UsageLedger()
     public private(set) var learningUntil: Int64
     var demand: [BudgetKey: [NodeIdentity: Demand]] = [:]
@@ -35,15 +35,22 @@ public struct Coordinator: Sendable {
     public private(set) var worstGrantOvercommit: Int64 = .min
     /// Closed windows in their grace period (see `Coordinator+WindowGC`): key -> when first seen closed.
     var closing: [BudgetKey: Int64] = [:]
+    /// Coordinator-set term (see `Coordinator+Ownership`), the highest term seen, and keys
+    /// gained under a new set that are still being learned.
+    public internal(set) var term: UInt64 = 0
+    var fencedTerm: UInt64 = 0
+    var keyLearningUntil: [String: Int64] = [:]
     var collectedAt: Int64 = .min / 2
 
     /// A coordinator starting at `now`. `learning` should be true whenever it may have run
     /// before (it cannot know, so production always learns; a brand-new cluster may skip it).
     public init(identity: NodeIdentity, config: SyncConfig = SyncConfig(), coordinators: [String],
-                budgets: [ClusterBudget] = [], now: Int64, learning: Bool = true) {
+                budgets: [ClusterBudget] = [], now: Int64, learning: Bool = true, term: UInt64 = 0) {
         self.identity = identity
         self.config = config
         self.coordinators = coordinators
+        self.term = term
+        self.fencedTerm = term
         self.learningUntil = learning ? now + config.coordinatorExpiry : now
         for b in budgets { setBudget(b) }
     }
@@ -75,7 +82,8 @@ public struct Coordinator: Sendable {
     }
 
     public var definitions: BudgetDefinitions {
-        BudgetDefinitions(coordinator: identity, version: budgetsVersion, budgets: budgets.values.sorted { $0.scope < $1.scope })
+        BudgetDefinitions(coordinator: identity, version: budgetsVersion, budgets: budgets.values.sorted { $0.scope < $1.scope },
+                          term: term, members: coordinators)
     }
 
     public func remaining(_ key: BudgetKey) -> Int64 {
@@ -113,6 +121,7 @@ public struct Coordinator: Sendable {
             mergeEntries(r.entries)
             return []
         case .usageReport(let r):
+            noteTerm(r.term)
             mergeEntries(r.entries)
             mergeEntries(r.custody)
             reporters[r.sender.nodeID] = (now, r.sender.epoch)
@@ -169,8 +178,10 @@ public struct Coordinator: Sendable {
                 reclaimable: max(0, ledger.totalCharge(r.key) - ledger.totalSpent(r.key)), retryAfter: retry)))]
         }
         guard let b = budgets[r.key.scope], b.window == r.key.window else { return deny(.unknownBudget, retry: config.refreshInterval) }
-        guard owns(b.scope) else { return deny(.notOwner, retry: config.refreshInterval) }
+        noteTerm(r.term)
+        guard owns(b.scope), !isFenced else { return deny(.notOwner, retry: config.refreshInterval / 4) }
         if isLearning(now) { return deny(.learning, retry: learningUntil - now) }
+        if isLearningKey(b.scope, now: now) { return deny(.learning, retry: keyLearningUntil[b.scope]! - now) }
 
         var d = demand[r.key, default: [:]][r.holder] ?? Demand()
         d.rate = r.ratePerSecond
@@ -230,6 +241,6 @@ public struct Coordinator: Sendable {
         let ttl = reserve ? Int64.max / 4 : config.leaseTTL
         return OutboundMessage(to: r.holder.nodeID, .leaseGrant(LeaseGrant(key: r.key, holder: r.holder, requestID: r.requestID,
             issuer: identity, amount: amount, granted: granted, ttl: ttl, isReserve: reserve, tight: tight,
-            remaining: remaining(r.key))))
+            remaining: remaining(r.key), term: term)))
     }
 }

@@ -1,6 +1,7 @@
 extension SidecarSyncState {
     /// Handles one incoming message; returns messages to send.
     public mutating func receive(_ message: SyncMessage, now: Int64) -> [OutboundMessage] {
+        lastNow = max(lastNow, now)
         switch message {
         case .leaseGrant(let g): handleGrant(g, now: now)
         case .leaseDenied(let d): handleDenied(d, now: now)
@@ -48,6 +49,7 @@ extension SidecarSyncState {
 
     /// Applies budget definitions from their owner (directly or by gossip), newest first.
     mutating func apply(_ d: BudgetDefinitions) {
+        adoptSet(from: d)
         guard var v = views[d.coordinator.nodeID] else { return }
         guard (d.coordinator.epoch, d.version) > (v.defsEpoch, v.defsVersion) else { return }
         v.defsEpoch = d.coordinator.epoch
@@ -89,9 +91,9 @@ extension SidecarSyncState {
         ks.tight = g.tight
         ks.exhausted = nil
         ks.exhaustedSince = nil
-        guard let askedAt = ks.recentAsks[g.requestID],
+        guard !isFenced(g), let askedAt = ks.recentAsks[g.requestID],
               g.isReserve || now < askedAt + g.ttl - config.returnBeforeExpiry else {
-            // Unknown request or dead on arrival: hand it straight back.
+            // From a superseded owner, for an unknown request or dead on arrival: hand it straight back.
             ks.returned[g.issuer, default: 0] += g.amount
             ks.returnsDirty = true
             return

@@ -2,6 +2,7 @@ extension SidecarSyncState {
     /// Timer input: lease upkeep (activation, expiry, returns, prefetch), reports to coordinators
     /// and gossip. Call it often (every few tens of milliseconds).
     public mutating func tick(now: Int64) -> [OutboundMessage] {
+        lastNow = max(lastNow, now)
         outbox += membership.tick(now: now)
         for (_, d) in membership.budgets.sorted(by: { $0.key < $1.key }) { apply(d) }
         var returns: [String: [LedgerEntry]] = [:]
@@ -33,7 +34,7 @@ extension SidecarSyncState {
             for k in custody.budgetKeys where owner(of: k.scope) == c { held += custody.entries(k) }
             let known: UInt64 = v.defsEpoch == v.epoch ? v.defsVersion : 0
             outbox.append(OutboundMessage(to: c, .usageReport(UsageReport(sender: identity, seq: reportSeq, budgetsVersion: known,
-                                                                           entries: own, custody: held))))
+                                                                           entries: own, custody: held, term: term))))
         }
         return takeOutbound()
     }

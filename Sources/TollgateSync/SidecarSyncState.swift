@@ -66,7 +66,11 @@ public struct SidecarSyncState: Sendable {
 
     public let identity: NodeIdentity
     public var config: SyncConfig
-    public let coordinators: [String]
+    public internal(set) var coordinators: [String]
+    /// Coordinator-set term this sidecar knows (see `SidecarSyncState+Ownership`).
+    public internal(set) var term: UInt64 = 0
+    /// Latest time seen on any input (for views of coordinators learned from a new set).
+    var lastNow: Int64 = 0
     public var membership: GossipMembership
     var rng: SeededRandom
     var keys: [String: KeyState] = [:]
@@ -101,6 +105,7 @@ public struct SidecarSyncState: Sendable {
                                            rng: SeededRandom(seed: r.next()), now: now)
         self.rng = r
         for c in coordinators { views[c] = CoordinatorView(lastHeard: now) }
+        lastNow = now
         if let wal { priorEntries = wal.entries.filter { $0.holder != identity } }
     }
 
@@ -304,6 +309,6 @@ public struct SidecarSyncState: Sendable {
         if ks.recentAsks.count > 16, let oldest = ks.recentAsks.min(by: { $0.value < $1.value }) { ks.recentAsks[oldest.key] = nil }
         let wantsReserve = ks.budget.policy == .failOpenBounded && ks.budget.reservePerNode > 0 && !ks.reserveGranted
         outbox.append(OutboundMessage(to: o, .leaseRequest(LeaseRequest(key: ks.budget.key, holder: identity, requestID: id,
-            need: ks.need, ratePerSecond: ks.rate, wantsReserve: wantsReserve, entries: entries(ks)))))
+            need: ks.need, ratePerSecond: ks.rate, wantsReserve: wantsReserve, entries: entries(ks), term: term))))
     }
 }

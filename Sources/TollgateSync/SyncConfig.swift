@@ -37,6 +37,11 @@ public struct SyncConfig: Sendable, Hashable {
     /// escrow elsewhere may still come back, before it is refused.
     public var endgamePatience: Int64 = 1_500_000_000
 
+    /// Longest time between the first and the last coordinator adopting a new coordinator set
+    /// (configuration propagation). A key gained under a new set is learned for
+    /// `coordinatorExpiry + setChangeSpread`, so the old owner's last grants are known first.
+    public var setChangeSpread: Int64 = 1_000_000_000
+
     /// A closed window's state (ledger, leases, usage per node and epoch) is kept this long after
     /// the window ends, then reclaimed, at coordinators and sidecars. Longer than a lease's life,
     /// so the old window's leases end and late reports merge before it goes.

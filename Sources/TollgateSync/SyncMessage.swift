@@ -58,10 +58,12 @@ public struct LeaseRequest: Sendable, Hashable {
     public var wantsReserve: Bool
     /// The holder's own current entries for `key` (piggy-backed returns and spend).
     public var entries: [LedgerEntry]
+    /// The coordinator-set term the holder knows (a coordinator behind it stops granting).
+    public var term: UInt64
     public init(key: BudgetKey, holder: NodeIdentity, requestID: UInt64, need: Int64, ratePerSecond: Int64,
-                wantsReserve: Bool = false, entries: [LedgerEntry] = []) {
+                wantsReserve: Bool = false, entries: [LedgerEntry] = [], term: UInt64 = 0) {
         self.key = key; self.holder = holder; self.requestID = requestID; self.need = need
-        self.ratePerSecond = ratePerSecond; self.wantsReserve = wantsReserve; self.entries = entries
+        self.ratePerSecond = ratePerSecond; self.wantsReserve = wantsReserve; self.entries = entries; self.term = term
     }
 }
 
@@ -80,10 +82,13 @@ public struct LeaseGrant: Sendable, Hashable {
     public var tight: Bool
     /// Unescrowed remainder at the coordinator after this grant.
     public var remaining: Int64
+    /// The coordinator-set term the issuer owned the key under (a holder on a later term refuses it).
+    public var term: UInt64
     public init(key: BudgetKey, holder: NodeIdentity, requestID: UInt64, issuer: NodeIdentity, amount: Int64, granted: Int64,
-                ttl: Int64, isReserve: Bool = false, tight: Bool = false, remaining: Int64 = 0) {
+                ttl: Int64, isReserve: Bool = false, tight: Bool = false, remaining: Int64 = 0, term: UInt64 = 0) {
         self.key = key; self.holder = holder; self.requestID = requestID; self.issuer = issuer; self.amount = amount
         self.granted = granted; self.ttl = ttl; self.isReserve = isReserve; self.tight = tight; self.remaining = remaining
+        self.term = term
     }
 }
 
@@ -135,8 +140,12 @@ public struct UsageReport: Sendable, Hashable {
     public var budgetsVersion: UInt64
     public var entries: [LedgerEntry]
     public var custody: [LedgerEntry]
-    public init(sender: NodeIdentity, seq: UInt64, budgetsVersion: UInt64, entries: [LedgerEntry], custody: [LedgerEntry]) {
+    /// The coordinator-set term the sender knows.
+    public var term: UInt64
+    public init(sender: NodeIdentity, seq: UInt64, budgetsVersion: UInt64, entries: [LedgerEntry], custody: [LedgerEntry],
+                term: UInt64 = 0) {
         self.sender = sender; self.seq = seq; self.budgetsVersion = budgetsVersion; self.entries = entries; self.custody = custody
+        self.term = term
     }
 }
 
@@ -163,8 +172,12 @@ public struct BudgetDefinitions: Sendable, Hashable {
     public var coordinator: NodeIdentity
     public var version: UInt64
     public var budgets: [ClusterBudget]
-    public init(coordinator: NodeIdentity, version: UInt64, budgets: [ClusterBudget]) {
-        self.coordinator = coordinator; self.version = version; self.budgets = budgets
+    /// The coordinator set (node ids) and its term as the sender knows them: sidecars adopt a
+    /// later term from any coordinator or by gossip, and key ownership follows (see `CoordinatorSet`).
+    public var term: UInt64
+    public var members: [String]
+    public init(coordinator: NodeIdentity, version: UInt64, budgets: [ClusterBudget], term: UInt64 = 0, members: [String] = []) {
+        self.coordinator = coordinator; self.version = version; self.budgets = budgets; self.term = term; self.members = members
     }
 }
 

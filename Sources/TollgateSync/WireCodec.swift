@@ -1,6 +1,7 @@
 import TollgateCrypto
 
-/// The sync wire format, version 1. A frame is
+/// The sync wire format, version 2 (2 added coordinator-set terms: fencing of superseded key
+/// owners; version 1 frames are rejected as `unsupportedVersion` and counted). A frame is
 ///
 ///     magic "TG" (2) | version (1) | key id (1) | payload length (4, big endian)
 ///     | payload (type byte + fields) | HMAC-SHA256(header + payload) (32)
@@ -10,7 +11,7 @@ import TollgateCrypto
 /// keys, bad MACs and malformed payloads are rejected with a typed error and counted.
 public struct WireCodec: Sendable {
     public static let magic: (UInt8, UInt8) = (0x54, 0x47)
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     public static let headerSize = 8
     public static let macSize = 32
     /// Largest payload accepted (a push-pull digest of ~10k members fits).

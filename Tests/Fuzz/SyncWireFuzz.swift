@@ -21,7 +21,7 @@ public func syncWireFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     } else {
         let payload = Array(input.dropFirst())
         let n = payload.count
-        frame = [0x54, 0x47, 1, 1, UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + payload
+        frame = [0x54, 0x47, WireCodec.version, 1, UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + payload
         frame += Digest.hmacSHA256(key: fuzzSecret, message: frame)
     }
     if let (msg, used) = try? fuzzCodec.decode(frame) {

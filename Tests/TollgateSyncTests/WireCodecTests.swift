@@ -77,15 +77,33 @@ struct WireCodecTests {
         #expect(codec.rejected[.badMAC] == 1)
     }
 
-    /// Unknown versions and bad magic are rejected and counted.
+    /// Unknown versions (the previous format 1 and a future 3) and bad magic are rejected and counted.
     @Test func unknownVersionAndMagic() {
         var codec = WireCodec(keyring: Fx.keyring)
+        #expect(WireCodec.version == 2)
         var b = codec.encode(Fx.allMessages[2])
-        b[2] = 2
+        b[2] = 1
+        #expect(throws: WireError(.unsupportedVersion, at: 2)) { try codec.decode(b) }
+        b[2] = 3
         #expect(throws: WireError(.unsupportedVersion, at: 2)) { try codec.decode(b) }
         b[0] = 0
         #expect(throws: WireError(.badMagic, at: 0)) { try codec.decode(b) }
-        #expect(codec.rejected[.unsupportedVersion] == 1 && codec.rejected[.badMagic] == 1)
+        #expect(codec.rejected[.unsupportedVersion] == 2 && codec.rejected[.badMagic] == 1)
+    }
+
+    /// A version 1 frame (before coordinator-set terms), correctly authenticated, is refused as
+    /// an unsupported version before its payload is parsed.
+    @Test func previousVersionFrameRejected() {
+        var codec = WireCodec(keyring: Fx.keyring)
+        let payload: [UInt8] = [9, 2, 0x73, 0x31, 1, 1]   // leaseAck(s1#1, token 1) in version 1
+        var f: [UInt8] = [0x54, 0x47, 1, 1, 0, 0, 0, UInt8(payload.count)] + payload
+        f += Digest.hmacSHA256(key: Fx.secret, message: f)
+        #expect(throws: WireError(.unsupportedVersion, at: 2)) { try codec.decode(f) }
+        #expect(codec.rejected[.unsupportedVersion] == 1)
+        f[2] = WireCodec.version
+        f.removeLast(32)
+        f += Digest.hmacSHA256(key: Fx.secret, message: f)
+        #expect((try? codec.decode(f))?.0 == .leaseAck(LeaseAck(from: Fx.s1, token: 1)))
     }
 
     /// Authenticated payloads with an unknown type, trailing bytes or bad fields get typed errors.
@@ -93,7 +111,7 @@ struct WireCodecTests {
         var codec = WireCodec(keyring: Fx.keyring)
         func frame(_ payload: [UInt8]) -> [UInt8] {
             let n = payload.count
-            var f: [UInt8] = [0x54, 0x47, 1, 1, UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + payload
+            var f: [UInt8] = [0x54, 0x47, WireCodec.version, 1, UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + payload
             f += Digest.hmacSHA256(key: Fx.secret, message: f)
             return f
         }
@@ -113,7 +131,7 @@ struct WireCodecTests {
     /// Oversized length fields are refused before any allocation.
     @Test func frameTooLarge() {
         var codec = WireCodec(keyring: Fx.keyring)
-        let b: [UInt8] = [0x54, 0x47, 1, 1, 0x7F, 0xFF, 0xFF, 0xFF]
+        let b: [UInt8] = [0x54, 0x47, WireCodec.version, 1, 0x7F, 0xFF, 0xFF, 0xFF]
         #expect(throws: WireError(.frameTooLarge, at: 4)) { try codec.decode(b) }
     }
 
@@ -161,7 +179,7 @@ struct WireFuzzRegressionTests {
         let payload: [UInt8] = [0x04, 0x02, 0x73, 0x30, 0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0xb0, 0x00, 0x00, 0x01, 0x30, 0x20, 0x40]
         var codec = WireCodec(keyring: Fx.keyring)
         let n = payload.count
-        var f: [UInt8] = [0x54, 0x47, 1, 1, 0, 0, 0, UInt8(n)] + payload
+        var f: [UInt8] = [0x54, 0x47, WireCodec.version, 1, 0, 0, 0, UInt8(n)] + payload
         f += Digest.hmacSHA256(key: Fx.secret, message: f)
         let (m, _) = try codec.decode(f)
         let again = codec.encode(m)

@@ -14,7 +14,7 @@ public enum SimulateCommand {
       --coordinators M      simulated coordinators [1]
       --seeds K             runs with consecutive seeds [1]
       --seed S              first seed [1]
-      --faults F            none | loss | partition | crash | all [none]
+      --faults F            none | loss | partition | crash | failover | all [none]
       --duration SECONDS    simulated time per run [25]
       --beyond-k            also break the k-failure assumption (measures the stated bound)
       --no-baseline         skip the sync-only baseline
@@ -38,7 +38,7 @@ public enum SimulateCommand {
                 case "--faults":
                     let v = try r.value(for: f)
                     guard let p = FaultProfile(rawValue: v) else {
-                        throw ConfigError("--faults expects none, loss, partition, crash or all, got '\(v)'")
+                        throw ConfigError("--faults expects none, loss, partition, crash, failover or all, got '\(v)'")
                     }
                     o.faults = p
                 case "--duration": o.duration = Int64(try r.seconds(for: f) * 1e9)

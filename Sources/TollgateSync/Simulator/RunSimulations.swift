@@ -14,6 +14,7 @@ struct RunResult {
     var admissions = 0
     var admissionWaits: [Int64] = []
     var traceHash: UInt64 = 0
+    var ownershipMoves = 0
     var restartsLost: [Int64] = []
     var restartsLostDiskLoss: [Int64] = []
     var grantResume: [Int64] = []
@@ -61,6 +62,7 @@ extension Simulator {
         r.messages = messages
         r.admissions = admissions
         r.traceHash = traceHash
+        r.ownershipMoves = ownershipMoves
         r.admissionWaits = admissionWaits
         r.coordinatorCrashes = coordinatorCrashes
         r.sidecarCrashes = sidecarCrashes
@@ -103,6 +105,7 @@ public func runSimulations(_ options: SimulationOptions) -> SimulationReport {
         for c in r.causes { report.firstRefusalCauses[c.rawValue, default: 0] += 1 }
         roundsDisturbed += r.gossipRoundsDisturbed
         report.gossipCensored += r.gossipCensored
+        report.ownershipMoves += r.ownershipMoves
         admissions += r.admissions
         waits += r.admissionWaits.map { Double($0) / 1e6 }
         report.traceHash = (report.traceHash ^ r.traceHash) &* 0x0000_0100_0000_01B3

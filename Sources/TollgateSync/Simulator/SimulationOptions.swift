@@ -11,6 +11,10 @@ public enum FaultProfile: String, Sendable, Hashable, CaseIterable, Codable {
     case crash
     /// All of the above (a coordinator crash never overlaps a partition: see the doc's bound).
     case all
+    /// Key ownership moves: a coordinator is lost for good and removed from the set after a
+    /// threshold (with two or more coordinators), and a coordinator is added; each coordinator
+    /// adopts the new set after its own delay, so old owners may grant for a while (fencing).
+    case failover
 }
 
 /// Knobs of a simulation batch. Defaults give a ~25 s simulated run per seed.
@@ -56,6 +60,10 @@ public struct SimulationOptions: Sendable, Hashable {
     public var trace = false
     /// Print every non-gossip message to or from this node index (-1: none).
     public var traceNode = -1
+    /// Failover: how long a lost coordinator is down before the set drops it, and the spread of
+    /// the moments at which coordinators adopt a new set (ns).
+    public var ownerDownAfter: Int64 = 2_000_000_000
+    public var setAdoptionSpread: Int64 = 300_000_000
     public var sync = SyncConfig()
     public var membership = MembershipConfig()
 
@@ -67,5 +75,6 @@ public struct SimulationOptions: Sendable, Hashable {
         sync.minLease = 2 * meanReservation
         sync.walCeilings = true
         sync.walCommitInterval = tickInterval
+        sync.setChangeSpread = setAdoptionSpread
     }
 }

@@ -66,6 +66,8 @@ public struct SimulationReport: Sendable, Encodable {
     /// above a WAL ceiling), as a fraction of all admissions, and the p99 of their wait (ms).
     public var admissionsWaitedFraction = 0.0
     public var admissionWaitP99Ms = 0.0
+    /// Keys whose owner changed with a coordinator-set change (failover), over all runs.
+    public var ownershipMoves = 0
     /// Hash of every event of every run (with `SimulationOptions.hashTrace`; 0 otherwise).
     public var traceHash: UInt64 = 0
 
@@ -103,6 +105,7 @@ public struct SimulationReport: Sendable, Encodable {
         case admissionsWaitedFraction = "admissions_waited_fraction"
         case admissionWaitP99Ms = "admission_wait_p99_ms"
         case traceHash = "trace_hash"
+        case ownershipMoves = "ownership_moves"
     }
 
     /// One JSON object, keys sorted. Written by hand: the package keeps Foundation (and its
@@ -137,7 +140,7 @@ public struct SimulationReport: Sendable, Encodable {
             (.gossipRoundsDisturbedP99, num(gossipRoundsDisturbedP99)), (.gossipBroadcasts, "\(gossipBroadcasts)"),
             (.gossipCensored, "\(gossipCensored)"),
             (.admissionsWaitedFraction, num(admissionsWaitedFraction)), (.admissionWaitP99Ms, num(admissionWaitP99Ms)),
-            (.traceHash, "\(traceHash)"),
+            (.traceHash, "\(traceHash)"), (.ownershipMoves, "\(ownershipMoves)"),
         ]
         let body = fields.sorted { $0.0.stringValue < $1.0.stringValue }.map { "\(str($0.0.stringValue)):\($0.1)" }
         return "{" + body.joined(separator: ",") + "}"

@@ -28,6 +28,10 @@ struct Simulator {
         case heal
         case learningCheck(coordinator: Int, epoch: UInt64, knownBefore: Int64, diskLost: Bool)
         case marker
+        /// Failover: a coordinator lost for good; the set changes (term + 1); one coordinator adopts it.
+        case coordinatorLost(Int)
+        case setChange(members: [String], join: Int?)
+        case adoptSet(coordinator: Int, members: [String], term: UInt64)
     }
 
     struct Request {
@@ -144,15 +148,16 @@ struct Simulator {
 
     mutating func setUp() {
         for i in 0..<n { ids.append("s\(i)") }
-        for j in 0..<m { ids.append("c\(j)") }
+        // Failover runs keep one more coordinator slot, started when the set grows.
+        for j in 0..<coordinatorSlots { ids.append("c\(j)") }
         for (i, id) in ids.enumerated() { index[id] = i }
-        let total = n + m
+        let total = n + coordinatorSlots
         drift = (0..<total).map { _ in Int64(rng.below(Int(2 * o.driftPPM + 1))) - o.driftPPM }
         side = Array(repeating: false, count: total)
         down = Array(repeating: false, count: total)
         epochs = Array(repeating: 1, count: total)
         lastGrantAt = Array(repeating: .min / 2, count: n)
-        restartAt = Array(repeating: nil, count: m)
+        restartAt = Array(repeating: nil, count: coordinatorSlots)
         waiting = Array(repeating: [], count: n)
         waitHead = Array(repeating: 0, count: n)
         usageMarks = Array(repeating: [], count: n)
@@ -160,7 +165,8 @@ struct Simulator {
         rates = (0..<n).map { _ in o.requestsPerSecond * pow(2, rng.unit() * 4 - 2) }
         let meanRate = rates.reduce(0, +)
         // One key per coordinator, each owned by a different coordinator where possible.
-        let coordIDs = Array(ids[n...])
+        let coordIDs = Array(ids[n..<(n + m)])
+        coordSet = coordIDs
         var scopes: [String] = []
         var owned = Set<String>()
         var k = 0
@@ -180,7 +186,7 @@ struct Simulator {
             keys.append(KeyTruth(scope: s, limit: limit, policy: policy))
             committedBy.append([:])
         }
-        keyOwner = budgets.map { b in coordIDs.firstIndex(of: Rendezvous.owner(of: b.scope, among: coordIDs)!)! }
+        updateKeyOwners()
         liveSidecars = n
         let peers = (0..<n).map { NodeIdentity(nodeID: ids[$0], epoch: 1) }
         for i in 0..<n {
@@ -196,11 +202,12 @@ struct Simulator {
             q.push(Int64(rng.below(Int(o.tickInterval))), .tick(node: i, epoch: 1))
             scheduleArrival(i, after: 1_000_000_000)
         }
-        for j in 0..<m {
-            let id = NodeIdentity(nodeID: coordIDs[j], epoch: 1)
-            coords.append(Coordinator(identity: id, config: o.sync, coordinators: coordIDs,
-                                      budgets: budgets.filter { Rendezvous.owner(of: $0.scope, among: coordIDs) == id.nodeID },
-                                      now: 0, learning: false))
+        // Every coordinator knows every budget (one shared configuration) and grants what it owns.
+        for j in 0..<coordinatorSlots {
+            let id = NodeIdentity(nodeID: ids[n + j], epoch: 1)
+            coords.append(j < m ? Coordinator(identity: id, config: o.sync, coordinators: coordIDs, budgets: budgets,
+                                              now: 0, learning: false) : nil)
+            if j >= m { down[n + j] = true }
             aggregators.append(BaselineAggregator())
         }
         for t in stride(from: Int64(3_000_000_000), to: o.duration - 4_000_000_000, by: 6_000_000_000) { q.push(t, .marker) }
@@ -236,7 +243,9 @@ struct Simulator {
                            .sidecarCrash(rng.below(n), down: 500_000_000 + Int64(rng.below(1_500_000_000))))
                 }
             }
-            if partSlot || (o.beyondK && crashSlot) {
+            if f == .failover {
+                scheduleFailover(slot: s, at: t)
+            } else if partSlot || (o.beyondK && crashSlot) {
                 let size = max(1, Int(Double(n) * (0.1 + 0.3 * rng.unit())))
                 var group = Set<Int>()
                 while group.count < min(size, n) { group.insert(rng.below(n)) }
@@ -316,6 +325,12 @@ struct Simulator {
             }
             if diskLost { usageLostDiskLoss.append(max(0, before - after)) } else { usageLost.append(max(0, before - after)) }
         case .marker: startMarker()
+        case .coordinatorLost(let c): loseCoordinator(c)
+        case .setChange(let members, let join): changeSet(members, join: join)
+        case .adoptSet(let c, let members, let t):
+            guard var co = coords[c] else { return }
+            co.setCoordinators(members, term: t, now: local(n + c))
+            coords[c] = co
         }
     }
 
@@ -537,7 +552,7 @@ struct Simulator {
         let peers = (0..<n).filter { $0 != i }.map { NodeIdentity(nodeID: ids[$0], epoch: epochs[$0]) }
         switch mode {
         case .escrow:
-            sidecars[i] = SidecarSyncState(identity: me, config: o.sync, membershipConfig: o.membership, coordinators: Array(ids[n...]),
+            sidecars[i] = SidecarSyncState(identity: me, config: o.sync, membershipConfig: o.membership, coordinators: coordSet,
                                            peers: peers, seed: rng.next(), now: local(i), recovering: wal[i])
         case .baseline:
             baseNodes[i] = BaselineNode()
@@ -587,6 +602,10 @@ struct Simulator {
     var usageLostDiskLoss: [Int64] = []
     var liveSidecars = 0
     var keyOwner: [Int] = []   // key index -> coordinator index
+    /// The coordinator set as the control plane has it, and its term (failover).
+    var coordSet: [String] = []
+    var setTerm: UInt64 = 0
+    var ownershipMoves = 0
     var debugTrace = false
     var traceNode = -1
 
@@ -594,11 +613,9 @@ struct Simulator {
         let idx = n + c
         down[idx] = false
         epochs[idx] += 1
-        let coordIDs = Array(ids[n...])
         let id = NodeIdentity(nodeID: ids[idx], epoch: epochs[idx])
-        let co = Coordinator(identity: id, config: o.sync, coordinators: coordIDs,
-                             budgets: budgets.filter { Rendezvous.owner(of: $0.scope, among: coordIDs) == id.nodeID },
-                             now: local(idx), learning: true)
+        let co = Coordinator(identity: id, config: o.sync, coordinators: coordSet, budgets: budgets,
+                             now: local(idx), learning: true, term: setTerm)
         coords[c] = co
         restartAt[c] = now
         q.push(now + o.sync.coordinatorExpiry * 1_000_000 / (1_000_000 + drift[idx]) + 1,
