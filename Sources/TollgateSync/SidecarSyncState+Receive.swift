@@ -158,6 +158,14 @@ extension SidecarSyncState {
     /// End-game: hand back everything beyond what waiting admissions need, so the last units are
     /// not stranded in idle leases while another node is refused.
     func returnSurplus(_ ks: inout KeyState, now: Int64) {
+        // The fail_open_bounded reserve too: near exhaustion, with the coordinator answering,
+        // idle reserves would refuse requests the budget can still serve (a partition now
+        // falls back to fail_closed for the last units, which is still 0 overspend).
+        for i in ks.leases.indices where !ks.leases[i].closed && ks.leases[i].isReserve && ks.leases[i].available > 0 {
+            ks.returned[ks.leases[i].issuer, default: 0] += ks.leases[i].available
+            ks.leases[i].available = 0
+            ks.returnsDirty = true
+        }
         var keep = max(ks.need, ks.waiting)
         for i in ks.leases.indices.sorted(by: { ks.leases[$0].expiresAt > ks.leases[$1].expiresAt })
         where !ks.leases[i].closed && !ks.leases[i].isReserve && ks.leases[i].activated {

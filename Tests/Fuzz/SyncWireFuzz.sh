@@ -9,8 +9,12 @@ SECS=${1:-60}; shift || true
 swiftc -module-name TollgateCrypto -parse-as-library -O -I Sources/COpenSSL \
   -emit-module -emit-module-path "$OUT/TollgateCrypto.swiftmodule" \
   -emit-library -static -o "$OUT/libTollgateCrypto.a" Sources/TollgateCrypto/*.swift
+# The simulator's report writes JSON with TollgateJSON (no imports of its own).
+swiftc -module-name TollgateJSON -parse-as-library -O \
+  -emit-module -emit-module-path "$OUT/TollgateJSON.swiftmodule" \
+  -emit-library -static -o "$OUT/libTollgateJSON.a" Sources/TollgateJSON/*.swift
 swiftc -module-name TollgateSync -parse-as-library -O -g -sanitize=fuzzer,address \
-  -I "$OUT" -I Sources/COpenSSL -L "$OUT" -lTollgateCrypto -lcrypto \
+  -I "$OUT" -I Sources/COpenSSL -L "$OUT" -lTollgateCrypto -lTollgateJSON -lcrypto \
   $(find Sources/TollgateSync -name '*.swift') Tests/Fuzz/SyncWireFuzz.swift -o "$OUT/syncwire-fuzz"
 # Seed corpus: one valid payload per message type (odd first byte = payload mode).
 if [ -z "$(ls -A "$OUT/corpus")" ]; then

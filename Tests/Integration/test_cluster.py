@@ -124,7 +124,7 @@ def test_coordinator_admin_api(coordinator):
     assert httpx.delete(coord.url + "/v1/budgets/total_tokens/lifetime", timeout=5,
                         headers={"authorization": f"Bearer {TOKEN}"}).status_code == 404
     # A sync frame with a bad MAC is rejected and counted, never crashes the coordinator.
-    frame = b"TG\x01\x01\x00\x00\x00\x01\x05" + b"\x00" * 32
+    frame = b"TG\x02\x01\x00\x00\x00\x01\x05" + b"\x00" * 32
     r = httpx.post(coord.url + "/v1/sync", content=frame, timeout=5)
     assert r.status_code == 400
     m = httpx.get(coord.url + "/metrics", timeout=5).text
