@@ -6,7 +6,13 @@ extension JSONTape {
         guard entries[index].kind == .object else { return found }
         try forEachChild(of: index) { (c) throws(JSONParseError) in
             let e = entries[c]
-            guard let i = keys.index(of: JSONSlice(kind: .string, range: e.keyStart..<e.keyEnd), in: bytes) else { return }
+            let i: Int?
+            if e.keyEscaped {
+                i = keys.index(of: JSONSlice(kind: .string, range: e.keyStart..<e.keyEnd), in: bytes)
+            } else {
+                i = keys.index(ofUTF8: UnsafeRawBufferPointer(rebasing: bytes[(e.keyStart + 1)..<(e.keyEnd - 1)]))
+            }
+            guard let i else { return }
             if found.has(i) {
                 throw JSONParseError(.duplicateKey, "duplicate key \"\(keys.names[i])\"", offset: e.keyStart, in: bytes)
             }
@@ -40,7 +46,9 @@ extension JSONTape {
             let e = entries[c]
             let inner = e.keyEnd - e.keyStart - 2
             let equal: Bool
-            if inner == k.count {
+            if !e.keyEscaped {
+                equal = inner == k.count && (k.isEmpty || memcmpEqual(bytes.baseAddress! + e.keyStart + 1, k.baseAddress!, inner))
+            } else if inner == k.count {
                 equal = k.isEmpty || memcmpEqual(bytes.baseAddress! + e.keyStart + 1, k.baseAddress!, inner)
             } else if inner > k.count {
                 // Only escapes can make a longer literal spell the key.

@@ -14,6 +14,8 @@ public struct JSONTape: Sendable {
         public var keyEnd: Int
         /// Index of the entry after this value's subtree (its next sibling, if any).
         public var next: Int
+        /// The key literal holds escapes (then it is compared decoded, else as bytes).
+        public var keyEscaped = false
 
         public var slice: JSONSlice { JSONSlice(kind: kind, range: start..<end) }
         public var key: JSONSlice? { keyEnd > keyStart ? JSONSlice(kind: .string, range: keyStart..<keyEnd) : nil }
@@ -58,14 +60,14 @@ public struct JSONTape: Sendable {
     }
 
     /// Records the value at the reader's position (and its subtree) as one entry per value.
-    private mutating func record(_ r: inout JSONReader, depth: Int, keyStart: Int, keyEnd: Int) throws(JSONParseError) {
+    private mutating func record(_ r: inout JSONReader, depth: Int, keyStart: Int, keyEnd: Int, keyEscaped: Bool = false) throws(JSONParseError) {
         let b = try r.peekToken("a value")
         let start = r.pos
         let me = entries.count
         switch b {
         case 0x7B: // {
             try r.enter(depth)
-            entries.append(Entry(kind: .object, start: start, end: start, keyStart: keyStart, keyEnd: keyEnd, next: me + 1))
+            entries.append(Entry(kind: .object, start: start, end: start, keyStart: keyStart, keyEnd: keyEnd, next: me + 1, keyEscaped: keyEscaped))
             r.pos += 1
             if try r.peekToken("a key or '}'") == 0x7D {
                 r.pos += 1
@@ -73,11 +75,11 @@ public struct JSONTape: Sendable {
                 while true {
                     guard try r.peekToken("a key") == 0x22 else { throw r.fail(.unexpectedByte, "expected a string key") }
                     let ks = r.pos
-                    try r.scanString()
+                    let escaped = try r.scanString()
                     let ke = r.pos
                     guard try r.peekToken("':'") == 0x3A else { throw r.fail(.unexpectedByte, "expected ':' after a key") }
                     r.pos += 1
-                    try record(&r, depth: depth + 1, keyStart: ks, keyEnd: ke)
+                    try record(&r, depth: depth + 1, keyStart: ks, keyEnd: ke, keyEscaped: escaped)
                     let c = try r.peekToken("',' or '}'")
                     r.pos += 1
                     if c == 0x7D { break }
@@ -88,7 +90,7 @@ public struct JSONTape: Sendable {
             entries[me].next = entries.count
         case 0x5B: // [
             try r.enter(depth)
-            entries.append(Entry(kind: .array, start: start, end: start, keyStart: keyStart, keyEnd: keyEnd, next: me + 1))
+            entries.append(Entry(kind: .array, start: start, end: start, keyStart: keyStart, keyEnd: keyEnd, next: me + 1, keyEscaped: keyEscaped))
             r.pos += 1
             if try r.peekToken("a value or ']'") == 0x5D {
                 r.pos += 1
@@ -124,7 +126,7 @@ public struct JSONTape: Sendable {
             default:
                 throw r.fail(.unexpectedByte, "expected a value")
             }
-            entries.append(Entry(kind: kind, start: start, end: r.pos, keyStart: keyStart, keyEnd: keyEnd, next: me + 1))
+            entries.append(Entry(kind: kind, start: start, end: r.pos, keyStart: keyStart, keyEnd: keyEnd, next: me + 1, keyEscaped: keyEscaped))
         }
     }
 }
