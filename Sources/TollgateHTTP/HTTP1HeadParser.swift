@@ -155,8 +155,8 @@ enum HTTP1HeadParser {
 
     /// Header (or trailer) fields from `from` up to the blank line that ends at `end`.
     static func parseFields(_ b: UnsafeRawBufferPointer, from: Int, end: Int, facts: inout HTTP1FramingFacts, isRequest: Bool) throws(HTTP1ParseError) -> HTTPHeaders {
-        var fields: [HTTPHeaders.Field] = []
-        fields.reserveCapacity(16)  // typical heads fit: one allocation instead of several regrowths
+        // The field lines are copied once; each field is a span into that copy.
+        var fields = HTTPHeaders(block: UnsafeRawBufferPointer(rebasing: b[from..<end]), fieldCapacity: 16)
         var ls = from
         while ls < end {
             let (le, next) = line(b, from: ls, end: end)
@@ -192,14 +192,14 @@ enum HTTP1HeadParser {
             if isRequest && B.equalsLowercase(b, nameRange, "host") {
                 try checkHost(b, valueRange)
             }
-            guard let value = B.string(b, valueRange, asciiOnly: ascii) else {
+            if !ascii && B.string(b, valueRange, asciiOnly: false) == nil {
                 throw HTTP1ParseError(.badHeaderValue, "field value is not valid UTF-8")
             }
-            let name = B.string(b, nameRange, asciiOnly: true) ?? ""
-            fields.append((name: name, value: value))
+            fields.addBlockField(name: (nameRange.lowerBound - from)..<(nameRange.upperBound - from),
+                                 value: (valueRange.lowerBound - from)..<(valueRange.upperBound - from))
             ls = next
         }
-        return HTTPHeaders(fields)
+        return fields
     }
 
     @inline(__always)
