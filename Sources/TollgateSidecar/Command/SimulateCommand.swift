@@ -19,6 +19,7 @@ public enum SimulateCommand {
       --beyond-k            also break the k-failure assumption (measures the stated bound)
       --no-baseline         skip the sync-only baseline
       --trace-hash          hash every simulated event into trace_hash (determinism checks)
+      --trace-node I        print every non-gossip message to or from node I (sidecars first, then coordinators)
       --trace               print notable events (first early refusal and its cause) to stdout
       --json                print only the JSON object (the default prints it too, plus a summary)
     """
@@ -46,6 +47,7 @@ public enum SimulateCommand {
                 case "--no-baseline": o.baseline = false
                 case "--trace": o.trace = true
                 case "--trace-hash": o.hashTrace = true
+                case "--trace-node": o.traceNode = try r.int(for: f, min: 0)
                 case "--json": jsonOnly = true
                 case "-h", "--help":
                     print(usage)
