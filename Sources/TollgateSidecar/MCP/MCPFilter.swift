@@ -12,6 +12,8 @@ import TollgateTransport
 /// as tool errors the agent can read, not as transport failures.
 final class MCPFilter: ExchangeFilter {
     let services: MCPServices
+    /// The configuration this exchange runs under, taken at its request head.
+    private var config: MCPConfiguration?
     private var endpoint: MCPEndpoint?
     private var policy = MCPPolicy.open
     private var revision = MCPRevision.handshake(MCPRevision.latestHandshake)
@@ -40,10 +42,15 @@ final class MCPFilter: ExchangeFilter {
         x.identity.map { "key:" + $0.keyID } ?? ""
     }
 
+    private var settings: MCPSettings { config?.settings ?? MCPSettings() }
+
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
-        guard let e = MCPEndpoint(path: x.requestHead.path, settings: services.settings) else { return .proceed }
+        guard x.requestHead.path.utf8.starts(with: "/mcp".utf8) else { return .proceed }
+        let config = services.current
+        guard let e = MCPEndpoint(path: x.requestHead.path, settings: config.settings) else { return .proceed }
+        self.config = config
         endpoint = e
-        policy = services.settings.policy(for: x.identity)
+        policy = config.settings.policy(for: x.identity)
         revision = MCPRevision(header: x.requestHead.headers[MCPHeaders.protocolVersion])
         switch e {
         case .unknownServer(let name):
@@ -65,7 +72,7 @@ final class MCPFilter: ExchangeFilter {
                       let s = services.removeSession(sid, owner: Self.owner(x)) else {
                     return .respond(jsonRPCError(404, code: JSONRPCErrorCode.invalidRequest, "unknown MCP session"))
                 }
-                x.route = ExchangeRoute(destination: .local(local(.deleteSession(s))), timeout: aggregateTimeout)
+                x.route = ExchangeRoute(destination: .local(local(.deleteSession(s, servers: settings.servers))), timeout: aggregateTimeout)
                 return .proceed
             default:
                 // No server-initiated stream on the aggregate: clients then rely on responses only.
@@ -79,7 +86,7 @@ final class MCPFilter: ExchangeFilter {
     /// The aggregate's exchange timeout is fixed before the owning server is known: the longest
     /// any server allows.
     private var aggregateTimeout: Double {
-        services.settings.servers.map(\.timeout).reduce(services.settings.timeout, max)
+        settings.servers.map(\.timeout).reduce(settings.timeout, max)
     }
 
     private func local(_ job: MCPLocalJob) -> MCPLocalAnswer {
@@ -128,7 +135,7 @@ final class MCPFilter: ExchangeFilter {
         // Notifications and client responses have no server to go to here: accepted, as MCP
         // servers answer them (cancellation is the client closing its request's stream).
         guard m.kind == .request, let method = m.method, let id = m.id else { return .proceed }
-        let servers = services.settings.servers.filter { policy.mayUse(server: $0.name) }
+        let servers = settings.servers.filter { policy.mayUse(server: $0.name) }
         var session: MCPSession?
         if !revision.isPerRequest && method != MCPMethod.initialize {
             guard let sid = x.requestHead.headers[MCPHeaders.sessionID] else {
@@ -160,7 +167,13 @@ final class MCPFilter: ExchangeFilter {
         case MCPMethod.ping:
             return answer(JSONRPCMessage.result(id: id, .object([])))
         case MCPMethod.toolsList:
-            x.route?.destination = .local(local(.toolsList(m, servers: servers, aggregate: true, session: session)))
+            let plan: [MCPToolPages.Request]
+            do {
+                plan = try MCPToolPages.plan(cursor: m.params?["cursor"], servers: servers.map(\.name), key: services.cursorKey)
+            } catch {
+                return answer(JSONRPCMessage.error(id: id, code: error.code, message: error.message))
+            }
+            x.route?.destination = .local(local(.toolsPage(m, plan: plan, servers: servers, session: session)))
             return .proceed
         case MCPMethod.toolsCall:
             return aggregateCall(x, m, id: id, session: session, &body)
@@ -175,7 +188,7 @@ final class MCPFilter: ExchangeFilter {
 
     private func aggregateCall(_ x: ProxyExchange, _ m: JSONRPCMessage, id: JSONRPCID, session: MCPSession?, _ body: inout [UInt8]) -> FilterVerdict {
         let exposed = m.params?["name"]?.stringValue ?? ""
-        guard let (serverName, tool) = services.resolve(tool: exposed), let server = services.settings.server(named: serverName[...]) else {
+        guard let (serverName, tool) = services.resolve(tool: exposed, servers: settings.servers), let server = settings.server(named: serverName[...]) else {
             let r = MCPRefusal(.unknownTool, policy: policy.name, server: nil, tool: exposed,
                                message: "no tool named '\(exposed)' on the aggregate (list the tools first)")
             audit(x, refused: r, server: "-", tool: exposed, digest: MCPArgumentDigest.digest(m.params?["arguments"]), bytes: 0)
@@ -234,7 +247,7 @@ final class MCPFilter: ExchangeFilter {
             }
         }
         var reservation: Reservation?
-        switch services.reserveLimits(policy: policy, server: server, tool: tool) {
+        switch services.reserveLimits(config ?? services.current, policy: policy, server: server, tool: tool) {
         case .refused(let refusal):
             let rate = refusal.kind == .rateLimit
             let r = MCPRefusal(rate ? .rateLimited : .budgetExhausted, policy: policy.name, server: server, tool: tool,
@@ -314,7 +327,7 @@ final class MCPFilter: ExchangeFilter {
     private func writeAudit(_ x: ProxyExchange, server: String, tool: String, digest: String, argBytes: Int,
                             status: MCPAuditRecord.Status, detail: String?, seconds: Double?, bytes: Int64) {
         services.metrics.record(server: server, tool: tool, status: status.rawValue, seconds: seconds)
-        guard let log = services.auditLog else { return }
+        guard let log = config?.auditLog else { return }
         let record = MCPAuditRecord(
             timeMillis: Int64(MonotonicClock.wallNanos() / 1_000_000), requestID: x.requestID, agent: x.identity?.agent,
             keyID: x.identity?.keyID, team: x.identity?.team, policy: policy.name, server: server, tool: tool,
