@@ -34,7 +34,7 @@ class MCPUpstream:
 def mcp_servers(tmp_path):
     started = []
 
-    def start(name, json_mode=False):
+    def start(name, json_mode=False, script="mcp_server.py", args=()):
         # A free port can be taken by a parallel test before the server binds it: the server is
         # ours once a probe shows up in its own events file.
         for _attempt in range(3):
@@ -42,10 +42,10 @@ def mcp_servers(tmp_path):
             events = tmp_path / f"{name}.events.jsonl"
             events.unlink(missing_ok=True)
             log = open(tmp_path / f"{name}.log", "wb")
-            args = [sys.executable, str(HERE / "mcp_server.py"), "--port", str(port), "--name", name, "--events", str(events)]
+            argv = [sys.executable, str(HERE / script), "--port", str(port), "--name", name, "--events", str(events), *args]
             if json_mode:
-                args.append("--json")
-            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                argv.append("--json")
+            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             up = MCPUpstream(name, port, events, proc)
             started.append(up)
             deadline = time.monotonic() + 20
