@@ -23,6 +23,8 @@ final class MCPFilter: ExchangeFilter {
     private var responseBytes: Int64 = 0
     private var responseBody: [UInt8] = []
     private var outcome: (status: MCPAuditRecord.Status, detail: String?)?
+    /// The aggregate call this exchange runs, as tracked for cancellation.
+    private var inFlightKey: String?
 
     struct ToolCall {
         var id: JSONRPCID
@@ -132,8 +134,12 @@ final class MCPFilter: ExchangeFilter {
         guard case .single(let m) = parsed else {
             return .respond(jsonRPCError(400, code: JSONRPCErrorCode.invalidRequest, "the aggregate MCP endpoint does not take batches"))
         }
-        // Notifications and client responses have no server to go to here: accepted, as MCP
-        // servers answer them (cancellation is the client closing its request's stream).
+        if m.kind == .notification, m.method == MCPMethod.cancelled, let route = cancellationRoute(x, m) {
+            x.route = route
+            return .proceed
+        }
+        // Other notifications and client responses have no server to go to here: accepted, as
+        // MCP servers answer them (2026-07-28 cancels by closing the request's stream).
         guard m.kind == .request, let method = m.method, let id = m.id else { return .proceed }
         let servers = settings.servers.filter { policy.mayUse(server: $0.name) }
         var session: MCPSession?
@@ -186,6 +192,22 @@ final class MCPFilter: ExchangeFilter {
         }
     }
 
+    /// Where a handshake-era `notifications/cancelled` goes: to the server running the request it
+    /// names, in the caller's session with that server (2025-11-25 cancels with this
+    /// notification; a disconnect is not a cancellation there). nil: nothing to forward.
+    private func cancellationRoute(_ x: ProxyExchange, _ m: JSONRPCMessage) -> ExchangeRoute? {
+        guard !revision.isPerRequest, let sid = x.requestHead.headers[MCPHeaders.sessionID],
+              let session = services.session(sid, owner: Self.owner(x)), let requestID = m.params?["requestId"],
+              let name = services.serverOfCall(session: session.id, requestID: requestID),
+              let server = settings.server(named: name[...]), let u = session.upstream[name] else { return nil }
+        var set: [(name: String, value: String)] = [(MCPHeaders.protocolVersion, u.protocolVersion)]
+        if let usid = u.sessionID { set.append((MCPHeaders.sessionID, usid)) }
+        var route = MCPRouting.route(x, server: server, setHeaders: set)
+        if u.sessionID == nil { route.removeHeaders.append(MCPHeaders.sessionID) }
+        route.timeout = x.route?.timeout
+        return route
+    }
+
     private func aggregateCall(_ x: ProxyExchange, _ m: JSONRPCMessage, id: JSONRPCID, session: MCPSession?, _ body: inout [UInt8]) -> FilterVerdict {
         let exposed = m.params?["name"]?.stringValue ?? ""
         guard let (serverName, tool) = services.resolve(tool: exposed, servers: settings.servers), let server = settings.server(named: serverName[...]) else {
@@ -219,6 +241,7 @@ final class MCPFilter: ExchangeFilter {
         route.removeHeaders += remove
         route.timeout = x.route?.timeout
         x.route = route
+        if let session { inFlightKey = services.trackCall(session: session.id, id: id, server: server.name) }
         return .proceed
     }
 
@@ -295,6 +318,10 @@ final class MCPFilter: ExchangeFilter {
     }
 
     func complete(_ x: ProxyExchange, _ o: ExchangeOutcome) {
+        if let k = inFlightKey {
+            inFlightKey = nil
+            services.untrackCall(k)
+        }
         guard var c = call else { return }
         call = nil
         if let r = c.reservation {

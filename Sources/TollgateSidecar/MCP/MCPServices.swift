@@ -25,6 +25,10 @@ final class MCPServices: Sendable {
     private let sessions = Mutex<[String: MCPSession]>([:])
     private let sessionSerial = Atomic<UInt64>(0)
     private let loopGuard = Mutex<MCPLoopGuard>(MCPLoopGuard())
+    /// Aggregate tools/call requests in flight per session (session id, request id JSON) ->
+    /// server, so a handshake-era `notifications/cancelled` reaches the server running the call.
+    private let inFlight = Mutex<[String: String]>([:])
+    static let maxInFlight = 10_000
     /// Sessions kept at most (oldest dropped first); a client that loses one re-initializes.
     static let maxSessions = 10_000
 
@@ -158,6 +162,33 @@ final class MCPServices: Sendable {
             t[id] = nil
             return s
         }
+    }
+
+    // MARK: Calls in flight (handshake-era cancellation)
+
+    /// Records that `server` runs request `id` of `session`; returns the key to forget it by.
+    func trackCall(session: String, id: JSONRPCID, server: String) -> String {
+        let key = Self.callKey(session: session, id: id.json)
+        inFlight.withLock { t in
+            // Bounded: entries are removed when their exchange ends, so only a leak could fill it.
+            if t.count >= Self.maxInFlight { t.removeAll() }
+            t[key] = server
+        }
+        return key
+    }
+
+    func untrackCall(_ key: String) {
+        _ = inFlight.withLock { $0.removeValue(forKey: key) }
+    }
+
+    /// The server running request `requestID` (as a `notifications/cancelled` names it) of `session`.
+    func serverOfCall(session: String, requestID: JSONValue) -> String? {
+        let key = Self.callKey(session: session, id: requestID)
+        return inFlight.withLock { $0[key] }
+    }
+
+    private static func callKey(session: String, id: JSONValue) -> String {
+        session + "\u{0}" + String(decoding: id.serialized(), as: UTF8.self)
     }
 
     // MARK: Limits
