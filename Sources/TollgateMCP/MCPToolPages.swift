@@ -72,4 +72,14 @@ public enum MCPToolPages {
         }
         return (tools, pending.isEmpty ? nil : MCPAggregateCursor(pending: pending))
     }
+
+    /// Sets the 2026-07-28 caching directives of a merged page (when `result` carries them): the
+    /// shortest `ttlMs` any server gave, and `cacheScope` "private", since the page depends on
+    /// the caller's policy (a shared cache must never serve one agent's list to another).
+    public static func mergeCacheHints(into result: inout JSONValue, from results: [JSONValue]) {
+        guard result["ttlMs"] != nil || result["cacheScope"] != nil else { return }
+        let ttls = results.compactMap { $0["ttlMs"]?.int64Value }.filter { $0 >= 0 }
+        result.setMember("ttlMs", .number(String(ttls.min() ?? 0)))
+        result.setMember("cacheScope", .string("private"))
+    }
 }

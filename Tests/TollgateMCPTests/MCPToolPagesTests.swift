@@ -96,3 +96,15 @@ struct MCPToolPagesTests {
         #expect(plan == [.init(server: "a", cursor: "1"), .init(server: "b", cursor: "2")])
     }
 }
+
+extension MCPToolPagesTests {
+    /// A merged page keeps the shortest ttl and is always private; results without directives stay without.
+    @Test func cacheHints() throws {
+        var r = try JSONValue(parsing: #"{"tools":[],"ttlMs":60000,"cacheScope":"public"}"#)
+        MCPToolPages.mergeCacheHints(into: &r, from: [r, try JSONValue(parsing: #"{"ttlMs":5000,"cacheScope":"public"}"#), .null])
+        #expect(r["ttlMs"] == .number("5000") && r["cacheScope"] == .string("private"))
+        var legacy = try JSONValue(parsing: #"{"tools":[]}"#)
+        MCPToolPages.mergeCacheHints(into: &legacy, from: [legacy])
+        #expect(legacy["ttlMs"] == nil && legacy["cacheScope"] == nil)
+    }
+}

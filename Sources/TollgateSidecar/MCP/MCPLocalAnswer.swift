@@ -155,6 +155,7 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
                 var base: JSONValue?
                 var failures: [String] = []
                 var fetched: [MCPToolPages.Fetched] = []
+                var answered: [JSONValue] = []
                 for (server, r) in results {
                     switch r {
                     case .success(let resp):
@@ -163,8 +164,9 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
                         if f.tools == nil {
                             let why = resp.message?["error"]?["message"]?.stringValue.map { ": \($0)" } ?? ""
                             failures.append("\(server.name): HTTP \(resp.status)\(why)")
-                        } else if base == nil {
-                            base = result
+                        } else {
+                            if base == nil { base = result }
+                            answered.append(result ?? .null)
                         }
                         fetched.append(f)
                     case .failure(let e):
@@ -180,6 +182,7 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
                 }
                 let (tools, next) = services.mergePage(fetched) { policy.mayCall(server: $0.server, tool: $0.tool) }
                 result.setMember("tools", .array(tools))
+                MCPToolPages.mergeCacheHints(into: &result, from: answered)
                 if let next {
                     result.setMember("nextCursor", .string(next.encode(key: services.cursorKey)))
                 } else {

@@ -47,8 +47,13 @@ final class MCPServices: Sendable {
 
     /// The configuration an exchange starting now uses.
     var current: MCPConfiguration { state.withLock { $0 } }
-    var settings: MCPSettings { current.settings }
     var auditLog: UsageLog? { current.auditLog }
+
+    /// Writes out every audit log opened so far (at shutdown: a call that started before a
+    /// reload changed the log's path still writes to its old one).
+    func flushAuditLogs() {
+        for log in auditLogs.withLock({ Array($0.values) }) { log.flush() }
+    }
     /// Whether any server is configured (the MCP filter is installed only then).
     var isEnabled: Bool { enabled.load(ordering: .relaxed) }
 
@@ -104,6 +109,7 @@ final class MCPServices: Sendable {
             }
         }
         if old.auditLog !== next.auditLog { old.auditLog?.flush() }
+        guard !old.settings.servers.isEmpty || !next.settings.servers.isEmpty else { return }
         let added = next.settings.servers.map(\.name).filter { n in !old.settings.servers.contains { $0.name == n } }
         Log.info("MCP configuration installed: \(next.settings.servers.count) server(s)\(added.isEmpty ? "" : ", added \(added.joined(separator: ", "))")\(stale.isEmpty ? "" : ", removed or changed \(stale.sorted().joined(separator: ", "))"), \(next.settings.policies.count) policy binding(s)")
     }
