@@ -114,7 +114,7 @@ final class MCPFilter: ExchangeFilter {
 
     private func serverBody(_ x: ProxyExchange, _ s: MCPServerSettings, _ parsed: JSONRPCBody, _ body: inout [UInt8]) -> FilterVerdict {
         if case .single(let m) = parsed, m.kind == .request, m.method == MCPMethod.toolsList {
-            x.route?.destination = .local(local(.toolsList(m, servers: [s], aggregate: false, session: nil)))
+            x.route?.destination = .local(local(.toolsList(m, server: s)))
             return .proceed
         }
         for m in parsed.messages where m.kind == .request && m.method == MCPMethod.toolsCall {

@@ -6,8 +6,8 @@ import TollgateMCP
 enum MCPLocalJob {
     /// A ready answer.
     case respond(status: Int, headers: [(name: String, value: String)], body: [UInt8])
-    /// tools/list from `servers`, filtered by policy; `aggregate`: merged with prefixed names.
-    case toolsList(JSONRPCMessage, servers: [MCPServerSettings], aggregate: Bool, session: MCPSession?)
+    /// tools/list of one server (`/mcp/NAME`), filtered by policy.
+    case toolsList(JSONRPCMessage, server: MCPServerSettings)
     /// One page of the aggregate's tools/list: the planned server pages, fetched at once,
     /// merged under prefixed names, filtered by policy, with the aggregate's next cursor.
     case toolsPage(JSONRPCMessage, plan: [MCPToolPages.Request], servers: [MCPServerSettings], session: MCPSession?)
@@ -41,8 +41,8 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
         switch job {
         case .respond(let status, let headers, let body):
             answer(status: status, headers: headers, body: body)
-        case .toolsList(let m, let servers, let aggregate, let session):
-            listTools(m, servers: servers, aggregate: aggregate, session: session, on: exchange)
+        case .toolsList(let m, let server):
+            listTools(m, server: server, on: exchange)
         case .toolsPage(let m, let plan, let servers, let session):
             listPage(m, plan: plan, servers: servers, session: session, on: exchange)
         case .initialize(let m, let servers, let owner):
@@ -122,13 +122,10 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
     // MARK: tools/list
 
     /// One server's list (`/mcp/NAME`): forwarded as sent (its cursor untouched), filtered.
-    private func listTools(_ m: JSONRPCMessage, servers: [MCPServerSettings], aggregate: Bool, session: MCPSession?, on x: ProxyExchange) {
+    private func listTools(_ m: JSONRPCMessage, server: MCPServerSettings, on x: ProxyExchange) {
         let body = m.value.serialized()
         let id = m.id ?? .null
-        let requests = servers.map { s in
-            let sh = sessionHeaders(session, server: s.name)
-            return (s, MCPRouting.head(from: x, server: s, bodyLength: body.count, setHeaders: sh.set, removeHeaders: sh.remove), body)
-        }
+        let requests = [(server, MCPRouting.head(from: x, server: server, bodyLength: body.count, setHeaders: []), body)]
         fanOut(requests, expecting: id, on: x) { [self] results in
             if let (server, r) = results.first { passFiltered(r, server: server, id: id) }
         }
