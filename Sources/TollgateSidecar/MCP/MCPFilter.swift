@@ -216,6 +216,14 @@ final class MCPFilter: ExchangeFilter {
             audit(x, refused: r, server: "-", tool: exposed, digest: MCPArgumentDigest.digest(m.params?["arguments"]), bytes: 0)
             return .respond(refusalError(r, id: id))
         }
+        if let session, session.upstream[server.name] == nil {
+            // Sent without a session the server would answer 400 (or 404, which clients take for
+            // the aggregate session's end): say what to do instead. Checked before limits count.
+            let r = MCPRefusal(.noUpstreamSession, policy: policy.name, server: server.name, tool: tool,
+                               message: "this session has no session with MCP server '\(server.name)' yet (it joined after the session started, or was down then); call tools/list, then call the tool again")
+            audit(x, refused: r, server: server.name, tool: tool, digest: MCPArgumentDigest.digest(m.params?["arguments"]), bytes: 0)
+            return .respond(refusalError(r, id: id))
+        }
         if let refusal = admit(x, m, server: server.name, tool: tool) {
             return .respond(refusalError(refusal, id: id))
         }
