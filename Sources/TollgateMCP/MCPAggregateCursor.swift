@@ -2,9 +2,9 @@ import TollgateCrypto
 import TollgateJSON
 
 /// The aggregate's `tools/list` cursor: the servers whose lists go on, each with the cursor its
-/// own last page gave. Opaque to clients (base64url), and signed with a key of the running
-/// sidecar so a cursor Tollgate did not write, or one altered, is refused (-32602, as the MCP
-/// pagination rules say) instead of steering requests to servers.
+/// own last page gave. Opaque to clients (base64url), and signed with a key of the sidecar's
+/// configuration (the caller supplies it) so a cursor Tollgate did not write, or one altered, is
+/// refused (-32602, as the MCP pagination rules say) instead of steering requests to servers.
 ///
 /// Wire form: base64url(payload ‖ HMAC-SHA256(key, payload)[0..<16]), payload being the JSON
 /// `{"v":1,"p":[["server","upstream cursor"],...]}`.
@@ -46,7 +46,7 @@ public struct MCPAggregateCursor: Sendable, Equatable {
         guard let bytes = Base64.decodeURL(text), bytes.count > macBytes else { throw invalid("the cursor is not one this endpoint issued") }
         let payload = Array(bytes.dropLast(macBytes))
         guard Digest.constantTimeEquals(Array(bytes.suffix(macBytes)), mac(key: key, payload)) else {
-            throw invalid("the cursor is not one this endpoint issued (or the sidecar restarted since)")
+            throw invalid("the cursor is not one this endpoint issued (or its MCP servers changed since)")
         }
         // Signed by us, so well-formed; checked anyway: a key shared with an older version must
         // not make a shape change crash.

@@ -120,3 +120,28 @@ def test_per_server_endpoint_passes_cursors_through(mcp_servers, sidecar, tmp_pa
     got = [r["list"] for r in paged.records() if "list" in r]
     assert got == [None, *cursors, "not-a-cursor"]
     assert err.code == -32602 and "unknown cursor" in err.message
+
+
+def test_cursor_valid_on_a_replica_with_the_same_servers(mcp_servers, sidecar, tmp_path):  # noqa: F811
+    """2026-07-28 has no sessions, so pages may be served by different sidecars: a cursor from
+    one continues on another with the same servers, and is -32602 on one with other servers."""
+    paged, alpha = paged_server(mcp_servers), mcp_servers("alpha")
+    one = tollgate(sidecar, [paged, alpha], tmp_path)
+    two = tollgate(sidecar, [paged, alpha], tmp_path)
+    other = tollgate(sidecar, [paged], tmp_path)
+
+    async def go():
+        async with client(one.url + "/mcp", "auto") as c1, client(two.url + "/mcp", "auto") as c2, \
+                client(other.url + "/mcp", "auto") as c3:
+            first = await c1.list_tools()
+            second = await c2.list_tools(cursor=first.next_cursor)
+            try:
+                await c3.list_tools(cursor=first.next_cursor)
+                refused = None
+            except Exception as e:  # noqa: BLE001
+                refused = error_of(e)
+            return first, second, refused
+    first, second, refused = run(go())
+    assert [t.name for t in second.tools] == [f"paged_{t}" for t in PAGED[4:8]]
+    assert len(first.tools) == 4 + len(PLAIN)
+    assert refused.code == -32602

@@ -13,7 +13,7 @@ struct MCPAggregateCursorTests {
         #expect(try MCPAggregateCursor.decode(text, key: key) == c)
     }
 
-    /// A cursor signed with another key (another sidecar, or one since restarted) is invalid params.
+    /// A cursor signed with another key (a sidecar with other servers) is invalid params.
     @Test func otherKeyRefused() {
         let text = MCPAggregateCursor(pending: [.init(server: "docs", cursor: "2")]).encode(key: key)
         #expect(throws: JSONRPCReadError.self) { try MCPAggregateCursor.decode(text, key: Array("another key".utf8)) }

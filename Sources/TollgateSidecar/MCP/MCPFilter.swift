@@ -45,6 +45,7 @@ final class MCPFilter: ExchangeFilter {
     }
 
     private var settings: MCPSettings { config?.settings ?? MCPSettings() }
+    private var cursorKey: [UInt8] { config?.cursorKey ?? [] }
 
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
         guard x.requestHead.path.utf8.starts(with: "/mcp".utf8) else { return .proceed }
@@ -175,11 +176,11 @@ final class MCPFilter: ExchangeFilter {
         case MCPMethod.toolsList:
             let plan: [MCPToolPages.Request]
             do {
-                plan = try MCPToolPages.plan(cursor: m.params?["cursor"], servers: servers.map(\.name), key: services.cursorKey)
+                plan = try MCPToolPages.plan(cursor: m.params?["cursor"], servers: servers.map(\.name), key: cursorKey)
             } catch {
                 return answer(JSONRPCMessage.error(id: id, code: error.code, message: error.message))
             }
-            x.route?.destination = .local(local(.toolsPage(m, plan: plan, servers: servers, session: session)))
+            x.route?.destination = .local(local(.toolsPage(m, plan: plan, servers: servers, session: session, cursorKey: cursorKey)))
             return .proceed
         case MCPMethod.toolsCall:
             return aggregateCall(x, m, id: id, session: session, &body)
@@ -216,9 +217,10 @@ final class MCPFilter: ExchangeFilter {
             audit(x, refused: r, server: "-", tool: exposed, digest: MCPArgumentDigest.digest(m.params?["arguments"]), bytes: 0)
             return .respond(refusalError(r, id: id))
         }
-        if let session, session.upstream[server.name] == nil {
+        if let session, session.upstream[server.name] == nil, policy.mayCall(server: server.name, tool: tool) {
             // Sent without a session the server would answer 400 (or 404, which clients take for
-            // the aggregate session's end): say what to do instead. Checked before limits count.
+            // the aggregate session's end): say what to do instead. After the policy's verdict
+            // (a server it hides has no session either), before limits count.
             let r = MCPRefusal(.noUpstreamSession, policy: policy.name, server: server.name, tool: tool,
                                message: "this session has no session with MCP server '\(server.name)' yet (it joined after the session started, or was down then); call tools/list, then call the tool again")
             audit(x, refused: r, server: server.name, tool: tool, digest: MCPArgumentDigest.digest(m.params?["arguments"]), bytes: 0)

@@ -10,7 +10,7 @@ enum MCPLocalJob {
     case toolsList(JSONRPCMessage, server: MCPServerSettings)
     /// One page of the aggregate's tools/list: the planned server pages, fetched at once,
     /// merged under prefixed names, filtered by policy, with the aggregate's next cursor.
-    case toolsPage(JSONRPCMessage, plan: [MCPToolPages.Request], servers: [MCPServerSettings], session: MCPSession?)
+    case toolsPage(JSONRPCMessage, plan: [MCPToolPages.Request], servers: [MCPServerSettings], session: MCPSession?, cursorKey: [UInt8])
     /// Handshake-era initialize of the aggregate: one upstream session per server.
     case initialize(JSONRPCMessage, servers: [MCPServerSettings], owner: String)
     /// DELETE of an aggregate session: every upstream session (with `servers`) is ended.
@@ -43,8 +43,8 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
             answer(status: status, headers: headers, body: body)
         case .toolsList(let m, let server):
             listTools(m, server: server, on: exchange)
-        case .toolsPage(let m, let plan, let servers, let session):
-            listPage(m, plan: plan, servers: servers, session: session, on: exchange)
+        case .toolsPage(let m, let plan, let servers, let session, let key):
+            listPage(m, plan: plan, servers: servers, session: session, cursorKey: key, on: exchange)
         case .initialize(let m, let servers, let owner):
             initialize(m, servers: servers, owner: owner, on: exchange)
         case .deleteSession(let s, let servers):
@@ -135,7 +135,8 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
     /// `params.cursor`), in the caller's upstream session (opened first for servers the session
     /// lacks); the answers merged. A server that fails is left out of this page and of the rest
     /// of the listing (logged); only when every one fails is the answer an error.
-    private func listPage(_ m: JSONRPCMessage, plan: [MCPToolPages.Request], servers: [MCPServerSettings], session: MCPSession?, on x: ProxyExchange) {
+    private func listPage(_ m: JSONRPCMessage, plan: [MCPToolPages.Request], servers: [MCPServerSettings], session: MCPSession?,
+                          cursorKey: [UInt8], on x: ProxyExchange) {
         let id = m.id ?? .null
         let planned: [(MCPToolPages.Request, MCPServerSettings)] = plan.compactMap { r in servers.first { $0.name == r.server }.map { (r, $0) } }
         withUpstreamSessions(session, servers: planned.map(\.1), on: x) { [self] session in
@@ -181,7 +182,7 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
                 result.setMember("tools", .array(tools))
                 MCPToolPages.mergeCacheHints(into: &result, from: answered)
                 if let next {
-                    result.setMember("nextCursor", .string(next.encode(key: services.cursorKey)))
+                    result.setMember("nextCursor", .string(next.encode(key: cursorKey)))
                 } else {
                     result.removeMember("nextCursor")
                 }

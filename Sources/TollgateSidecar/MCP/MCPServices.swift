@@ -14,8 +14,6 @@ final class MCPServices: Sendable {
     let metrics = MCPMetrics()
     /// Tool-call limits of every policy: rate limits (second/minute) and budgets (day/month/...).
     let limits: BudgetEngine
-    /// Signs the aggregate's tools/list cursors (random per process).
-    let cursorKey: [UInt8]
     private let state: Mutex<MCPConfiguration>
     private let enabled: Atomic<Bool>
     /// Audit logs by path: one writer per file across reloads (a log is never closed while an
@@ -33,10 +31,6 @@ final class MCPServices: Sendable {
     static let maxSessions = 10_000
 
     init(settings: MCPSettings, usageLog: UsageLog?) throws(ConfigError) {
-        var rng = SystemRandomNumberGenerator()
-        var key: [UInt8] = []
-        for _ in 0..<4 { withUnsafeBytes(of: rng.next() as UInt64) { key.append(contentsOf: $0) } }
-        cursorKey = key
         let log = try settings.auditLogPath.map { (p) throws(ConfigError) in try UsageLog(path: p) }
         if let log, let p = settings.auditLogPath { auditLogs.withLock { $0[p] = log } }
         let c = try MCPConfiguration(settings: settings, auditLog: log)

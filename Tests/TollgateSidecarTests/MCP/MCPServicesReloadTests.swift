@@ -93,4 +93,18 @@ struct MCPServicesReloadTests {
         #expect(throws: ConfigError.self) { try services.prepare(bad) }
         #expect(services.current.settings.defaultPolicy.limits.first?.window == "day")
     }
+
+    /// The cursor key depends on the servers only: equal settings (a restart, another replica)
+    /// give the same key, a changed address or credential another; a cursor follows suit.
+    @Test func cursorKeyFollowsServers() throws {
+        let a = try MCPConfiguration(settings: try settings(Self.base), auditLog: nil)
+        let same = try MCPConfiguration(settings: try settings(Self.base + "\npolicies: []\n"), auditLog: nil)
+        let moved = try MCPConfiguration(settings: try settings(Self.base.replacingOccurrences(of: "9002", with: "9009")), auditLog: nil)
+        let rekeyed = try MCPConfiguration(settings: try settings(Self.base.replacingOccurrences(of: "${T1}", with: "${T2}")), auditLog: nil)
+        #expect(a.cursorKey == same.cursorKey)
+        #expect(a.cursorKey != moved.cursorKey && a.cursorKey != rekeyed.cursorKey && moved.cursorKey != rekeyed.cursorKey)
+        let cursor = MCPAggregateCursor(pending: [.init(server: "a", cursor: "p2")]).encode(key: a.cursorKey)
+        #expect(try MCPAggregateCursor.decode(cursor, key: same.cursorKey).pending.first?.cursor == "p2")
+        #expect(throws: JSONRPCReadError.self) { try MCPAggregateCursor.decode(cursor, key: rekeyed.cursorKey) }
+    }
 }
