@@ -43,6 +43,20 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         storage.reserveCapacity(bytes)
     }
 
+    /// Fields that will all point into `block` (a parsed head's field lines, copied once).
+    init(block: UnsafeRawBufferPointer, fieldCapacity: Int) {
+        storage = Array(block)
+        spans = []
+        spans.reserveCapacity(fieldCapacity)
+    }
+
+    /// Adds a field whose name and value are ranges of the block given at init.
+    @inline(__always)
+    mutating func addBlockField(name: Range<Int>, value: Range<Int>) {
+        spans.append(Span(nameStart: UInt32(truncatingIfNeeded: name.lowerBound), nameEnd: UInt32(truncatingIfNeeded: name.upperBound),
+                          valueStart: UInt32(truncatingIfNeeded: value.lowerBound), valueEnd: UInt32(truncatingIfNeeded: value.upperBound)))
+    }
+
     public var count: Int { spans.count }
 
     /// The fields as Strings (allocates: for code off the hot path).
@@ -88,6 +102,14 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     /// The first value of `name`, if any.
     public subscript(name: String) -> String? {
         firstIndex(of: name).map { value(at: $0) }
+    }
+
+    /// Calls `body` with the first value of `name` as bytes (nil when absent): a check on a
+    /// value without making a String of it.
+    public func withValue<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard let i = firstIndex(of: name) else { return nil }
+        let s = spans[i]
+        return storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[Int(s.valueStart)..<Int(s.valueEnd)])) }
     }
 
     /// Every value of `name`, in order.
