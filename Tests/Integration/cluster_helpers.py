@@ -19,9 +19,11 @@ TOKEN = "itest-admin-token"
 
 
 class Coordinator:
-    def __init__(self, port: int, log_path: Path, extra: list[str]):
+    def __init__(self, port: int, log_path: Path, extra: list[str], admin_port: int | None = None):
         self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+        # With sync TLS the admin API is served in clear on its own port (--admin).
+        self.admin_port = admin_port
+        self.url = f"http://127.0.0.1:{admin_port or port}"
         self.addr = f"127.0.0.1:{port}"
         self.log_path = log_path
         self.extra = extra
@@ -30,6 +32,8 @@ class Coordinator:
     def start(self, wait_ready: bool = True) -> "Coordinator":
         args = [TOLLGATE_BIN, "coordinator", "--listen", self.addr, "--admin-token", TOKEN,
                 "--sync-secret", SECRET, *self.extra]
+        if self.admin_port:
+            args += ["--admin", f"127.0.0.1:{self.admin_port}"]
         logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
                                      start_new_session=True)
