@@ -17,9 +17,14 @@ final class CoordinatorHTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate
     private let pump = HTTP2OutputPump()
     private var inCallback = false
     private var closed = false
+    private var lastRead = MonotonicClock.now()
+    private var idleTimer: LoopTimer?
 
     /// Sync bodies are a few frames; the admin API's budget writes are small JSON.
     static let maxBodyBytes = 1 << 20
+    /// A sidecar reports every second; a connection silent this long belongs to one that went
+    /// away without a FIN (a partition, a dead node) and is closed with GOAWAY.
+    static let idleSeconds = 120.0
 
     init(connection: Connection, route: @escaping Router, onClose: @escaping (CoordinatorHTTP2Connection) -> Void) {
         self.connection = connection
@@ -29,6 +34,18 @@ final class CoordinatorHTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate
                                                                       connectionWindowSize: 1 << 22, maxHeaderListSize: 16384))
         session.delegate = self
         connection.delegate = self
+        armIdle()
+    }
+
+    private func armIdle() {
+        idleTimer = connection.loop.schedule(afterSeconds: Self.idleSeconds / 4) { [weak self] in
+            guard let self, !self.closed else { return }
+            if MonotonicClock.now() - self.lastRead > UInt64(Self.idleSeconds * 1e9) && self.requests.isEmpty {
+                self.shutdown()
+            } else {
+                self.armIdle()
+            }
+        }
     }
 
     /// Feeds the bytes the protocol detector already read (the preface), or sends our SETTINGS.
@@ -54,6 +71,8 @@ final class CoordinatorHTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate
     private func close(flushing: Bool = false) {
         guard !closed else { return }
         closed = true
+        idleTimer?.cancel()
+        idleTimer = nil
         requests.removeAll()
         if flushing { connection.closeAfterFlush() } else { connection.close() }
         onClose(self)
@@ -81,6 +100,7 @@ final class CoordinatorHTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate
     func connectionDidBecomeActive(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        lastRead = MonotonicClock.now()
         inCallback = true
         do {
             try session.receive(bytes)

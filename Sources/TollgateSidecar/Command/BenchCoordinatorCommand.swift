@@ -54,7 +54,7 @@ enum BenchCoordinatorCommand {
         let pid = procs.pids[0].pid
         var up = false
         for _ in 0..<200 where !up {
-            up = SyncHTTP2Client(target: target, timeoutMillis: 500).send(method: "GET", path: "/healthz") != nil
+            up = SyncHTTPClient(target: target, timeoutMillis: 500).send(method: "GET", path: "/healthz") != nil
             if !up { usleep(50_000) }
         }
         guard up else { print("coordinator did not start"); return 1 }
