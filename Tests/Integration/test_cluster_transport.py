@@ -108,6 +108,12 @@ def assert_budget_held(coord: Coordinator, logs, limit: int) -> None:
     assert 0 < b["used"] <= limit
 
 
+def link(sc) -> dict:
+    """The sidecar's view of its (only) coordinator link, from its admin GET /cluster."""
+    (c,) = httpx.get(sc.admin_url + "/cluster", timeout=5).json()["coordinators"]
+    return c
+
+
 def test_sync_over_h2c_enforces_budget_and_keeps_http1(mock, sidecar, coordinator, tmp_path):
     """Two sidecars sync over h2c (counted as h2 by the coordinator) and share the budget; curl over HTTP/2 and HTTP/1.1 gets the authenticated refusal."""
     limit = 2000
@@ -122,6 +128,10 @@ def test_sync_over_h2c_enforces_budget_and_keeps_http1(mock, sidecar, coordinato
     m = coordinator_metrics(coord)
     assert metric(m, 'tollgate_coordinator_sync_requests_total{protocol="h2"}') > 0
     assert metric(m, 'tollgate_coordinator_sync_requests_total{protocol="http/1.1"}') == 0
+    for s in scs:
+        c = link(s)
+        assert (c["transport"], c["heard"], c["link_problem"]) == ("h2c", True, None) and c["exchanges"] > 0, c
+        assert f'tollgate_cluster_sync_exchanges_total{{coordinator="{coord.addr}",transport="h2c",outcome="ok"}}' in s.metrics()
     # HTTP/2 with prior knowledge, unauthenticated frames: refused in the caller's protocol.
     out = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-X", "POST", "--data-binary", "not a sync frame",
                           "-w", "\n%{http_version} %{http_code}", f"http://{coord.addr}/v1/sync"],
@@ -161,6 +171,7 @@ def test_sync_over_mutual_tls_enforces_budget(mock, sidecar, coordinator, pki, t
     assert metric(m, 'tollgate_coordinator_sync_requests_total{protocol="h2"}') > 0
     assert sum(metric(m, f'tollgate_coordinator_tls_handshake_failures_total{{reason="{r}"}}')
                for r in ("no_client_certificate", "bad_certificate", "handshake")) == 0
+    assert all(link(s)["transport"] == "h2+tls" and link(s)["exchanges"] > 0 for s in scs)
     # Plain h2c to a TLS port is not served.
     out = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-m", "5", f"http://{coord.addr}/healthz"],
                          capture_output=True, text=True, timeout=20)
@@ -183,6 +194,8 @@ def test_mutual_tls_refuses_sidecar_without_valid_certificate(mock, sidecar, coo
     assert f"TLS handshake from 127.0.0.1 refused ({reason})" in coord.stderr()
     hint = "requires a client certificate" if client == "none" else "refused this sidecar's client certificate"
     wait_for(lambda: hint in sc.stderr(), 10, "the sidecar's log explains the refusal")
+    c = link(sc)
+    assert c["heard"] is False and c["exchanges"] == 0 and c["failures"] > 0 and hint in c["link_problem"], c
     assert coord.budget("total_tokens/lifetime")["used"] == 0
     assert chat(sc.url).status_code == 503
     assert SECRET not in sc.stderr()

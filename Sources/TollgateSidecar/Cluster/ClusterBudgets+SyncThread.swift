@@ -69,7 +69,9 @@ extension ClusterBudgets {
             }
         }
         for (c, body) in toCoordinator.sorted(by: { $0.key < $1.key }) {
-            guard let answer = clients[c]?.post(path: "/v1/sync", node: identity.nodeID, body: body) else { continue }
+            let answer = clients[c]?.post(path: "/v1/sync", node: identity.nodeID, body: body)
+            if let link = clients[c]?.link { links.withLock { $0[c] = link } }
+            guard let answer else { continue }
             var replies: [SyncMessage] = []
             var offset = 0
             while offset < answer.count {

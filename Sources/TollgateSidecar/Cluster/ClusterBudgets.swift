@@ -21,6 +21,8 @@ final class ClusterBudgets: @unchecked Sendable {
     let coordinatorIDs: [String]
     let state: Mutex<SidecarSyncState>
     let counters = Mutex(Counters())
+    /// Each coordinator link as the sync thread last saw it (SyncLinkState.swift).
+    let links = Mutex<[String: SyncLinkState]>([:])
     let running = Atomic<Bool>(false)
     let skewNanos: Int64
 
@@ -96,6 +98,8 @@ final class ClusterBudgets: @unchecked Sendable {
         for c in coordinatorIDs {
             clients[c] = SyncHTTP2Client(target: via[c] ?? c, serverName: names[c] ?? SyncHTTP2Client.host(of: c), tls: tls)
         }
+        let initial = clients.mapValues(\.link)
+        links.withLock { $0 = initial }
     }
 
     func now() -> Int64 { Int64(MonotonicClock.now()) + skewNanos }

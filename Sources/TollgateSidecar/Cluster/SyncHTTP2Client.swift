@@ -22,8 +22,8 @@ final class SyncHTTP2Client: HTTP2SessionDelegate {
     private var output: [UInt8] = []
     private(set) var failures = 0
     private(set) var exchanges = 0
-    /// The last connection problem logged, so each distinct one is logged once.
-    private var loggedProblem: String?
+    /// The connection problem last seen (logged once each), nil after a successful exchange.
+    private(set) var lastProblem: String?
     private var backoffMillis: UInt64 = 0
     private var retryAt: UInt64 = 0
 
@@ -45,6 +45,10 @@ final class SyncHTTP2Client: HTTP2SessionDelegate {
     }
 
     var isConnected: Bool { connection != nil }
+
+    var link: SyncLinkState {
+        SyncLinkState(transport: tls == nil ? "h2c" : "h2+tls", exchanges: exchanges, failures: failures, problem: lastProblem)
+    }
 
     func disconnect() {
         session = nil
@@ -108,7 +112,7 @@ final class SyncHTTP2Client: HTTP2SessionDelegate {
             return nil
         }
         exchanges += 1
-        loggedProblem = nil
+        lastProblem = nil
         return (status, responseBody)
     }
 
@@ -171,8 +175,8 @@ final class SyncHTTP2Client: HTTP2SessionDelegate {
 
     /// Logs a connection problem once (until an exchange succeeds or the problem changes).
     private func problem(_ text: String) {
-        guard text != loggedProblem else { return }
-        loggedProblem = text
+        guard text != lastProblem else { return }
+        lastProblem = text
         Log.warning("cluster: \(text)")
     }
 
