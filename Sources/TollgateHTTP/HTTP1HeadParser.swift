@@ -155,8 +155,8 @@ enum HTTP1HeadParser {
 
     /// Header (or trailer) fields from `from` up to the blank line that ends at `end`.
     static func parseFields(_ b: UnsafeRawBufferPointer, from: Int, end: Int, facts: inout HTTP1FramingFacts, isRequest: Bool) throws(HTTP1ParseError) -> HTTPHeaders {
-        var fields: [HTTPHeaders.Field] = []
-        fields.reserveCapacity(16)  // typical heads fit: one allocation instead of several regrowths
+        // Typical heads fit: one allocation each for spans and bytes instead of regrowths.
+        var fields = HTTPHeaders(reservingFields: 16, bytes: end - from)
         var ls = from
         while ls < end {
             let (le, next) = line(b, from: ls, end: end)
@@ -192,14 +192,13 @@ enum HTTP1HeadParser {
             if isRequest && B.equalsLowercase(b, nameRange, "host") {
                 try checkHost(b, valueRange)
             }
-            guard let value = B.string(b, valueRange, asciiOnly: ascii) else {
+            if !ascii && B.string(b, valueRange, asciiOnly: false) == nil {
                 throw HTTP1ParseError(.badHeaderValue, "field value is not valid UTF-8")
             }
-            let name = B.string(b, nameRange, asciiOnly: true) ?? ""
-            fields.append((name: name, value: value))
+            fields.add(name: UnsafeRawBufferPointer(rebasing: b[nameRange]), value: UnsafeRawBufferPointer(rebasing: b[valueRange]))
             ls = next
         }
-        return HTTPHeaders(fields)
+        return fields
     }
 
     @inline(__always)

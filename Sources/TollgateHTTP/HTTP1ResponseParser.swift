@@ -49,7 +49,8 @@ public struct HTTP1ResponseParser: Sendable {
             return .message(.responseHead(head, framing), framing)
         }
         if result.event != nil { awaiting = true }
-        if result.event == .end {
+        // Pattern match, not ==: the derived Equatable compares whole heads.
+        if case .end? = result.event {
             awaiting = false
             requestKind = .other
         }

@@ -4,27 +4,61 @@
 public enum HTTP1Serializer {
     /// "METHOD target HTTP/1.1\r\n" + fields + "\r\n".
     public static func appendRequestHead(_ head: HTTPRequestHead, to out: inout [UInt8]) {
-        out.append(contentsOf: head.method.utf8)
-        out.append(0x20)
-        out.append(contentsOf: head.target.utf8)
-        out.append(0x20)
-        appendVersion(head.version, to: &out)
-        out.append(0x0D); out.append(0x0A)
-        appendFields(head.headers, to: &out)
-        out.append(0x0D); out.append(0x0A)
+        var method = head.method, target = head.target
+        method.withUTF8 { m in
+            target.withUTF8 { t in
+                let size = m.count + 1 + t.count + 1 + 8 + 2 + head.headers.wireSize + 2
+                appendWritten(size, to: &out) { p in
+                    var q = p
+                    if m.count > 0 { q.update(from: m.baseAddress!, count: m.count); q += m.count }
+                    q[0] = 0x20; q += 1
+                    if t.count > 0 { q.update(from: t.baseAddress!, count: t.count); q += t.count }
+                    q[0] = 0x20; q += 1
+                    q += writeVersion(head.version, to: q)
+                    q[0] = 0x0D; q[1] = 0x0A; q += 2
+                    q += head.headers.writeWire(to: q)
+                    q[0] = 0x0D; q[1] = 0x0A; q += 2
+                    return q - p
+                }
+            }
+        }
     }
 
     /// "HTTP/1.1 status reason\r\n" + fields + "\r\n" (the SP before an empty reason is kept, as RFC 9112 requires).
     public static func appendResponseHead(_ head: HTTPResponseHead, to out: inout [UInt8]) {
-        appendVersion(head.version, to: &out)
-        out.append(0x20)
-        let s = min(max(head.status, 0), 999)
-        out.append(UInt8(0x30 + s / 100)); out.append(UInt8(0x30 + s / 10 % 10)); out.append(UInt8(0x30 + s % 10))
-        out.append(0x20)
-        out.append(contentsOf: head.reason.utf8)
-        out.append(0x0D); out.append(0x0A)
-        appendFields(head.headers, to: &out)
-        out.append(0x0D); out.append(0x0A)
+        var reason = head.reason
+        reason.withUTF8 { r in
+            let size = 8 + 1 + 3 + 1 + r.count + 2 + head.headers.wireSize + 2
+            appendWritten(size, to: &out) { p in
+                var q = p
+                q += writeVersion(head.version, to: q)
+                q[0] = 0x20
+                let s = min(max(head.status, 0), 999)
+                q[1] = UInt8(0x30 + s / 100); q[2] = UInt8(0x30 + s / 10 % 10); q[3] = UInt8(0x30 + s % 10)
+                q[4] = 0x20
+                q += 5
+                if r.count > 0 { q.update(from: r.baseAddress!, count: r.count); q += r.count }
+                q[0] = 0x0D; q[1] = 0x0A; q += 2
+                q += head.headers.writeWire(to: q)
+                q[0] = 0x0D; q[1] = 0x0A; q += 2
+                return q - p
+            }
+        }
+    }
+
+    /// Appends at most `size` bytes that `write` puts at the pointer it gets (returning how many):
+    /// one allocation per head, not one append per piece.
+    static func appendWritten(_ size: Int, to out: inout [UInt8], _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, n in n = write(buf.baseAddress!) }
+        if out.isEmpty { out = bytes } else { out.append(contentsOf: bytes) }
+    }
+
+    static func writeVersion(_ v: HTTPVersion, to q: UnsafeMutablePointer<UInt8>) -> Int {
+        // HTTP/1 wire versions are single digits; anything else (e.g. an HTTP/2 head) goes out as 1.1.
+        let minor = (v.major == 1 && (0...9).contains(v.minor)) ? v.minor : 1
+        q[0] = 0x48; q[1] = 0x54; q[2] = 0x54; q[3] = 0x50; q[4] = 0x2F; q[5] = 0x31; q[6] = 0x2E
+        q[7] = UInt8(0x30 + minor)
+        return 8
     }
 
     /// Hex size CRLF data CRLF; empty input appends nothing (an empty chunk would end the body).
@@ -45,18 +79,9 @@ public enum HTTP1Serializer {
 
     /// Every field as "name: value\r\n".
     public static func appendFields(_ headers: HTTPHeaders, to out: inout [UInt8]) {
-        for f in headers.fields {
-            out.append(contentsOf: f.name.utf8)
-            out.append(0x3A); out.append(0x20)
-            out.append(contentsOf: f.value.utf8)
-            out.append(0x0D); out.append(0x0A)
-        }
-    }
-
-    static func appendVersion(_ v: HTTPVersion, to out: inout [UInt8]) {
-        // HTTP/1 wire versions are single digits; anything else (e.g. an HTTP/2 head) goes out as 1.1.
-        let (major, minor) = (v.major == 1 && (0...9).contains(v.minor)) ? (1, v.minor) : (1, 1)
-        out.append(contentsOf: [0x48, 0x54, 0x54, 0x50, 0x2F, UInt8(0x30 + major), 0x2E, UInt8(0x30 + minor)])
+        let size = headers.wireSize
+        guard size > 0 else { return }
+        appendWritten(size, to: &out) { headers.writeWire(to: $0) }
     }
 
     static func appendHex(_ n: Int, to out: inout [UInt8]) {

@@ -1,63 +1,216 @@
 /// An ordered list of header fields. Names keep the case they arrived with (HTTP/1.1) or are
 /// lowercase (HTTP/2); lookups are ASCII case-insensitive.
+///
+/// Names and values live as UTF-8 in one byte array, each field a span into it: parsing a head
+/// copies bytes once instead of making two Strings per field, forwarding a field copies bytes,
+/// and writing a head is memcpy. The String API below serves everything off the hot path.
 public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Field = (name: String, value: String)
-    public private(set) var fields: [Field]
 
-    public init() { fields = [] }
-    public init(_ fields: [Field]) { self.fields = fields }
-    public init(dictionaryLiteral elements: (String, String)...) {
-        fields = elements.map { (name: $0.0, value: $0.1) }
+    /// Where one field's name and value sit in `storage`.
+    @usableFromInline
+    struct Span: Sendable {
+        @usableFromInline var nameStart: UInt32
+        @usableFromInline var nameEnd: UInt32
+        @usableFromInline var valueStart: UInt32
+        @usableFromInline var valueEnd: UInt32
+        @inlinable var nameCount: Int { Int(nameEnd &- nameStart) }
+        @inlinable var valueCount: Int { Int(valueEnd &- valueStart) }
     }
 
-    public var count: Int { fields.count }
+    @usableFromInline var storage: [UInt8]
+    @usableFromInline var spans: [Span]
+
+    public init() {
+        storage = []
+        spans = []
+    }
+
+    public init(_ fields: [Field]) {
+        self.init()
+        for f in fields { add(f.name, f.value) }
+    }
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.init()
+        for (n, v) in elements { add(n, v) }
+    }
+
+    /// Room for `fields` fields and `bytes` bytes of names and values.
+    public init(reservingFields fields: Int, bytes: Int) {
+        self.init()
+        spans.reserveCapacity(fields)
+        storage.reserveCapacity(bytes)
+    }
+
+    public var count: Int { spans.count }
+
+    /// The fields as Strings (allocates: for code off the hot path).
+    public var fields: [Field] {
+        var out: [Field] = []
+        out.reserveCapacity(spans.count)
+        for i in spans.indices { out.append((name: name(at: i), value: value(at: i))) }
+        return out
+    }
+
     public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
+
+    /// The name of field `i`.
+    public func name(at i: Int) -> String {
+        let s = spans[i]
+        return storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[Int(s.nameStart)..<Int(s.nameEnd)]), as: UTF8.self) }
+    }
+
+    /// The value of field `i`.
+    public func value(at i: Int) -> String {
+        let s = spans[i]
+        return storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[Int(s.valueStart)..<Int(s.valueEnd)]), as: UTF8.self) }
+    }
+
+    /// Index of the first field named `name`, from `start`.
+    public func firstIndex(of name: String, from start: Int = 0) -> Int? {
+        var name = name
+        return name.withUTF8 { n in firstIndex(ofBytes: n, from: start) }
+    }
+
+    func firstIndex(ofBytes n: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Int? {
+        storage.withUnsafeBufferPointer { st -> Int? in
+            var i = start
+            while i < spans.count {
+                let s = spans[i]
+                if s.nameCount == n.count && asciiCaseInsensitiveBytesEqual(UnsafeBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)]), n) { return i }
+                i += 1
+            }
+            return nil
+        }
+    }
 
     /// The first value of `name`, if any.
     public subscript(name: String) -> String? {
-        for f in fields where f.name.asciiCaseInsensitiveEquals(name) { return f.value }
-        return nil
+        firstIndex(of: name).map { value(at: $0) }
     }
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        fields.compactMap { $0.name.asciiCaseInsensitiveEquals(name) ? $0.value : nil }
+        var out: [String] = []
+        var i = 0
+        while let j = firstIndex(of: name, from: i) {
+            out.append(value(at: j))
+            i = j + 1
+        }
+        return out
     }
 
-    public func contains(_ name: String) -> Bool { self[name] != nil }
+    public func contains(_ name: String) -> Bool { firstIndex(of: name) != nil }
 
-    public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
+    public mutating func add(_ name: String, _ value: String) {
+        let ns = UInt32(truncatingIfNeeded: storage.count)
+        appendUTF8(name)
+        let ne = UInt32(truncatingIfNeeded: storage.count)
+        appendUTF8(value)
+        spans.append(Span(nameStart: ns, nameEnd: ne, valueStart: ne, valueEnd: UInt32(truncatingIfNeeded: storage.count)))
+    }
+
+    /// Appends a field given as bytes (the parsers' path: no String is made).
+    public mutating func add(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let ns = UInt32(truncatingIfNeeded: storage.count)
+        storage.append(contentsOf: name)
+        let ne = UInt32(truncatingIfNeeded: storage.count)
+        storage.append(contentsOf: value)
+        spans.append(Span(nameStart: ns, nameEnd: ne, valueStart: ne, valueEnd: UInt32(truncatingIfNeeded: storage.count)))
+    }
+
+    /// Appends field `i` of `other` as is (forwarding: a byte copy).
+    public mutating func add(fieldAt i: Int, of other: HTTPHeaders) {
+        let s = other.spans[i]
+        other.storage.withUnsafeBytes { st in
+            add(name: UnsafeRawBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)]),
+                value: UnsafeRawBufferPointer(rebasing: st[Int(s.valueStart)..<Int(s.valueEnd)]))
+        }
+    }
+
+    /// Appends field `i` of `other` under another name (its value copied as bytes).
+    public mutating func add(fieldAt i: Int, of other: HTTPHeaders, renamedTo name: StaticString) {
+        let s = other.spans[i]
+        other.storage.withUnsafeBytes { st in
+            add(name: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount),
+                value: UnsafeRawBufferPointer(rebasing: st[Int(s.valueStart)..<Int(s.valueEnd)]))
+        }
+    }
+
+    @inline(__always)
+    mutating func appendUTF8(_ s: String) {
+        if s.utf8.withContiguousStorageIfAvailable({ storage.append(contentsOf: $0) }) == nil {
+            storage.append(contentsOf: s.utf8)
+        }
+    }
 
     public mutating func remove(_ name: String) {
-        fields.removeAll { $0.name.asciiCaseInsensitiveEquals(name) }
+        var name = name
+        name.withUTF8 { n in
+            let st = storage
+            st.withUnsafeBufferPointer { st in
+                spans.removeAll { s in
+                    s.nameCount == n.count && asciiCaseInsensitiveBytesEqual(UnsafeBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)]), n)
+                }
+            }
+        }
     }
 
     /// Replaces every field named `name` by one field with `value`, keeping the first one's place.
     public mutating func set(_ name: String, _ value: String) {
-        if let i = fields.firstIndex(where: { $0.name.asciiCaseInsensitiveEquals(name) }) {
-            fields[i].value = value
-            var j = fields.count - 1
-            while j > i {
-                if fields[j].name.asciiCaseInsensitiveEquals(name) { fields.remove(at: j) }
-                j -= 1
-            }
-        } else {
-            add(name, value)
+        guard let i = firstIndex(of: name) else { return add(name, value) }
+        let vs = UInt32(truncatingIfNeeded: storage.count)
+        appendUTF8(value)
+        spans[i].valueStart = vs
+        spans[i].valueEnd = UInt32(truncatingIfNeeded: storage.count)
+        var j = spans.count - 1
+        while j > i {
+            if firstIndex(of: name, from: j) == j { spans.remove(at: j) }
+            j -= 1
         }
     }
 
-    public mutating func removeAll(where predicate: (Field) -> Bool) { fields.removeAll(where: predicate) }
+    /// Removes the fields `predicate` picks (Strings per field: off the hot path).
+    public mutating func removeAll(where predicate: (Field) -> Bool) {
+        var keep: [Span] = []
+        keep.reserveCapacity(spans.count)
+        for i in spans.indices where !predicate((name: name(at: i), value: value(at: i))) { keep.append(spans[i]) }
+        spans = keep
+    }
+
+    /// Removes the fields whose name bytes `predicate` picks (no allocation).
+    public mutating func removeAll(whereName predicate: (UnsafeBufferPointer<UInt8>) -> Bool) {
+        let st = storage
+        st.withUnsafeBufferPointer { st in
+            spans.removeAll { s in predicate(UnsafeBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)])) }
+        }
+    }
+
+    /// Calls `body` with each field's index, name bytes and value bytes, in order.
+    @inlinable
+    public func forEachField(_ body: (Int, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
+        storage.withUnsafeBufferPointer { st in
+            for i in spans.indices {
+                let s = spans[i]
+                body(i, UnsafeBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)]),
+                     UnsafeBufferPointer(rebasing: st[Int(s.valueStart)..<Int(s.valueEnd)]))
+            }
+        }
+    }
 
     /// Whether any `name` field lists `token` (comma-separated, ASCII case-insensitive), without
     /// allocating: the keep-alive and hop-by-hop checks run on every request.
     public func hasToken(_ name: String, _ token: String) -> Bool {
-        let want = Array(token.utf8)
-        var found = false
-        forEachToken(name) { piece in
-            found = want.withUnsafeBufferPointer { asciiCaseInsensitiveBytesEqual(piece, $0) }
-            return !found
+        var token = token
+        return token.withUTF8 { want in
+            var found = false
+            forEachToken(name) { piece in
+                found = asciiCaseInsensitiveBytesEqual(piece, want)
+                return !found
+            }
+            return found
         }
-        return found
     }
 
     /// Comma-separated tokens of every `name` field, lowercased and trimmed (Connection, TE...).
@@ -77,27 +230,68 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     /// Calls `body` with each non-empty, whitespace-trimmed comma-separated token of every
     /// `name` field, as bytes, until it returns false.
     func forEachToken(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
-        for f in fields where f.name.asciiCaseInsensitiveEquals(name) {
-            var value = f.value
-            let more = value.withUTF8 { v -> Bool in
-                var i = 0
-                while i < v.count {
-                    var start = i
-                    while i < v.count && v[i] != UInt8(ascii: ",") { i += 1 }
-                    var end = i
-                    i += 1
-                    while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
-                    while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
-                    if end > start && !body(UnsafeBufferPointer(rebasing: v[start..<end])) { return false }
+        var name = name
+        name.withUTF8 { n in
+            storage.withUnsafeBufferPointer { st in
+                for s in spans where s.nameCount == n.count {
+                    guard asciiCaseInsensitiveBytesEqual(UnsafeBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)]), n) else { continue }
+                    let v = UnsafeBufferPointer(rebasing: st[Int(s.valueStart)..<Int(s.valueEnd)])
+                    var i = 0
+                    while i < v.count {
+                        var start = i
+                        while i < v.count && v[i] != UInt8(ascii: ",") { i += 1 }
+                        var end = i
+                        i += 1
+                        while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
+                        while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
+                        if end > start && !body(UnsafeBufferPointer(rebasing: v[start..<end])) { return }
+                    }
                 }
-                return true
             }
-            if !more { return }
+        }
+    }
+
+    /// Bytes `appendWire` writes.
+    public var wireSize: Int {
+        var n = 0
+        for s in spans { n += s.nameCount + s.valueCount + 4 }
+        return n
+    }
+
+    /// Writes every field as "name: value\r\n" (HTTP/1.1) at `p`, which has room for
+    /// `wireSize` bytes; returns the bytes written. The caller guarantees valid fields.
+    public func writeWire(to p: UnsafeMutablePointer<UInt8>) -> Int {
+        storage.withUnsafeBufferPointer { st -> Int in
+            guard let src = st.baseAddress else { return 0 }
+            var q = p
+            for s in spans {
+                let nc = s.nameCount, vc = s.valueCount
+                q.update(from: src + Int(s.nameStart), count: nc)
+                q += nc
+                q[0] = 0x3A; q[1] = 0x20
+                q += 2
+                q.update(from: src + Int(s.valueStart), count: vc)
+                q += vc
+                q[0] = 0x0D; q[1] = 0x0A
+                q += 2
+            }
+            return q - p
         }
     }
 
     public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {
-        a.fields.count == b.fields.count && zip(a.fields, b.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+        guard a.spans.count == b.spans.count else { return false }
+        return a.storage.withUnsafeBufferPointer { sa in
+            b.storage.withUnsafeBufferPointer { sb in
+                for (x, y) in zip(a.spans, b.spans) {
+                    guard x.nameCount == y.nameCount, x.valueCount == y.valueCount,
+                          sa[Int(x.nameStart)..<Int(x.nameEnd)].elementsEqual(sb[Int(y.nameStart)..<Int(y.nameEnd)]),
+                          sa[Int(x.valueStart)..<Int(x.valueEnd)].elementsEqual(sb[Int(y.valueStart)..<Int(y.valueEnd)])
+                    else { return false }
+                }
+                return true
+            }
+        }
     }
 }
 
@@ -137,6 +331,26 @@ func asciiCaseInsensitiveBytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: Unsafe
             let lx = x | 0x20
             if lx != (y | 0x20) || lx < 97 || lx > 122 { return false }
         }
+        i += 1
+    }
+    return true
+}
+
+/// Byte-wise ASCII case-insensitive equality, for modules above this one.
+public func asciiCaseInsensitiveBytesEqualPublic(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    asciiCaseInsensitiveBytesEqual(a, b)
+}
+
+/// Whether `a` equals the lowercase literal `lower`, ASCII case-insensitively (field names).
+@inline(__always)
+public func asciiEqualsLowercase(_ a: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
+    let n = lower.utf8CodeUnitCount
+    guard a.count == n else { return false }
+    let p = lower.utf8Start
+    var i = 0
+    while i < n {
+        let c = a[i]
+        if (c >= 65 && c <= 90 ? c | 0x20 : c) != p[i] { return false }
         i += 1
     }
     return true

@@ -20,8 +20,8 @@ struct HTTP2InboundHeaders {
     mutating func add(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>, limit: Int) -> Bool {
         size += name.count + value.count + 32
         guard size <= limit else { return false }
-        let v = String(decoding: value, as: UTF8.self)
         if name.first == UInt8(ascii: ":") {
+            let v = String(decoding: value, as: UTF8.self)
             switch String(decoding: name, as: UTF8.self) {
             case ":method": method = v
             case ":path": path = v
@@ -32,8 +32,11 @@ struct HTTP2InboundHeaders {
             }
             return true
         }
-        let n = String(decoding: name, as: UTF8.self)
-        if n == "cookie" { cookies.append(v) } else { headers.add(n, v) }
+        if name.count == 6 && name.elementsEqual("cookie".utf8) {
+            cookies.append(String(decoding: value, as: UTF8.self))
+        } else {
+            headers.add(name: UnsafeRawBufferPointer(name), value: UnsafeRawBufferPointer(value))
+        }
         return true
     }
 
@@ -47,8 +50,12 @@ struct HTTP2InboundHeaders {
     func requestHead() -> (head: HTTPRequestHead, scheme: String) {
         var h = regularHeaders()
         if let authority {
-            h.remove("host")
-            h = HTTPHeaders([(name: "host", value: authority)] + h.fields)
+            let rest = h
+            h = HTTPHeaders(reservingFields: rest.count + 1, bytes: rest.wireSize + authority.utf8.count + 4)
+            h.add("host", authority)
+            rest.forEachField { i, name, _ in
+                if !asciiEqualsLowercase(name, "host") { h.add(fieldAt: i, of: rest) }
+            }
         }
         // CONNECT has no :path; its target is the authority, as in HTTP/1.1's authority-form.
         let target = path ?? authority ?? ""

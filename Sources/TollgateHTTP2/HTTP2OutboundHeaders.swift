@@ -10,12 +10,6 @@ struct HTTP2OutboundHeaders {
 
     var isEmpty: Bool { spans.isEmpty }
 
-    /// Connection-specific fields that RFC 9113 section 8.2.2 forbids in HTTP/2. `te` is handled
-    /// apart: a request may carry `te: trailers` (gRPC relies on it).
-    static let connectionSpecific: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "http2-settings",
-    ]
-
     mutating func appendPseudo(_ name: StaticString, _ value: String) {
         let n = bytes.count
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -37,19 +31,47 @@ struct HTTP2OutboundHeaders {
     /// Connection header names, and `host` (it travels as :authority). With `allowTETrailers`,
     /// `te: trailers` survives.
     mutating func appendRegular(_ headers: HTTPHeaders, allowTETrailers: Bool) {
-        let nominated = Set(headers.tokens("connection"))
-        for field in headers {
-            let lower = field.name.lowercased()
-            if lower == "host" || nominated.contains(lower) { continue }
-            if lower == "te" {
-                if allowTETrailers && field.value.trimmingASCIIWhitespace().asciiCaseInsensitiveEquals("trailers") {
-                    append(name: "te", value: "trailers")
-                }
-                continue
+        let nominated = headers.contains("connection") ? headers.tokens("connection") : []
+        bytes.reserveCapacity(bytes.count + headers.wireSize)
+        spans.reserveCapacity(spans.count + headers.count)
+        headers.forEachField { _, name, value in
+            if name.first == UInt8(ascii: ":") || Self.isConnectionSpecific(name) { return }
+            if asciiEqualsLowercase(name, "te") {
+                if allowTETrailers && Self.isTrailersToken(value) { append(name: "te", value: "trailers") }
+                return
             }
-            if Self.connectionSpecific.contains(lower) || lower.hasPrefix(":") { continue }
-            append(name: lower, value: field.value)
+            for t in nominated where t.utf8.count == name.count {
+                var t = t
+                if t.withUTF8({ asciiCaseInsensitiveBytesEqualPublic(name, $0) }) { return }
+            }
+            // Lowercased as copied (HTTP/2 field names are lowercase).
+            let n = bytes.count
+            for c in name { bytes.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
+            let v = bytes.count
+            bytes.append(contentsOf: value)
+            spans.append((n..<v, v..<bytes.count))
         }
+    }
+
+    /// `host` and the fields RFC 9113 section 8.2.2 forbids (te is decided apart).
+    static func isConnectionSpecific(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch name.count {
+        case 4: return asciiEqualsLowercase(name, "host")
+        case 7: return asciiEqualsLowercase(name, "upgrade")
+        case 10: return asciiEqualsLowercase(name, "connection") || asciiEqualsLowercase(name, "keep-alive")
+        case 14: return asciiEqualsLowercase(name, "http2-settings")
+        case 16: return asciiEqualsLowercase(name, "proxy-connection")
+        case 17: return asciiEqualsLowercase(name, "transfer-encoding")
+        default: return false
+        }
+    }
+
+    /// A TE value that is exactly "trailers" (surrounding whitespace allowed).
+    static func isTrailersToken(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        var s = 0, e = value.count
+        while s < e && (value[s] == 32 || value[s] == 9) { s += 1 }
+        while e > s && (value[e - 1] == 32 || value[e - 1] == 9) { e -= 1 }
+        return asciiEqualsLowercase(UnsafeBufferPointer(rebasing: value[s..<e]), "trailers")
     }
 
     /// Calls `body` with an `nghttp2_nv` array whose pointers stay valid for the call only.

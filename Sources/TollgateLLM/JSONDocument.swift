@@ -1,47 +1,48 @@
 import TollgateJSON
 
-/// A validated JSON body plus the scanner reading it: the small vocabulary every provider
-/// file uses to read fields (all reads are slices into the caller's buffer, no tree).
+/// A validated JSON body and its tape (every value with its range, key and subtree end, from
+/// the one validating pass): the small vocabulary every provider file uses to read fields.
+/// Reads are slices into the caller's buffer; nested lookups step through the tape and never
+/// re-walk bytes.
 struct JSONDocument {
     let bytes: UnsafeRawBufferPointer
-    let scanner: JSONScanner
-    let root: JSONSlice
-    /// The root object's members, recorded by the validating pass so reading the top level
-    /// does not walk the document again.
-    private let rootMembers: [(key: JSONSlice, value: JSONSlice)]?
+    let tape: JSONTape
+    var root: JSONSlice { tape.root }
 
     /// Validates the whole document once.
     init(_ bytes: UnsafeRawBufferPointer, scanner: JSONScanner = JSONScanner()) throws(JSONParseError) {
         self.bytes = bytes
-        self.scanner = scanner
-        (root, rootMembers) = try scanner.rootAndMembers(of: bytes)
+        tape = try JSONTape(bytes, maxDepth: scanner.maxDepth)
+    }
+
+    /// The tape index of `slice` (a slice read from this document).
+    @inline(__always)
+    private func index(_ slice: JSONSlice) -> Int? {
+        if slice.range.lowerBound == tape.entries[0].start { return 0 }
+        return tape.index(of: slice)
     }
 
     func fields(_ object: JSONSlice?, _ keys: JSONKeys) throws(JSONParseError) -> JSONFields {
-        guard let object, object.kind == .object else { return JSONFields(keys: keys) }
-        if let rootMembers, object == root { return try scanner.fields(from: rootMembers, keys: keys, in: bytes) }
-        return try scanner.fields(of: object, keys: keys, in: bytes)
+        guard let object, object.kind == .object, let i = index(object) else { return JSONFields(keys: keys) }
+        return try tape.fields(of: i, keys: keys, in: bytes)
     }
 
-    func field(_ object: JSONSlice?, _ key: String) throws(JSONParseError) -> JSONSlice? {
-        guard let object, object.kind == .object else { return nil }
-        if let rootMembers, object == root {
-            var found: JSONSlice?
-            for m in rootMembers where m.key.stringEquals(key, in: bytes) {
-                if found != nil { throw JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: m.key.range.lowerBound, in: bytes) }
-                found = m.value
-            }
-            return found
-        }
-        return try scanner.value(forKey: key, of: object, in: bytes)
+    func field(_ object: JSONSlice?, _ key: StaticString) throws(JSONParseError) -> JSONSlice? {
+        guard let object, object.kind == .object, let i = index(object) else { return nil }
+        return try tape.value(forKey: key, of: i, in: bytes)
     }
 
-    /// Member `key` of the root object with its removal range, from the validating pass's
-    /// record (no walk). Same ranges as `JSONScanner.forEachMember`.
+    /// Member `key` of the root object with its removal range (same ranges as
+    /// `JSONScanner.forEachMember`).
     func rootMember(_ key: String) throws(JSONParseError) -> JSONMember? {
-        guard let rootMembers else { return nil }
+        guard tape.entries[0].kind == .object else { return nil }
+        var members: [(key: JSONSlice, value: JSONSlice)] = []
+        tape.forEachChildNoThrow(of: 0) { c in
+            let e = tape.entries[c]
+            members.append((JSONSlice(kind: .string, range: e.keyStart..<e.keyEnd), e.slice))
+        }
         var found: JSONMember?
-        for (i, m) in rootMembers.enumerated() where m.key.stringEquals(key, in: bytes) {
+        for (i, m) in members.enumerated() where m.key.stringEquals(key, in: bytes) {
             if found != nil { throw JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: m.key.range.lowerBound, in: bytes) }
             let removal: Range<Int>
             if i > 0 {
@@ -51,8 +52,8 @@ struct JSONDocument {
                 while c > 0 && bytes[c] != UInt8(ascii: ",") { c -= 1 }
                 while c > 0 && JSONDocument.isWhitespace(bytes[c - 1]) { c -= 1 }
                 removal = c..<m.value.range.upperBound
-            } else if rootMembers.count > 1 {
-                removal = m.key.range.lowerBound..<rootMembers[1].key.range.lowerBound
+            } else if members.count > 1 {
+                removal = m.key.range.lowerBound..<members[1].key.range.lowerBound
             } else {
                 removal = m.key.range.lowerBound..<m.value.range.upperBound
             }
@@ -64,8 +65,14 @@ struct JSONDocument {
     static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
 
     func elements(_ array: JSONSlice?, _ body: (JSONSlice) throws(JSONParseError) -> Void) throws(JSONParseError) {
-        guard let array, array.kind == .array else { return }
-        try scanner.forEachElement(of: array, in: bytes, body)
+        guard let array, array.kind == .array, let i = index(array) else { return }
+        try tape.forEachChild(of: i) { (c) throws(JSONParseError) in try body(tape.entries[c].slice) }
+    }
+
+    /// Each member value of the object at `object`, in order.
+    func memberValues(_ object: JSONSlice?, _ body: (JSONSlice) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        guard let object, object.kind == .object, let i = index(object) else { return }
+        try tape.forEachChild(of: i) { (c) throws(JSONParseError) in try body(tape.entries[c].slice) }
     }
 
     /// An integer field for usage counts: 0 when absent, null or not an integer.
@@ -81,14 +88,9 @@ struct JSONDocument {
         guard let slice else { return 0 }
         switch slice.kind {
         case .string: return Int64(slice.byteCount - 2)
-        case .array:
-            var n: Int64 = 0
-            try scanner.forEachElement(of: slice, in: bytes) { (e) throws(JSONParseError) in n += try stringBytes(e) }
-            return n
-        case .object:
-            var n: Int64 = 0
-            try scanner.forEachMember(of: slice, in: bytes) { (m) throws(JSONParseError) in n += try stringBytes(m.value) }
-            return n
+        case .array, .object:
+            guard let i = index(slice) else { return 0 }
+            return tape.stringValueBytes(at: i)
         default: return 0
         }
     }

@@ -3,6 +3,8 @@
 /// family by the longest matching prefix ending at a separator ("gpt-4o-2024-08-06" ->
 /// "gpt-4o", "gpt-4o-mini-2024-07-18" -> "gpt-4o-mini", "claude-3-5-sonnet-v2@20241022" ->
 /// "claude-3-5-sonnet").
+import Glibc
+
 public struct ModelPriceTable: Sendable, Equatable {
     public private(set) var prices: [String: ModelPrice]
     /// Names as UTF-8, longest first, for prefix matching without String's Unicode machinery.
@@ -52,9 +54,23 @@ public struct ModelPriceTable: Sendable, Equatable {
         return m.withUTF8 { b in isFamily(Array(family.utf8), of: b) }
     }
 
+    /// `isModel` on bytes, for a literal family name (no allocation: runs per request).
+    static func isModel(_ model: UnsafeBufferPointer<UInt8>, inFamily family: StaticString) -> Bool {
+        let n = family.utf8CodeUnitCount
+        guard model.count >= n, memcmp(model.baseAddress!, family.utf8Start, n) == 0 else { return false }
+        if model.count == n { return true }
+        let next = model[n]
+        return next == 0x2D || next == 0x40 || next == 0x3A || next == 0x2E // - @ : .
+    }
+
     /// ASCII-lowercased, provider prefix stripped ("openai/gpt-4o" -> "gpt-4o",
     /// "models/gemini-2.5-pro" -> "gemini-2.5-pro").
     public static func normalize(_ model: String) -> String {
+        // Most names arrive normalized already: check before copying.
+        let clean = model.utf8.withContiguousStorageIfAvailable { b in
+            !b.contains { $0 == 0x2F || $0 &- 0x41 < 26 }
+        }
+        if clean == true { return model }
         var bytes = Array(model.utf8)
         if let slash = bytes.lastIndex(of: 0x2F) { bytes.removeSubrange(...slash) }
         for i in bytes.indices where bytes[i] &- 0x41 < 26 { bytes[i] |= 0x20 }

@@ -56,10 +56,10 @@ struct PromptBoundCounter {
         case .string:
             addText(Int64(slice.byteCount - 2))
         case .array:
-            try doc.scanner.forEachElement(of: slice, in: doc.bytes) { (e) throws(JSONParseError) in try walk(e, classify) }
+            try doc.elements(slice) { (e) throws(JSONParseError) in try walk(e, classify) }
         case .object:
             if mayBeMediaPart(slice), try classify(&self, slice) { return }
-            try doc.scanner.forEachMember(of: slice, in: doc.bytes) { (m) throws(JSONParseError) in try walk(m.value, classify) }
+            try doc.memberValues(slice) { (v) throws(JSONParseError) in try walk(v, classify) }
         default:
             break
         }
@@ -97,7 +97,7 @@ struct PromptBoundCounter {
     mutating func walkMessages(_ messages: JSONSlice?, _ classify: Classifier) throws(JSONParseError) {
         guard let messages else { return }
         if messages.kind != .array { return try walk(messages, classify) }
-        try doc.scanner.forEachElement(of: messages, in: doc.bytes) { (m) throws(JSONParseError) in
+        try doc.elements(messages) { (m) throws(JSONParseError) in
             add(rules.perMessageOverhead)
             try walk(m, classify)
         }
@@ -108,7 +108,7 @@ struct PromptBoundCounter {
         guard let tools, !tools.isNull else { return }
         addRaw(tools)
         if tools.kind == .array {
-            try doc.scanner.forEachElement(of: tools, in: doc.bytes) { (_) throws(JSONParseError) in add(rules.perToolOverhead) }
+            try doc.elements(tools) { (_) throws(JSONParseError) in add(rules.perToolOverhead) }
         }
     }
 }

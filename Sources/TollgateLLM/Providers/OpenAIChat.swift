@@ -64,8 +64,12 @@ enum OpenAIChat {
 
     /// Models whose output includes reasoning tokens that the stream never shows.
     static func isReasoningModel(_ model: String?) -> Bool {
-        let m = ModelPriceTable.normalize(model ?? "")
-        return ["o1", "o3", "o4", "gpt-5", "codex"].contains { ModelPriceTable.isModel(m, inFamily: $0) }
+        var m = ModelPriceTable.normalize(model ?? "")
+        return m.withUTF8 { b in
+            ModelPriceTable.isModel(b, inFamily: "o1") || ModelPriceTable.isModel(b, inFamily: "o3")
+                || ModelPriceTable.isModel(b, inFamily: "o4") || ModelPriceTable.isModel(b, inFamily: "gpt-5")
+                || ModelPriceTable.isModel(b, inFamily: "codex")
+        }
     }
 
     static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {

@@ -8,7 +8,7 @@ extension UpstreamEndpoint {
     /// the body's model set to the provider's name for it.
     func adapt(head: inout HTTPRequestHead, body: inout [UInt8]?, api: LLMAPI?, alias: String?, stripClientCredentials: Bool) {
         if stripClientCredentials || injectsCredential {
-            head.headers.removeAll { f in Self.clientCredentialHeaders.contains { f.name.asciiCaseInsensitiveEquals($0) } }
+            head.headers.removeAll(whereName: Self.isClientCredentialHeader)
         }
         if !isPassthrough {
             for h in credentialHeaders { head.headers.set(h.name, h.value) }

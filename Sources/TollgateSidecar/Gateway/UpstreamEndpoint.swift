@@ -54,4 +54,10 @@ final class UpstreamEndpoint: Sendable {
 
     /// Request headers that carry a client credential in any of the supported APIs.
     static let clientCredentialHeaders = ["authorization", "x-api-key", "api-key", "x-goog-api-key"]
+
+    /// Whether a field name (bytes) is one of `clientCredentialHeaders`.
+    static func isClientCredentialHeader(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        asciiEqualsLowercase(name, "authorization") || asciiEqualsLowercase(name, "x-api-key")
+            || asciiEqualsLowercase(name, "api-key") || asciiEqualsLowercase(name, "x-goog-api-key")
+    }
 }

@@ -10,19 +10,42 @@ enum ProxyHeaders {
 
     /// Whether `name` is a hop-by-hop field (checked by length first: no allocation).
     static func isHopByHop(_ name: String) -> Bool {
-        let n = name.utf8.count
-        guard n == 2 || n == 7 || n == 10 || n == 16 || n == 17 || n == 18 || n == 19 else { return false }
-        for h in hopByHop where h.utf8.count == n && name.asciiCaseInsensitiveEquals(h) { return true }
+        var name = name
+        return name.withUTF8 { isHopByHop(bytes: $0) }
+    }
+
+    static func isHopByHop(bytes name: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch name.count {
+        case 2: return equalsLower(name, "te")
+        case 7: return equalsLower(name, "upgrade") || equalsLower(name, "trailer")
+        case 10: return equalsLower(name, "connection") || equalsLower(name, "keep-alive")
+        case 16: return equalsLower(name, "proxy-connection")
+        case 17: return equalsLower(name, "transfer-encoding")
+        case 18: return equalsLower(name, "proxy-authenticate")
+        case 19: return equalsLower(name, "proxy-authorization")
+        default: return false
+        }
+    }
+
+    @inline(__always)
+    static func equalsLower(_ a: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool { asciiEqualsLowercase(a, lower) }
+
+    /// Whether `name` is one of the (lowercased) tokens Connection listed.
+    static func isListed(_ name: UnsafeBufferPointer<UInt8>, _ listed: [String]) -> Bool {
+        for t in listed where t.utf8.count == name.count {
+            var t = t
+            if t.withUTF8({ asciiCaseInsensitiveBytesEqualPublic(name, $0) }) { return true }
+        }
         return false
     }
 
     /// Removes hop-by-hop fields and the ones listed in Connection.
     static func stripHopByHop(_ headers: inout HTTPHeaders) {
-        let listed = headers.tokens("connection")
-        if listed.isEmpty && !headers.fields.contains(where: { isHopByHop($0.name) }) { return }
-        headers.removeAll { f in
-            isHopByHop(f.name) || listed.contains { f.name.asciiCaseInsensitiveEquals($0) }
-        }
+        let listed = headers.contains("connection") ? headers.tokens("connection") : []
+        var any = false
+        headers.forEachField { _, name, _ in if !any && isHopByHop(bytes: name) { any = true } }
+        if listed.isEmpty && !any { return }
+        headers.removeAll(whereName: { name in isHopByHop(bytes: name) || (!listed.isEmpty && isListed(name, listed)) })
     }
 
     /// The upstream request head: hop-by-hop removed, Host rewritten, X-Forwarded-* appended,
@@ -30,44 +53,48 @@ enum ProxyHeaders {
     /// body length is known; `Expect` is answered by the proxy itself.
     static func upstreamRequest(from head: HTTPRequestHead, target: UpstreamTarget, clientIP: String?, downstreamTLS: Bool,
                                 bodyLength: Int64?) -> HTTPRequestHead {
-        // One pass over the fields: this runs on every request.
-        let listed = head.headers.contains("connection") ? head.headers.tokens("connection") : []
-        var out = HTTPHeaders()
+        // One pass over the fields, on bytes: this runs on every request.
+        let source = head.headers
+        let listed = source.contains("connection") ? source.tokens("connection") : []
+        var out = HTTPHeaders(reservingFields: source.count + 4, bytes: source.wireSize + 96)
         out.add("host", target.authority)
-        var originalHost: String?
-        var forwardedFor: String?
+        var originalHost: Int?
+        var forwardedFor: [Int] = []
         var hasProto = false, hasForwardedHost = false
-        for f in head.headers {
-            let name = f.name
-            switch name.utf8.count {
-            case 4 where name.asciiCaseInsensitiveEquals("host"):
-                if originalHost == nil { originalHost = f.value }
-                continue
-            case 6 where name.asciiCaseInsensitiveEquals("expect"):
-                continue
-            case 14 where name.asciiCaseInsensitiveEquals("content-length"):
-                continue
-            case 15 where name.asciiCaseInsensitiveEquals("x-forwarded-for"):
-                forwardedFor = forwardedFor.map { "\($0), \(f.value)" } ?? f.value
-                continue
-            case 17 where name.asciiCaseInsensitiveEquals("x-forwarded-proto"):
+        var keep: [Int] = []
+        keep.reserveCapacity(source.count)
+        source.forEachField { i, name, _ in
+            switch name.count {
+            case 4 where equalsLower(name, "host"):
+                if originalHost == nil { originalHost = i }
+                return
+            case 6 where equalsLower(name, "expect"):
+                return
+            case 14 where equalsLower(name, "content-length"):
+                return
+            case 15 where equalsLower(name, "x-forwarded-for"):
+                forwardedFor.append(i)
+                return
+            case 17 where equalsLower(name, "x-forwarded-proto"):
                 hasProto = true
-            case 16 where name.asciiCaseInsensitiveEquals("x-forwarded-host"):
+            case 16 where equalsLower(name, "x-forwarded-host"):
                 hasForwardedHost = true
             default:
                 break
             }
-            if isHopByHop(name) { continue }
-            if !listed.isEmpty && listed.contains(where: { name.asciiCaseInsensitiveEquals($0) }) { continue }
-            out.add(name, f.value)
+            if isHopByHop(bytes: name) { return }
+            if !listed.isEmpty && isListed(name, listed) { return }
+            keep.append(i)
         }
+        for i in keep { out.add(fieldAt: i, of: source) }
+        let priorFor = forwardedFor.isEmpty ? nil : forwardedFor.map { source.value(at: $0) }.joined(separator: ", ")
         if let ip = clientIP {
-            out.add("x-forwarded-for", forwardedFor.map { "\($0), \(ip)" } ?? ip)
-        } else if let ff = forwardedFor {
+            out.add("x-forwarded-for", priorFor.map { "\($0), \(ip)" } ?? ip)
+        } else if let ff = priorFor {
             out.add("x-forwarded-for", ff)
         }
         if !hasProto { out.add("x-forwarded-proto", downstreamTLS ? "https" : "http") }
-        if let oh = originalHost, !hasForwardedHost { out.add("x-forwarded-host", oh) }
+        if let oh = originalHost, !hasForwardedHost { out.add(fieldAt: oh, of: source, renamedTo: "x-forwarded-host") }
         if let n = bodyLength { out.add("content-length", String(n)) }
         var t = head.target
         if !target.basePath.isEmpty { t = target.basePath + (t.hasPrefix("/") ? t : "/" + t) }

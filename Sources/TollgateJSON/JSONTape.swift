@@ -1,0 +1,145 @@
+/// Every value of a validated document, in document order, each with its byte range, its key
+/// (for object members) and the index just past its subtree. Built in the one validating pass,
+/// so reading nested fields afterwards never walks or re-validates bytes: a lookup steps from a
+/// container's first child to its next sibling by index. The idea is simdjson's tape, kept
+/// small: a request body or a stream event holds tens of values.
+public struct JSONTape: Sendable {
+    public struct Entry: Sendable {
+        public var kind: JSONSlice.Kind
+        /// Byte range of the value (no surrounding whitespace).
+        public var start: Int
+        public var end: Int
+        /// Byte range of the member's key literal (quotes included); empty when not a member.
+        public var keyStart: Int
+        public var keyEnd: Int
+        /// Index of the entry after this value's subtree (its next sibling, if any).
+        public var next: Int
+        /// The key literal holds escapes (then it is compared decoded, else as bytes).
+        public var keyEscaped = false
+
+        public var slice: JSONSlice { JSONSlice(kind: kind, range: start..<end) }
+        public var key: JSONSlice? { keyEnd > keyStart ? JSONSlice(kind: .string, range: keyStart..<keyEnd) : nil }
+    }
+
+    public private(set) var entries: [Entry]
+
+    /// Validates `bytes` (strict RFC 8259, the same rules and errors as `JSONScanner`) and
+    /// records every value.
+    public init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = JSONLimits.defaultMaxDepth) throws(JSONParseError) {
+        entries = []
+        entries.reserveCapacity(32)
+        var r = JSONReader(bytes, maxDepth: maxDepth)
+        try record(&r, depth: 0, keyStart: 0, keyEnd: 0)
+        try r.expectEnd()
+    }
+
+    public var root: JSONSlice { entries[0].slice }
+
+    /// Index of the value that starts at `slice`'s first byte (values start at distinct
+    /// bytes, and the tape is in document order), or nil for a slice of another document.
+    public func index(of slice: JSONSlice) -> Int? {
+        let target = slice.range.lowerBound
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if entries[mid].start < target { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < entries.count, entries[lo].start == target, entries[lo].end == slice.range.upperBound else { return nil }
+        return lo
+    }
+
+    /// Calls `body` with the index of each child of the container at `index`, in order.
+    @inline(__always)
+    public func forEachChild(of index: Int, _ body: (Int) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        let end = entries[index].next
+        var c = index + 1
+        while c < end {
+            try body(c)
+            c = entries[c].next
+        }
+    }
+
+    /// Records the value at the reader's position (and its subtree) as one entry per value.
+    private mutating func record(_ r: inout JSONReader, depth: Int, keyStart: Int, keyEnd: Int, keyEscaped: Bool = false) throws(JSONParseError) {
+        let b = try r.peekToken("a value")
+        let start = r.pos
+        let me = entries.count
+        switch b {
+        case 0x7B: // {
+            try r.enter(depth)
+            entries.append(Entry(kind: .object, start: start, end: start, keyStart: keyStart, keyEnd: keyEnd, next: me + 1, keyEscaped: keyEscaped))
+            r.pos += 1
+            if try r.peekToken("a key or '}'") == 0x7D {
+                r.pos += 1
+            } else {
+                while true {
+                    guard try r.peekToken("a key") == 0x22 else { throw r.fail(.unexpectedByte, "expected a string key") }
+                    let ks = r.pos
+                    let escaped = try r.scanString()
+                    let ke = r.pos
+                    guard try r.peekToken("':'") == 0x3A else { throw r.fail(.unexpectedByte, "expected ':' after a key") }
+                    r.pos += 1
+                    try record(&r, depth: depth + 1, keyStart: ks, keyEnd: ke, keyEscaped: escaped)
+                    let c = try r.peekToken("',' or '}'")
+                    r.pos += 1
+                    if c == 0x7D { break }
+                    guard c == 0x2C else { throw r.fail(.unexpectedByte, "expected ',' or '}'", at: r.pos - 1) }
+                }
+            }
+            entries[me].end = r.pos
+            entries[me].next = entries.count
+        case 0x5B: // [
+            try r.enter(depth)
+            entries.append(Entry(kind: .array, start: start, end: start, keyStart: keyStart, keyEnd: keyEnd, next: me + 1, keyEscaped: keyEscaped))
+            r.pos += 1
+            if try r.peekToken("a value or ']'") == 0x5D {
+                r.pos += 1
+            } else {
+                while true {
+                    try record(&r, depth: depth + 1, keyStart: 0, keyEnd: 0)
+                    let c = try r.peekToken("',' or ']'")
+                    r.pos += 1
+                    if c == 0x5D { break }
+                    guard c == 0x2C else { throw r.fail(.unexpectedByte, "expected ',' or ']'", at: r.pos - 1) }
+                }
+            }
+            entries[me].end = r.pos
+            entries[me].next = entries.count
+        default:
+            let kind: JSONSlice.Kind
+            switch b {
+            case 0x22:
+                kind = .string
+                try r.scanString()
+            case 0x74:
+                kind = .true
+                try r.literal("true")
+            case 0x66:
+                kind = .false
+                try r.literal("false")
+            case 0x6E:
+                kind = .null
+                try r.literal("null")
+            case 0x2D, 0x30...0x39:
+                kind = .number
+                try r.scanNumber()
+            default:
+                throw r.fail(.unexpectedByte, "expected a value")
+            }
+            entries.append(Entry(kind: kind, start: start, end: r.pos, keyStart: keyStart, keyEnd: keyEnd, next: me + 1, keyEscaped: keyEscaped))
+        }
+    }
+}
+
+extension JSONTape {
+    /// `forEachChild` for bodies that cannot fail.
+    @inline(__always)
+    public func forEachChildNoThrow(of index: Int, _ body: (Int) -> Void) {
+        let end = entries[index].next
+        var c = index + 1
+        while c < end {
+            body(c)
+            c = entries[c].next
+        }
+    }
+}
