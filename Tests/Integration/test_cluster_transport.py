@@ -128,6 +128,10 @@ def test_sync_over_h2c_enforces_budget_and_keeps_http1(mock, sidecar, coordinato
     m = coordinator_metrics(coord)
     assert metric(m, 'tollgate_coordinator_sync_requests_total{protocol="h2"}') > 0
     assert metric(m, 'tollgate_coordinator_sync_requests_total{protocol="http/1.1"}') == 0
+    # One multiplexed connection per sidecar carries its exchanges (reconnects aside).
+    h2_requests = metric(m, 'tollgate_coordinator_sync_requests_total{protocol="h2"}')
+    h2_connections = metric(m, 'tollgate_coordinator_connections_total{protocol="h2"}')
+    assert 2 <= h2_connections and h2_connections * 5 <= h2_requests, (h2_connections, h2_requests)
     for s in scs:
         c = link(s)
         assert (c["transport"], c["heard"], c["link_problem"]) == ("h2c", True, None) and c["exchanges"] > 0, c

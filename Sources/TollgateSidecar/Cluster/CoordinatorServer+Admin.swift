@@ -151,6 +151,10 @@ extension CoordinatorServer {
         # TYPE tollgate_coordinator_sync_requests_total counter
         tollgate_coordinator_sync_requests_total{protocol="h2"} \(stats.syncRequests["h2"] ?? 0)
         tollgate_coordinator_sync_requests_total{protocol="http/1.1"} \(stats.syncRequests["http/1.1"] ?? 0)
+        # HELP tollgate_coordinator_connections_total Connections accepted, by protocol (h2, http/1.1).
+        # TYPE tollgate_coordinator_connections_total counter
+        tollgate_coordinator_connections_total{protocol="h2"} \(stats.connections["h2"] ?? 0)
+        tollgate_coordinator_connections_total{protocol="http/1.1"} \(stats.connections["http/1.1"] ?? 0)
         # HELP tollgate_coordinator_lease_requests_total Lease requests received.
         # TYPE tollgate_coordinator_lease_requests_total counter
         tollgate_coordinator_lease_requests_total \(stats.leaseRequests)

@@ -109,12 +109,14 @@ final class CoordinatorServer: @unchecked Sendable {
     private func handOver(_ c: Connection, _ outcome: CoordinatorProtocolDetector.Outcome, router: @escaping AdminRouter) {
         switch outcome {
         case .http2(let bytes):
+            stats.connections["h2", default: 0] += 1
             let h2 = CoordinatorHTTP2Connection(connection: c, route: { [unowned self] head, body in
                 self.route(head.method, head.path, head.headers, body, protocolName: "h2")
             }, onClose: { [unowned self] h in self.connections[ObjectIdentifier(h)] = nil })
             connections[ObjectIdentifier(h2)] = h2
             h2.start(initialBytes: bytes)
         case .http1(let bytes):
+            stats.connections["http/1.1", default: 0] += 1
             let ac = AdminConnection(connection: c, router: router) { [unowned self] ac in
                 self.connections[ObjectIdentifier(ac)] = nil
             }
@@ -223,6 +225,9 @@ final class CoordinatorServer: @unchecked Sendable {
 struct CoordinatorStats {
     /// Sync POSTs by protocol ("h2", "http/1.1").
     var syncRequests: [String: Int] = [:]
+    /// Connections accepted on the sync and admin ports, by protocol: a sidecar keeps one
+    /// HTTP/2 connection per coordinator, so this grows with reconnects, not with requests.
+    var connections: [String: Int] = [:]
     /// TLS handshakes refused, by `SyncTLSFailure` reason.
     var tlsFailures: [String: Int] = [:]
     var tlsFailureLoggedAt: [String: Int64] = [:]
