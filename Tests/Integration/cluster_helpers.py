@@ -100,6 +100,32 @@ def cluster_flags(coord: Coordinator, node: str, gossip_port: int | None = None,
     return flags
 
 
+EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+
+def openssl(d: Path, *args: str) -> None:
+    subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True, timeout=60)
+
+
+def make_ca(d: Path, name: str) -> str:
+    """A throw-away CA (openssl CLI) in d; returns its certificate's path."""
+    openssl(d, "req", "-x509", *EC, "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
+            "-subj", f"/CN={name}", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    return str(d / f"{name}.pem")
+
+
+def make_leaf(d: Path, ca: str, name: str, san: str, usage: str) -> dict[str, str]:
+    """A certificate issued by CA `ca` (made by make_ca in d) for `san` with extended key usage
+    `usage` (serverAuth, clientAuth); returns {"cert", "key"} paths."""
+    openssl(d, "req", *EC, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+    (d / f"{name}.cnf").write_text(f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n"
+                                   f"keyUsage=critical,digitalSignature\nextendedKeyUsage={usage}\n")
+    openssl(d, "x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial",
+            "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.cnf")
+    return {"cert": str(d / f"{name}.pem"), "key": str(d / f"{name}.key")}
+
+
 def wait_for(pred, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     last = None
@@ -111,4 +137,4 @@ def wait_for(pred, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what} (last: {last})")
 
 
-__all__ = ["Coordinator", "cluster_flags", "wait_for", "free_port", "SECRET", "TOKEN", "TOLLGATE_BIN"]
+__all__ = ["Coordinator", "cluster_flags", "wait_for", "free_port", "make_ca", "make_leaf", "SECRET", "TOKEN", "TOLLGATE_BIN"]

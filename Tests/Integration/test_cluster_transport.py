@@ -7,37 +7,14 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import httpx
 import pytest
 
-from cluster_helpers import SECRET, Coordinator, cluster_flags, free_port, wait_for
+from cluster_helpers import SECRET, Coordinator, cluster_flags, free_port, make_ca, make_leaf, wait_for
 from test_cluster import chat, usage_total
 
 pytestmark = pytest.mark.proxy_only
-
-
-def openssl(d: Path, *args: str) -> None:
-    subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True, timeout=60)
-
-
-EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-
-
-def make_ca(d: Path, name: str) -> None:
-    openssl(d, "req", "-x509", *EC, "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
-            "-subj", f"/CN={name}", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-
-
-def make_leaf(d: Path, ca: str, name: str, san: str, usage: str) -> dict[str, str]:
-    openssl(d, "req", *EC, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
-    (d / f"{name}.cnf").write_text(f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n"
-                                   f"keyUsage=critical,digitalSignature\nextendedKeyUsage={usage}\n")
-    openssl(d, "x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial",
-            "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.cnf")
-    return {"cert": str(d / f"{name}.pem"), "key": str(d / f"{name}.key")}
 
 
 @pytest.fixture(scope="module")
