@@ -112,7 +112,10 @@ final class SyncHTTP2Client: HTTP2SessionDelegate {
             return nil
         }
         exchanges += 1
-        lastProblem = nil
+        if lastProblem != nil {
+            lastProblem = nil
+            Log.info("cluster: coordinator \(target) answers again (\(tls == nil ? "h2c" : "h2 over TLS"))")
+        }
         return (status, responseBody)
     }
 
