@@ -87,7 +87,7 @@ public final class BlockingConnection {
                 } else if err == SSL_ERROR_WANT_READ {
                     try Self.wait(fd, Int16(POLLIN), deadline, "write to \(peer)")
                 } else {
-                    throw TLSContext.lastError("TLS write to \(peer) failed")
+                    throw alertOrError(TLSContext.lastError("TLS write to \(peer) failed"))
                 }
                 continue
             }
@@ -129,6 +129,21 @@ public final class BlockingConnection {
             }
             throw TransportError.errno("read from \(peer)")
         }
+    }
+
+    /// A failed TLS write often means the peer sent an alert and closed (a server refusing our
+    /// client certificate after a TLS 1.3 handshake, which completes first on the client): the
+    /// alert, if it is already here, says why far better than the failed write.
+    private func alertOrError(_ writeError: TransportError) -> TransportError {
+        guard let ssl else { return writeError }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 0) > 0 || SSL_pending(ssl) > 0 else { return writeError }
+        var byte: UInt8 = 0
+        ERR_clear_error()
+        let r = SSL_read(ssl, &byte, 1)
+        guard r <= 0, SSL_get_error(ssl, r) == SSL_ERROR_SSL else { return writeError }
+        let alert = TLSContext.lastError("TLS connection to \(peer) closed by the peer")
+        return alert.message.contains("alert") ? alert : writeError
     }
 
     /// Polls `fd` for `events` until `deadline`; an error or hangup returns so the next call sees it.

@@ -212,3 +212,15 @@ def test_sync_tls_flags_checked_at_start():
                         "--sync-secret", "x", "--coordinator-ca", "/nonexistent/ca.pem"],
                        capture_output=True, text=True, timeout=20)
     assert r.returncode != 0 and "cannot load CA file /nonexistent/ca.pem" in r.stderr + r.stdout
+
+
+def test_refused_sync_frames_are_explained_once(mock, sidecar, coordinator):
+    """A sidecar with the wrong sync secret gets 400s over h2: its /cluster and log name the reason, logged once however often it retries."""
+    coord = coordinator("--budget", "requests=1000/lifetime", "--no-learning")
+    sc = sidecar(mock.url, "--coordinator", coord.addr, "--sync-secret", "not-the-secret", "--node-id", "x", "--cluster-wait", "0.5")
+    assert chat(sc.url).status_code == 503
+    c = wait_for(lambda: (lambda c: c if c["exchanges"] >= 5 else None)(link(sc)), 20, "several refused exchanges")
+    assert c["heard"] is False and "answered 400: rejected sync frame" in c["link_problem"], c
+    assert "check --sync-secret-file" in c["link_problem"]
+    assert sc.stderr().count("answered 400: rejected sync frame") == 1, sc.stderr()[-2000:]
+    assert "not-the-secret" not in sc.stderr()

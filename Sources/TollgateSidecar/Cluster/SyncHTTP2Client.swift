@@ -61,8 +61,14 @@ final class SyncHTTP2Client: HTTP2SessionDelegate {
     /// timeout, other status).
     func post(path: String, node: String, body: [UInt8]) -> [UInt8]? {
         guard let (status, answer) = send(method: "POST", path: path,
-                                          headers: [("tollgate-node", node), ("content-type", "application/octet-stream")], body: body),
-              status == 200 else { return nil }
+                                          headers: [("tollgate-node", node), ("content-type", "application/octet-stream")], body: body)
+        else { return nil }
+        guard status == 200 else {
+            // The coordinator's refusal text names the reason (e.g. a frame that fails the HMAC).
+            let text = String(decoding: answer.prefix(200), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+            problem("coordinator \(target) answered \(status): \(text)" + (status == 400 ? " (check --sync-secret-file)" : ""))
+            return nil
+        }
         return answer
     }
 
@@ -112,7 +118,8 @@ final class SyncHTTP2Client: HTTP2SessionDelegate {
             return nil
         }
         exchanges += 1
-        if lastProblem != nil {
+        // A refusal (4xx/5xx) is a problem the caller reports; only a success clears one.
+        if (200..<300).contains(status) && lastProblem != nil {
             lastProblem = nil
             Log.info("cluster: coordinator \(target) answers again (\(tls == nil ? "h2c" : "h2 over TLS"))")
         }
