@@ -224,3 +224,16 @@ def test_refused_sync_frames_are_explained_once(mock, sidecar, coordinator):
     assert "check --sync-secret-file" in c["link_problem"]
     assert sc.stderr().count("answered 400: rejected sync frame") == 1, sc.stderr()[-2000:]
     assert "not-the-secret" not in sc.stderr()
+
+
+def test_sync_over_server_only_tls(mock, sidecar, coordinator, pki):
+    """TLS without client certificates: a sidecar that only trusts the cluster CA syncs over h2 and the budget holds."""
+    coord = coordinator("--budget", "requests=5/lifetime", "--no-learning",
+                        "--sync-tls-cert", pki["coordinator"]["cert"], "--sync-tls-key", pki["coordinator"]["key"], admin=True)
+    assert "(TLS: h2 and HTTP/1.1)" in coord.stderr()
+    sc = sidecar(mock.url, *cluster_flags(coord, "tls-only"), "--coordinator-ca", pki["ca"])
+    codes = [chat(sc.url).status_code for _ in range(7)]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429], codes
+    assert link(sc)["transport"] == "h2+tls"
+    assert coord.budget("requests/lifetime")["used"] == 5 or wait_for(
+        lambda: coord.budget("requests/lifetime")["used"] == 5, 10, "5 requests reported")
