@@ -155,8 +155,8 @@ enum HTTP1HeadParser {
 
     /// Header (or trailer) fields from `from` up to the blank line that ends at `end`.
     static func parseFields(_ b: UnsafeRawBufferPointer, from: Int, end: Int, facts: inout HTTP1FramingFacts, isRequest: Bool) throws(HTTP1ParseError) -> HTTPHeaders {
-        // Typical heads fit: one allocation each for spans and bytes instead of regrowths.
-        var fields = HTTPHeaders(reservingFields: 16, bytes: end - from)
+        // The field lines are copied once; each field is a span into that copy.
+        var fields = HTTPHeaders(block: UnsafeRawBufferPointer(rebasing: b[from..<end]), fieldCapacity: 16)
         var ls = from
         while ls < end {
             let (le, next) = line(b, from: ls, end: end)
@@ -195,7 +195,8 @@ enum HTTP1HeadParser {
             if !ascii && B.string(b, valueRange, asciiOnly: false) == nil {
                 throw HTTP1ParseError(.badHeaderValue, "field value is not valid UTF-8")
             }
-            fields.add(name: UnsafeRawBufferPointer(rebasing: b[nameRange]), value: UnsafeRawBufferPointer(rebasing: b[valueRange]))
+            fields.addBlockField(name: (nameRange.lowerBound - from)..<(nameRange.upperBound - from),
+                                 value: (valueRange.lowerBound - from)..<(valueRange.upperBound - from))
             ls = next
         }
         return fields

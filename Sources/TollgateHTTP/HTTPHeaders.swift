@@ -43,6 +43,20 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         storage.reserveCapacity(bytes)
     }
 
+    /// Fields that will all point into `block` (a parsed head's field lines, copied once).
+    init(block: UnsafeRawBufferPointer, fieldCapacity: Int) {
+        storage = Array(block)
+        spans = []
+        spans.reserveCapacity(fieldCapacity)
+    }
+
+    /// Adds a field whose name and value are ranges of the block given at init.
+    @inline(__always)
+    mutating func addBlockField(name: Range<Int>, value: Range<Int>) {
+        spans.append(Span(nameStart: UInt32(truncatingIfNeeded: name.lowerBound), nameEnd: UInt32(truncatingIfNeeded: name.upperBound),
+                          valueStart: UInt32(truncatingIfNeeded: value.lowerBound), valueEnd: UInt32(truncatingIfNeeded: value.upperBound)))
+    }
+
     public var count: Int { spans.count }
 
     /// The fields as Strings (allocates: for code off the hot path).

@@ -1,3 +1,5 @@
+import Glibc
+
 /// HTTP protocol version of a message.
 public struct HTTPVersion: Sendable, Equatable, Hashable, CustomStringConvertible {
     public var major: Int
@@ -32,9 +34,13 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
     /// The path part of the target, without query.
     public var path: Substring {
-        // Byte search: Character-based firstIndex is far slower on the hot path.
-        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<q] }
-        return Substring(target)
+        // Byte search (memchr on the contiguous UTF-8): this runs several times per request.
+        let cut: Int? = target.utf8.withContiguousStorageIfAvailable { b -> Int? in
+            guard let base = b.baseAddress, let hit = memchr(base, 0x3F, b.count) else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        } ?? target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target.utf8.distance(from: target.startIndex, to: $0) }
+        guard let cut else { return Substring(target) }
+        return target[..<target.utf8.index(target.startIndex, offsetBy: cut)]
     }
 }
 

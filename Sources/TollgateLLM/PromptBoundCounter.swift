@@ -65,27 +65,40 @@ struct PromptBoundCounter {
         }
     }
 
-    /// Whether the object's text could hold a media part's key. A plain message (role,
+    /// Whether the object could be a media part: one of its own keys carries a hint that
+    /// every classifier's part keys share ("image_url", "input_audio", "file"/"file_data"/
+    /// "file_id", "source", "inline_data"/"inlineData"/"fileData"). A plain message (role,
     /// content text) is walked without asking the classifier, which reads every key; keys
-    /// written with `\u` escapes always go to the classifier, so escaping cannot hide a part.
+    /// written with escapes always go to the classifier, so escaping cannot hide a part.
+    /// Nested parts are reached by the walk itself, so only this object's keys matter.
     func mayBeMediaPart(_ slice: JSONSlice) -> Bool {
-        let p = doc.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self).advanced(by: slice.range.lowerBound)
-        let n = slice.range.count
-        // One pass: a hint is looked for only where its first byte occurs.
-        func at(_ i: Int, _ hint: StaticString) -> Bool {
-            let m = hint.utf8CodeUnitCount
-            guard i + m <= n else { return false }
-            return memcmp(p + i, hint.utf8Start, m) == 0
+        guard let index = doc.tape.index(of: slice) else { return true }
+        let base = doc.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var hint = false
+        doc.tape.forEachChildNoThrow(of: index) { c in
+            let e = doc.tape.entries[c]
+            if hint { return }
+            if e.keyEscaped { hint = true; return }
+            hint = Self.isMediaHint(UnsafeBufferPointer(start: base + e.keyStart + 1, count: e.keyEnd - e.keyStart - 2))
         }
+        return hint
+    }
+
+    /// A key that may name media: contains "image", "audio", "_data" or "Data", starts with
+    /// "file", or is "source".
+    static func isMediaHint(_ k: UnsafeBufferPointer<UInt8>) -> Bool {
+        func has(_ hint: StaticString, at i: Int) -> Bool {
+            let m = hint.utf8CodeUnitCount
+            return i + m <= k.count && memcmp(k.baseAddress! + i, hint.utf8Start, m) == 0
+        }
+        if has("file", at: 0) || (k.count == 6 && has("source", at: 0)) { return true }
         var i = 0
-        while i < n {
-            switch p[i] {
-            case UInt8(ascii: "i"): if at(i, "image") { return true }
-            case UInt8(ascii: "a"): if at(i, "audio") { return true }
-            case UInt8(ascii: "\""): if at(i, "\"file") || at(i, "\"source\"") { return true }
-            case UInt8(ascii: "_"): if at(i, "_data") { return true }
-            case UInt8(ascii: "D"): if at(i, "Data\"") { return true }
-            case UInt8(ascii: "\\"): if at(i, "\\u") { return true }
+        while i < k.count {
+            switch k[i] {
+            case UInt8(ascii: "i"): if has("image", at: i) { return true }
+            case UInt8(ascii: "a"): if has("audio", at: i) { return true }
+            case UInt8(ascii: "_"): if has("_data", at: i) { return true }
+            case UInt8(ascii: "D"): if has("Data", at: i) { return true }
             default: break
             }
             i += 1
