@@ -237,3 +237,24 @@ def test_sync_over_server_only_tls(mock, sidecar, coordinator, pki):
     assert link(sc)["transport"] == "h2+tls"
     assert coord.budget("requests/lifetime")["used"] == 5 or wait_for(
         lambda: coord.budget("requests/lifetime")["used"] == 5, 10, "5 requests reported")
+
+
+def test_rotated_coordinator_certificate_is_used_for_new_connections(mock, sidecar, coordinator, pki, tmp_path):
+    """Replacing the coordinator's certificate files takes effect without a restart: after the swap a new sidecar sees the new certificate (here one for another name, so it fails verification)."""
+    import os
+    import shutil
+    cert, key = tmp_path / "coord.pem", tmp_path / "coord.key"
+    shutil.copy(pki["coordinator"]["cert"], cert)
+    shutil.copy(pki["coordinator"]["key"], key)
+    coord = coordinator("--budget", "requests=100/lifetime", "--no-learning", "--sync-tls-cert", str(cert),
+                        "--sync-tls-key", str(key), "--sync-tls-client-ca", pki["ca"], admin=True)
+    client = ["--coordinator-ca", pki["ca"], "--sync-tls-cert", pki["sidecars"][0]["cert"], "--sync-tls-key", pki["sidecars"][0]["key"]]
+    before = sidecar(mock.url, *cluster_flags(coord, "before-rotation", wait=2), *client)
+    assert chat(before.url).status_code == 200
+    for src, dst in ((pki["misnamed_coordinator"]["key"], key), (pki["misnamed_coordinator"]["cert"], cert)):
+        shutil.copy(src, str(dst) + ".new")
+        os.replace(str(dst) + ".new", dst)
+    wait_for(lambda: "certificate files changed; new connections use them" in coord.stderr(), 15, "the coordinator reloads")
+    after = sidecar(mock.url, *cluster_flags(coord, "after-rotation", wait=1), *client)
+    assert chat(after.url).status_code == 503
+    wait_for(lambda: "TLS certificate verification of" in after.stderr(), 10, "the new certificate is served (and fails the name check)")

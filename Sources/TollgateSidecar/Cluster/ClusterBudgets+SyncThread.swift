@@ -42,6 +42,12 @@ extension ClusterBudgets {
             return (o, s.checkpoint())
         }
         writeLedger(wal, now: now)
+        if var r = tlsReloader {
+            if let fresh = r.check(now: MonotonicClock.now(), build: { (s) throws(ConfigError) in try s.clientContext() }) {
+                for c in clients.values { c.tls = fresh }
+            }
+            tlsReloader = r
+        }
         pingSeeds(now: now)
         deliver(out, depth: 0)
         logMembership()

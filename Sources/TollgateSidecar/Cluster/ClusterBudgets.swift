@@ -29,6 +29,7 @@ final class ClusterBudgets: @unchecked Sendable {
     // Sync-thread confined.
     var codec: WireCodec
     var clients: [String: SyncHTTP2Client] = [:]
+    var tlsReloader: SyncTLSReloader?
     let gossip: GossipSocket?
     var seeds: [SocketAddress]
     var seedsHeard: Set<String> = []
@@ -93,6 +94,7 @@ final class ClusterBudgets: @unchecked Sendable {
         // One HTTP/2 connection per coordinator; TLS when configured. Through a relay (ID=ADDR)
         // the certificate is still verified against the coordinator's own address.
         let tls = try options.syncTLS.clientContext()
+        if tls != nil { tlsReloader = SyncTLSReloader(settings: options.syncTLS) }
         var names: [String: String] = [:]
         for n in named { names[n.id] = n.name }
         for c in coordinatorIDs {

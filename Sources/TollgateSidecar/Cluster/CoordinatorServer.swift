@@ -18,6 +18,7 @@ final class CoordinatorServer: @unchecked Sendable {
     private var listeners: [Listener] = []
     private var connections: [ObjectIdentifier: AnyObject] = [:]
     private var syncTLS: TLSContext?
+    private var tlsReloader: SyncTLSReloader?
     private var timer: LoopTimer?
 
     // Loop-confined.
@@ -48,8 +49,10 @@ final class CoordinatorServer: @unchecked Sendable {
             self.route(method, path, headers, body)
         }
         syncTLS = try options.syncTLS.serverContext()
+        if syncTLS != nil { tlsReloader = SyncTLSReloader(settings: options.syncTLS) }
+        // The context is read per accept, so a reloaded certificate serves new connections.
         let listener = try Listener(address: options.listen, loop: loop, reusePort: false, tls: syncTLS) { [unowned self] l, fd, peer in
-            self.accept(fd: fd, peer: peer, loop: l.loop, router: router, tls: l.tls)
+            self.accept(fd: fd, peer: peer, loop: l.loop, router: router, tls: self.syncTLS)
         }
         listeners.append(listener)
         boundAddress = listener.address
@@ -153,6 +156,10 @@ final class CoordinatorServer: @unchecked Sendable {
         if wasLearning && !learning { Log.info("coordinator learning done: granting leases") }
         wasLearning = learning
         rollWindows()
+        if var r = tlsReloader {
+            if let fresh = r.check(now: MonotonicClock.now(), build: { (s) throws(ConfigError) in try s.serverContext() }) { syncTLS = fresh }
+            tlsReloader = r
+        }
         if now - mailboxSweptAt >= 10_000_000_000 {
             mailboxSweptAt = now
             let live = Set(coordinator.reportingSidecars.filter { now - $0.at < 30_000_000_000 }.map(\.nodeID))

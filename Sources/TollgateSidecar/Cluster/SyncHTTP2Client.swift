@@ -14,7 +14,8 @@ final class SyncHTTP2Client: HTTP2SessionDelegate {
     let target: String
     /// The name verified in the coordinator's certificate (a DNS name or an IP address).
     let serverName: String
-    let tls: TLSContext?
+    /// Replaced when the certificate files are rotated; used from the next connection on.
+    var tls: TLSContext?
     let timeoutMillis: Int
     private var connection: BlockingConnection?
     private var session: HTTP2Session?
