@@ -104,6 +104,14 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         firstIndex(of: name).map { value(at: $0) }
     }
 
+    /// Calls `body` with the first value of `name` as bytes (nil when absent): a check on a
+    /// value without making a String of it.
+    public func withValue<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard let i = firstIndex(of: name) else { return nil }
+        let s = spans[i]
+        return storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[Int(s.valueStart)..<Int(s.valueEnd)])) }
+    }
+
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
         var out: [String] = []

@@ -28,6 +28,9 @@ public struct JSONFields: Sendable {
         return values.isEmpty ? nil : values[i]
     }
 
+    /// The value of `keys.names[index]`.
+    public subscript(index: Int) -> JSONSlice? { values.isEmpty ? nil : values[index] }
+
     /// The value of a key given at run time.
     public func value(for key: String) -> JSONSlice? {
         guard !values.isEmpty else { return nil }

@@ -48,3 +48,38 @@ enum Base64 {
         return out
     }
 }
+
+extension Base64 {
+    /// base64url without padding (RFC 4648 §5): safe in JSON strings, URLs and headers alike.
+    static func encodeURL(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        for c in encode(bytes).utf8 {
+            switch c {
+            case UInt8(ascii: "+"): out.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "="): continue
+            default: out.append(c)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes of an unpadded base64url text, or nil unless it is exactly what `encodeURL`
+    /// writes for them (one spelling per value: a cursor cannot be varied without changing).
+    static func decodeURL<S: StringProtocol>(_ text: S) -> [UInt8]? {
+        var std: [UInt8] = []
+        std.reserveCapacity(text.utf8.count + 2)
+        for c in text.utf8 {
+            switch c {
+            case UInt8(ascii: "-"): std.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): std.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="): return nil
+            default: std.append(c)
+            }
+        }
+        guard std.count % 4 != 1 else { return nil }
+        while std.count % 4 != 0 { std.append(UInt8(ascii: "=")) }
+        guard let bytes = decode(String(decoding: std, as: UTF8.self)), encodeURL(bytes).utf8.elementsEqual(text.utf8) else { return nil }
+        return bytes
+    }
+}

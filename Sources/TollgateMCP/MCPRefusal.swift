@@ -12,6 +12,9 @@ public struct MCPRefusal: Sendable, Equatable {
         case budgetExhausted = "budget_exhausted"
         case loopDetected = "loop_detected"
         case unknownTool = "unknown_tool"
+        /// The caller's aggregate session has no session with the tool's server yet (the server
+        /// joined by a reload, or was down at initialize); a tools/list opens it.
+        case noUpstreamSession = "no_upstream_session"
 
         public var code: Int {
             switch self {
@@ -20,6 +23,7 @@ public struct MCPRefusal: Sendable, Equatable {
             case .rateLimited, .budgetExhausted: JSONRPCErrorCode.limitExceeded
             case .loopDetected: JSONRPCErrorCode.loopDetected
             case .unknownTool: JSONRPCErrorCode.invalidParams
+            case .noUpstreamSession: JSONRPCErrorCode.upstreamError
             }
         }
     }

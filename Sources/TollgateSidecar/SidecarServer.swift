@@ -188,7 +188,7 @@ public final class SidecarServer: @unchecked Sendable {
         }
         defer {
             services?.usageLog?.flush()
-            services?.mcp?.auditLog?.flush()
+            services?.mcp?.flushAuditLogs()
             services?.budgetStore?.close()
         }
         defer { services?.cluster?.shutdown() }

@@ -10,7 +10,7 @@ final class SidecarServices: Sendable {
     let usageMetrics = UsageMetrics()
     /// Present when budgets are configured (`--budget` or a config file).
     let budgets: BudgetEngine?
-    /// Present when MCP servers are configured.
+    /// Present when MCP servers are configured, or a config file could add them on reload.
     let mcp: MCPServices?
     /// The engine with its WAL (`--data-dir`), when budgets are configured.
     let budgetStore: BudgetStore?
@@ -39,7 +39,7 @@ final class SidecarServices: Sendable {
             definitions: all, dataDir: options.dataDir, syncInterval: options.walSyncInterval, now: MonotonicClock.wallNanos())
         budgets = budgetStore?.engine
         if budgetStore == nil, let dir = options.dataDir { Log.warning("--data-dir \(dir): no budgets configured, nothing to journal") }
-        mcp = options.mcp.isEnabled ? try MCPServices(settings: options.mcp, usageLog: usageLog) : nil
+        mcp = options.mcp.isEnabled || options.configPath != nil ? try MCPServices(settings: options.mcp, usageLog: usageLog) : nil
         egress = options.egress.enabled ? try EgressServices(options: options) : nil
         var clusterOptions = options.cluster
         if clusterOptions.dataDir == nil { clusterOptions.dataDir = options.dataDir }
@@ -53,12 +53,17 @@ final class SidecarServices: Sendable {
     /// Installs a reloaded configuration: builds the new policy off the loops (DNS, CA files)
     /// and swaps it in; a failure leaves the running policy untouched.
     func reload(file: SidecarConfigFile, options: SidecarOptions) throws(ConfigError) {
+        // MCP first: its errors leave everything as it was; its servers join the policy's targets.
+        var options = options
+        let mcpNext = try mcp?.prepareReload(fileSection: file.options.mcp)
+        if let mcpNext { options.mcp = mcpNext.settings }
         var registry = health.withLock { $0 }
         let next = version.load(ordering: .acquiring) + 1
         let policy = try GatewayPolicy.build(file: file, options: options, version: next, health: &registry)
         health.withLock { $0 = registry }
         policyBox.withLock { $0 = policy }
         version.store(next, ordering: .releasing)
+        if let mcpNext { mcp?.install(mcpNext) }
         if let budgetStore {
             budgetStore.install(flagBudgets + file.budgets, now: MonotonicClock.wallNanos())
         } else if !file.budgets.isEmpty {
@@ -70,7 +75,7 @@ final class SidecarServices: Sendable {
     func makeFilters(policy: GatewayPolicy) -> [any ExchangeFilter] {
         var filters: [any ExchangeFilter] = []
         if policy.requiresKeys { filters.append(IdentityFilter(policy: policy)) }
-        if let mcp { filters.append(MCPFilter(services: mcp)) }
+        if let mcp, mcp.isEnabled { filters.append(MCPFilter(services: mcp)) }
         let llm = LLMAccountingFilter(services: self, policy: policy)
         filters.append(llm)
         if !policy.models.isEmpty || policy.routing.defaultProvider != nil { filters.append(RouteFilter(policy: policy, llm: llm)) }

@@ -54,6 +54,8 @@ VALUE_SETS = {
     "standalone-sidecar": ["--set", "coordinator.enabled=false", "--set", "sidecar.cluster.enabled=false",
                            "--set", "exampleApp.enabled=true"],
     "full-config": ["-f", str(Path(__file__).parent / "values-full.yaml")],
+    "sync-mtls": ["--set", "exampleApp.enabled=true", "--set", "sync.tls.enabled=true",
+                  "--set", "sync.tls.coordinatorSecret=coord-sync-tls", "--set", "sync.tls.sidecarSecret=sidecar-sync-tls"],
     "egress": ["--set", "exampleApp.enabled=true", "--set", "sidecar.egress.enabled=true",
                "--set", "sidecar.egress.caSecret=egress-ca", "--set", "sidecar.egress.intercept={api.mistral.ai}",
                "--set", "sidecar.egress.allow={github.com}", "--set", "sidecar.egress.strict=true"],
@@ -209,6 +211,8 @@ def test_validation_catches_a_broken_object(tmp_path):
     (["--set", "coordinator.budgetFlags[0]=requests=5/day:fail_sometimes"], "budgetFlags"),
     (["--set", "sync.secret=short"], "/sync/secret"),
     (["--set", "sidecar.tls.enabled=true"], "sidecar.tls.existingSecret"),
+    (["--set", "sync.tls.enabled=true", "--set", "sync.tls.coordinatorSecret=c"], "sync.tls.sidecarSecret"),
+    (["--set", "sync.tls.mutal=true"], "mutal"),
     (["--set", "providerKeys.existingSecret=a", "--set", "providerKeys.values.OPENAI_API_KEY=b"], "not both"),
     (["--set", "providerKeys.values.OTHER=b"], "OPENAI_API_KEY"),
     (["--set", "coordinator.enabled=false"], "coordinatorAddress"),
@@ -397,6 +401,37 @@ def test_tls(rendered):
     # Not TLS by default.
     _, plain = sidecar_of(rendered["injection"])
     assert "--tls-cert" not in flag_args(plain)
+
+
+def test_sync_mutual_tls(rendered):
+    """sync.tls on: coordinators serve sync over TLS and require client certificates from the
+    mounted ca.crt; sidecars verify the coordinators against their Secret's ca.crt and present its
+    certificate. Off by default (h2c)."""
+    docs = rendered["sync-mtls"]
+    sts = next(d for d in docs if d["kind"] == "StatefulSet")
+    coord = sts["spec"]["template"]["spec"]["containers"][0]
+    cflags = flag_args(coord)
+    cmounts = {m["name"]: m["mountPath"] for m in coord["volumeMounts"]}
+    cvolumes = {v["name"]: v for v in sts["spec"]["template"]["spec"]["volumes"]}
+    assert cflags["--sync-tls-cert"] == cmounts["sync-tls"] + "/tls.crt"
+    assert cflags["--sync-tls-key"] == cmounts["sync-tls"] + "/tls.key"
+    assert cflags["--sync-tls-client-ca"] == cmounts["sync-tls"] + "/ca.crt"
+    assert cvolumes["sync-tls"]["secret"]["secretName"] == "coord-sync-tls"
+    spec, c = sidecar_of(docs)
+    flags = flag_args(c)
+    mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert flags["--coordinator-ca"] == mounts["tollgate-sync-tls"] + "/ca.crt"
+    assert flags["--sync-tls-cert"] == mounts["tollgate-sync-tls"] + "/tls.crt"
+    assert flags["--sync-tls-key"] == mounts["tollgate-sync-tls"] + "/tls.key"
+    assert volumes["tollgate-sync-tls"]["secret"]["secretName"] == "sidecar-sync-tls"
+    app = spec["containers"][0]
+    assert "tollgate-sync-tls" not in {m["name"] for m in app.get("volumeMounts", [])}
+    # Off by default.
+    _, plain = sidecar_of(rendered["injection"])
+    assert "--coordinator-ca" not in flag_args(plain)
+    plain_sts = next(d for d in rendered["defaults"] if d["kind"] == "StatefulSet")
+    assert "--sync-tls-cert" not in flag_args(plain_sts["spec"]["template"]["spec"]["containers"][0])
 
 
 def test_egress(rendered):

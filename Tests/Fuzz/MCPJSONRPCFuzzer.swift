@@ -5,7 +5,8 @@
 // Input: the body bytes. Nothing may trap; a parse error (-32700) happens exactly when the JSON
 // parser refuses the bytes; otherwise only -32600 may be thrown; every message read has the
 // shape its kind promises and reads back identically from its own value; the header codec
-// round-trips any string made from the input.
+// round-trips any string made from the input; base64url (the aggregate cursor's outer layer)
+// round-trips and reads only its canonical spelling.
 import TollgateJSON
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -36,5 +37,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     let text = String(decoding: bytes.prefix(256), as: UTF8.self)
     precondition(MCPHeaders.decode(MCPHeaders.encode(text)) == text, "header codec does not round-trip")
+    // The aggregate cursor's base64url layer: any text decodes or not without trapping, and
+    // what decodes is exactly what encoding gives back (one spelling per value).
+    if let decoded = Base64.decodeURL(text) { precondition(Base64.encodeURL(decoded) == text, "base64url is not canonical") }
+    precondition(Base64.decodeURL(Base64.encodeURL(bytes)) == bytes, "base64url does not round-trip")
     return 0
 }

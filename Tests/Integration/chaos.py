@@ -4,7 +4,10 @@ coordinator and sidecars, partitions sidecars (TCP relays in front of the coordi
 relays in front of every gossip socket), and the gossip relays drop, duplicate and delay 1%
 of datagrams. Reports ground truth from the mock provider's own counters.
 
-    python chaos.py --seconds 60 [--sidecars 5] [--seed 1] [--limit TOKENS] [--json]
+    python chaos.py --seconds 60 [--sidecars 5] [--seed 1] [--limit TOKENS] [--tls] [--json]
+
+With --tls the sync link is mutual TLS (a test CA made with the openssl CLI; the coordinator
+requires client certificates, sidecars verify it) instead of h2c; the TCP relays carry TLS.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from cluster_helpers import make_ca, make_leaf
 from helpers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -136,8 +140,9 @@ class Relays:
 
 class Chaos:
     def __init__(self, seconds: float, sidecars: int = 5, seed: int = 1, limit: int | None = None,
-                 clients_per_sidecar: int = 2, workdir: str | None = None, log=print):
+                 clients_per_sidecar: int = 2, workdir: str | None = None, log=print, tls: bool = False):
         self.seconds, self.n, self.seed = seconds, sidecars, seed
+        self.tls = tls
         self.rng = random.Random(seed)
         self.limit = limit or int(2800 * seconds)
         self.cps = clients_per_sidecar
@@ -167,11 +172,15 @@ class Chaos:
 
     def start_coordinator(self, learning: bool, skew: float = 0):
         args = ["coordinator", "--listen", f"127.0.0.1:{self.coord_port}", "--sync-secret", SECRET,
-                "--budget", f"total_tokens={self.limit}/lifetime", "--clock-skew", str(skew)]
+                "--budget", f"total_tokens={self.limit}/lifetime", "--clock-skew", str(skew),
+                "--admin", f"127.0.0.1:{self.coord_admin_port}"]
+        if self.tls:
+            args += ["--sync-tls-cert", self.pki["coordinator"]["cert"], "--sync-tls-key", self.pki["coordinator"]["key"],
+                     "--sync-tls-client-ca", self.pki["ca"]]
         if not learning:
             args.append("--no-learning")
         self.spawn("coordinator", args)
-        self.wait_http(f"http://127.0.0.1:{self.coord_port}/healthz")
+        self.wait_http(f"http://127.0.0.1:{self.coord_admin_port}/healthz")
 
     def start_sidecar(self, i: int):
         seeds = ",".join(f"127.0.0.1:{self.gossip_adv[k]}" for k in range(self.n) if k != i)
@@ -182,7 +191,9 @@ class Chaos:
                               "--node-id", f"sc{i}", "--data-dir", str(self.dir / f"data{i}"),
                               "--gossip-listen", f"127.0.0.1:{self.gossip_real[i]}",
                               "--gossip-advertise", f"127.0.0.1:{self.gossip_adv[i]}", "--gossip-seeds", seeds,
-                              "--cluster-wait", "2", "--clock-skew", str(self.rng.choice([-5, 0, 5]))])
+                              "--cluster-wait", "2", "--clock-skew", str(self.rng.choice([-5, 0, 5])),
+                              *(["--coordinator-ca", self.pki["ca"], "--sync-tls-cert", self.pki["sidecars"][i]["cert"],
+                                 "--sync-tls-key", self.pki["sidecars"][i]["key"]] if self.tls else [])])
         self.wait_http(f"http://127.0.0.1:{self.admin_ports[i]}/readyz")
 
     @staticmethod
@@ -233,7 +244,7 @@ class Chaos:
 
     # ---------------------------------------------------------------- faults
     def measure_resume(self, restarted_at: float):
-        url = f"http://127.0.0.1:{self.coord_port}/metrics"
+        url = f"http://127.0.0.1:{self.coord_admin_port}/metrics"
         while not self.stop.is_set() and time.monotonic() - restarted_at < 30:
             try:
                 m = httpx.get(url, timeout=1).text
@@ -276,7 +287,13 @@ class Chaos:
     # ---------------------------------------------------------------- run
     def run(self) -> dict:
         n = self.n
-        self.mock_port, self.coord_port = free_port(), free_port()
+        self.mock_port, self.coord_port, self.coord_admin_port = free_port(), free_port(), free_port()
+        if self.tls:
+            d = self.dir / "pki"
+            d.mkdir(exist_ok=True)
+            self.pki = {"ca": make_ca(d, "chaos-ca"),
+                        "coordinator": make_leaf(d, "chaos-ca", "coordinator", "IP:127.0.0.1", "serverAuth"),
+                        "sidecars": [make_leaf(d, "chaos-ca", f"sc{i}", f"DNS:sc{i}.chaos", "clientAuth") for i in range(self.n)]}
         self.sc_ports = [free_port() for _ in range(n)]
         self.admin_ports = [free_port() for _ in range(n)]
         self.relay_ports = [free_port() for _ in range(n)]
@@ -307,7 +324,7 @@ class Chaos:
             for t in clients:
                 t.join(30)
             time.sleep(5)   # > one report interval, and a learning coordinator finishes
-            b = httpx.get(f"http://127.0.0.1:{self.coord_port}/v1/budgets", timeout=5).json()["budgets"][0]
+            b = httpx.get(f"http://127.0.0.1:{self.coord_admin_port}/v1/budgets", timeout=5).json()["budgets"][0]
             p = self.provider()
             return self.report(b, p, time.monotonic() - t0)
         finally:
@@ -327,6 +344,7 @@ class Chaos:
         provider_tokens = p["total_tokens"]
         return {
             "seed": self.seed, "seconds": round(elapsed, 1), "sidecars": self.n, "limit": self.limit,
+            "sync_transport": "h2 over mutual TLS" if self.tls else "h2c",
             "requests_served": self.served, "refused_exhausted": self.refused,
             "refused_unavailable": self.unavailable, "client_errors": self.errors,
             "provider_requests": p["requests"], "provider_tokens": provider_tokens,
@@ -350,8 +368,9 @@ def main():
     ap.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--tls", action="store_true", help="mutual TLS on the sync link instead of h2c")
     a = ap.parse_args()
-    r = Chaos(a.seconds, a.sidecars, a.seed, a.limit, log=lambda *x: None).run()
+    r = Chaos(a.seconds, a.sidecars, a.seed, a.limit, log=lambda *x: None, tls=a.tls).run()
     if a.json:
         print(json.dumps(r, indent=2))
     else:

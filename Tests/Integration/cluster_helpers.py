@@ -19,9 +19,11 @@ TOKEN = "itest-admin-token"
 
 
 class Coordinator:
-    def __init__(self, port: int, log_path: Path, extra: list[str]):
+    def __init__(self, port: int, log_path: Path, extra: list[str], admin_port: int | None = None):
         self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+        # With sync TLS the admin API is served in clear on its own port (--admin).
+        self.admin_port = admin_port
+        self.url = f"http://127.0.0.1:{admin_port or port}"
         self.addr = f"127.0.0.1:{port}"
         self.log_path = log_path
         self.extra = extra
@@ -30,6 +32,8 @@ class Coordinator:
     def start(self, wait_ready: bool = True) -> "Coordinator":
         args = [TOLLGATE_BIN, "coordinator", "--listen", self.addr, "--admin-token", TOKEN,
                 "--sync-secret", SECRET, *self.extra]
+        if self.admin_port:
+            args += ["--admin", f"127.0.0.1:{self.admin_port}"]
         logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -96,6 +100,32 @@ def cluster_flags(coord: Coordinator, node: str, gossip_port: int | None = None,
     return flags
 
 
+EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+
+def openssl(d: Path, *args: str) -> None:
+    subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True, timeout=60)
+
+
+def make_ca(d: Path, name: str) -> str:
+    """A throw-away CA (openssl CLI) in d; returns its certificate's path."""
+    openssl(d, "req", "-x509", *EC, "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
+            "-subj", f"/CN={name}", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    return str(d / f"{name}.pem")
+
+
+def make_leaf(d: Path, ca: str, name: str, san: str, usage: str) -> dict[str, str]:
+    """A certificate issued by CA `ca` (made by make_ca in d) for `san` with extended key usage
+    `usage` (serverAuth, clientAuth); returns {"cert", "key"} paths."""
+    openssl(d, "req", *EC, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+    (d / f"{name}.cnf").write_text(f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n"
+                                   f"keyUsage=critical,digitalSignature\nextendedKeyUsage={usage}\n")
+    openssl(d, "x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial",
+            "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.cnf")
+    return {"cert": str(d / f"{name}.pem"), "key": str(d / f"{name}.key")}
+
+
 def wait_for(pred, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     last = None
@@ -107,4 +137,4 @@ def wait_for(pred, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what} (last: {last})")
 
 
-__all__ = ["Coordinator", "cluster_flags", "wait_for", "free_port", "SECRET", "TOKEN", "TOLLGATE_BIN"]
+__all__ = ["Coordinator", "cluster_flags", "wait_for", "free_port", "make_ca", "make_leaf", "SECRET", "TOKEN", "TOLLGATE_BIN"]

@@ -2,6 +2,11 @@
 Run: python mcp_server.py --port N [--name NAME] [--events FILE] [--json]
 (serves http://127.0.0.1:N/mcp).
 
+--resumable keeps every SSE event in memory so a GET with Last-Event-ID replays what came after
+it (the SDK's EventStore). --auth-token T makes the server an OAuth resource server (the SDK's
+bearer middleware): T (scope "tools") is admitted, "weak-T" (no scope) gets 403
+insufficient_scope, anything else 401; both with WWW-Authenticate.
+
 --events FILE appends one JSON line per HTTP request (method, path and the headers the proxy must
 get right: host, authorization, mcp-session-id, mcp-name, mcp-protocol-version) and per tool
 lifecycle step ("tool": start / done / cancelled), so tests can see what reached the server."""
@@ -12,7 +17,10 @@ import os
 import time
 
 import uvicorn
+from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.streamable_http import EventMessage, EventStore
 
 EVENTS = None
 
@@ -23,8 +31,49 @@ def record(**fields) -> None:
             f.write(json.dumps({"t": time.time(), **fields}) + "\n")
 
 
-def build(name: str) -> MCPServer:
-    server = MCPServer(name)
+class MemoryEventStore(EventStore):
+    """Every event of every stream, in order, for Last-Event-ID replay."""
+
+    def __init__(self):
+        self.events = []  # (event id, stream id, message)
+
+    async def store_event(self, stream_id, message):
+        event_id = str(len(self.events) + 1)
+        self.events.append((event_id, stream_id, message))
+        return event_id
+
+    async def replay_events_after(self, last_event_id, send_callback):
+        ids = [e[0] for e in self.events]
+        if last_event_id not in ids:
+            return None
+        stream = self.events[ids.index(last_event_id)][1]
+        for event_id, stream_id, message in self.events[ids.index(last_event_id) + 1:]:
+            if stream_id == stream and message is not None:
+                await send_callback(EventMessage(message, event_id))
+        return stream
+
+
+class StaticTokens:
+    """Token verifier: `token` has scope "tools", "weak-" + token has none."""
+
+    def __init__(self, token):
+        self.token = token
+
+    async def verify_token(self, token):
+        if token == self.token:
+            return AccessToken(token=token, client_id="itest", scopes=["tools"])
+        if token == "weak-" + self.token:
+            return AccessToken(token=token, client_id="itest", scopes=[])
+        return None
+
+
+def build(name: str, auth_token: str | None = None, port: int = 0) -> MCPServer:
+    auth = {}
+    if auth_token:
+        auth = {"token_verifier": StaticTokens(auth_token),
+                "auth": AuthSettings(issuer_url="http://127.0.0.1:1/", required_scopes=["tools"], validate_token_resource=False,
+                                     resource_server_url=f"http://127.0.0.1:{port}/mcp")}
+    server = MCPServer(name, **auth)
 
     @server.tool()
     def add(a: int, b: int) -> int:
@@ -88,7 +137,7 @@ class HeaderLog:
         if scope["type"] == "http":
             h = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
             keep = ("host", "authorization", "x-api-key", "mcp-session-id", "mcp-name", "mcp-method",
-                    "mcp-protocol-version", "origin", "accept")
+                    "mcp-protocol-version", "origin", "accept", "last-event-id")
             record(http=scope["method"], path=scope["path"], headers={k: h[k] for k in keep if k in h})
         await self.app(scope, receive, send)
 
@@ -100,9 +149,13 @@ def main() -> None:
     ap.add_argument("--name", default="tollgate-itest-mcp")
     ap.add_argument("--events")
     ap.add_argument("--json", action="store_true", help="answer JSON instead of SSE")
+    ap.add_argument("--resumable", action="store_true", help="keep events for Last-Event-ID replay")
+    ap.add_argument("--auth-token", help="require this bearer token (OAuth resource server)")
     args = ap.parse_args()
     EVENTS = args.events
-    app = build(args.name).streamable_http_app(streamable_http_path="/mcp", json_response=args.json)
+    store = MemoryEventStore() if args.resumable else None
+    app = build(args.name, args.auth_token, args.port).streamable_http_app(
+        streamable_http_path="/mcp", json_response=args.json, event_store=store)
     uvicorn.run(HeaderLog(app), host="127.0.0.1", port=args.port, log_level="warning")
 
 

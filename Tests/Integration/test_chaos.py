@@ -24,3 +24,16 @@ def test_chaos_short_run_never_overspends(tmp_path):
     assert r["usage_uncovered"] == 0, f"usage the coordinator neither counted nor escrowed (seed {seed}): {r}"
     assert r["budget_used"] <= r["limit"]
     assert len(r["faults"]) >= 3, r
+
+
+def test_chaos_over_mutual_tls_never_overspends(tmp_path):
+    """The same faults with the sync link on mutual TLS through the relays: no overspend, no uncovered usage."""
+    seed = int(os.environ.get("TOLLGATE_CHAOS_SEED", random.randrange(1 << 20)))
+    r = Chaos(20, sidecars=4, seed=seed, workdir=str(tmp_path), tls=True).run()
+    print(f"chaos (mutual TLS) seed {seed}: {r}")
+    assert r["sync_transport"] == "h2 over mutual TLS"
+    assert r["requests_served"] > 0, r
+    assert r["overspend"] == 0 and r["provider_tokens"] <= r["limit"], f"overspend (seed {seed}): {r}"
+    assert r["usage_uncovered"] == 0, f"usage the coordinator neither counted nor escrowed (seed {seed}): {r}"
+    assert r["budget_used"] <= r["limit"]
+    assert len(r["faults"]) >= 2, r

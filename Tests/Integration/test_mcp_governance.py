@@ -34,7 +34,7 @@ class MCPUpstream:
 def mcp_servers(tmp_path):
     started = []
 
-    def start(name, json_mode=False):
+    def start(name, json_mode=False, script="mcp_server.py", args=()):
         # A free port can be taken by a parallel test before the server binds it: the server is
         # ours once a probe shows up in its own events file.
         for _attempt in range(3):
@@ -42,10 +42,10 @@ def mcp_servers(tmp_path):
             events = tmp_path / f"{name}.events.jsonl"
             events.unlink(missing_ok=True)
             log = open(tmp_path / f"{name}.log", "wb")
-            args = [sys.executable, str(HERE / "mcp_server.py"), "--port", str(port), "--name", name, "--events", str(events)]
+            argv = [sys.executable, str(HERE / script), "--port", str(port), "--name", name, "--events", str(events), *args]
             if json_mode:
-                args.append("--json")
-            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                argv.append("--json")
+            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             up = MCPUpstream(name, port, events, proc)
             started.append(up)
             deadline = time.monotonic() + 20
@@ -332,7 +332,8 @@ def test_client_disconnect_cancels_tool(mcp_servers, sidecar, tmp_path, path):
     assert line["tool"] == "sleepy" and line["status"] == "error" and line["detail"] == "client_closed"
 
 
-def test_credentials_replace_agent_token(mcp_servers, sidecar, tmp_path):
+@pytest.mark.parametrize("mode", MODES)
+def test_credentials_replace_agent_token(mcp_servers, sidecar, tmp_path, mode):
     """The server gets Tollgate's credential for it, never the agent's token."""
     alpha = mcp_servers("alpha")
     config = (f"servers:\n  alpha:\n    url: {alpha.url}\n    bearer_token: ${{ALPHA_TOKEN}}\n"
@@ -343,7 +344,7 @@ def test_credentials_replace_agent_token(mcp_servers, sidecar, tmp_path):
                  env={"ALPHA_TOKEN": "server-secret-1", "ALPHA_KEY": "k-2"})
 
     async def go():
-        async with client(sc.url + "/mcp/alpha", "auto") as c:
+        async with client(sc.url + "/mcp/alpha", mode) as c:
             return (await c.call_tool("add", {"a": 1, "b": 2})).content[0].text
     # The SDK has no header knob on Client(url): send one raw call with an agent token too.
     assert run(go()) == "3"

@@ -1,5 +1,6 @@
 import Testing
 @testable import TollgateLLM
+import TollgateJSON
 
 /// Price table matching, cost arithmetic and usage records.
 struct PriceAndRecordTests {
@@ -63,5 +64,24 @@ struct PriceAndRecordTests {
     @Test func jsonLineEscapes() {
         let r = UsageRecord(timeUnixMillis: 0, requestID: "a\"b\n")
         #expect(r.jsonLineString.contains(#""request_id":"a\"b\n""#))
+    }
+
+    /// Extreme integers, control bytes and non-ASCII text survive the in-place writer: the line
+    /// parses back to the same values.
+    @Test func jsonLineRoundTripsExtremes() throws {
+        let r = UsageRecord(
+            timeUnixMillis: -Int64.max, requestID: "\u{0}\u{1F}\"\\é🚀", virtualKey: String(repeating: "\u{1}", count: 50),
+            usage: Usage(inputTokens: Int64.max, outputTokens: 0, estimated: false),
+            costMicroUSD: -42, status: 599, stream: false, latencyMicros: 0, ttfbMicros: 9)
+        let line = r.jsonLine()
+        let v = try JSONValue(parsing: line)
+        #expect(v["ts_ms"]?.int64Value == -Int64.max)
+        #expect(String(decoding: UsageRecord(timeUnixMillis: Int64.min, requestID: "r").jsonLine(), as: UTF8.self).hasPrefix(#"{"ts_ms":-9223372036854775808,"#))
+        #expect(v["request_id"]?.stringValue == "\u{0}\u{1F}\"\\é🚀")
+        #expect(v["virtual_key"]?.stringValue == String(repeating: "\u{1}", count: 50))
+        #expect(v["input_tokens"]?.int64Value == Int64.max)
+        #expect(v["cost_micro_usd"]?.int64Value == -42)
+        #expect(v["ttfb_us"]?.int64Value == 9)
+        #expect(v["estimated"] == .bool(false))
     }
 }

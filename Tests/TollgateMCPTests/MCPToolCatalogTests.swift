@@ -38,3 +38,44 @@ struct MCPToolCatalogTests {
         #expect(c.entries[0].definition["description"] == .string("first"))
     }
 }
+
+extension MCPToolCatalogTests {
+    /// A name once given never changes as later pages arrive, even when a later tool of an
+    /// earlier server would have taken it in a fresh merge.
+    @Test func namesStableAcrossPages() {
+        let hashed = MCPToolNaming.prefixed(server: "a", tool: "x.y")
+        let plainTool = String(hashed.dropFirst(2))
+        var c = MCPToolCatalog()
+        let first = c.add(server: "a", tools: [tool("x.y")])
+        let later = c.add(server: "a", tools: [tool(plainTool)])
+        #expect(first[0].name == hashed)
+        #expect(later[0].name != hashed && MCPToolNaming.isValid(later[0].name))
+        #expect(c.resolve(hashed)?.tool == "x.y")
+        #expect(c.resolve(later[0].name)?.tool == plainTool)
+        // Listing the first page again returns the same names, with the newer definition.
+        let again = c.add(server: "a", tools: [tool("x.y", "v2")])
+        #expect(again[0].name == hashed && c.resolve(hashed)?.definition["description"] == .string("v2"))
+        #expect(c.entries.count == 2)
+    }
+
+    /// Removing a server forgets its tools and keeps everyone else's names.
+    @Test func removeServers() {
+        var c = MCPToolCatalog(lists: [("a", [tool("t")]), ("b", [tool("t"), tool("u")])])
+        c.remove(servers: ["a"])
+        #expect(c.resolve("a_t") == nil)
+        #expect(c.resolve("b_u")?.tool == "u")
+        #expect(c.add(server: "b", tools: [tool("u")])[0].name == "b_u")
+        #expect(c.entries.count == 2)
+    }
+
+    /// A server that keeps listing new names cannot grow the catalog past its per-server cap.
+    @Test func perServerCap() {
+        var c = MCPToolCatalog()
+        let batch = 5000
+        for round in 0..<6 {
+            c.add(server: "a", tools: (0..<batch).map { tool("t\(round)-\($0)") })
+        }
+        #expect(c.entries.count <= MCPToolCatalog.maxToolsPerServer)
+        #expect(c.resolve("a_t5-0") != nil)
+    }
+}

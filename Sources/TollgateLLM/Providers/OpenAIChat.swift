@@ -105,13 +105,11 @@ enum OpenAIChat {
     /// prompt_tokens_details.cached_tokens; completion_tokens includes
     /// completion_tokens_details.reasoning_tokens.
     static func usage(_ doc: JSONDocument, _ usage: JSONSlice) throws(JSONParseError) -> Usage {
-        let u = try doc.fields(usage, Self.usageKeys)
-        let prompt = try doc.fields(u["prompt_tokens_details"], Self.promptDetailKeys)
-        let completion = try doc.fields(u["completion_tokens_details"], Self.completionDetailKeys)
-        return Usage(
-            inputTokens: doc.count(u["prompt_tokens"]), outputTokens: doc.count(u["completion_tokens"]),
-            cachedInputTokens: doc.count(prompt["cached_tokens"]), reasoningTokens: doc.count(completion["reasoning_tokens"]))
+        try usageReader.read(doc, usage)
     }
+
+    static let usageReader = OpenAIUsageReader(
+        input: "prompt_tokens", output: "completion_tokens", inputDetails: "prompt_tokens_details", outputDetails: "completion_tokens_details")
 
     /// Usage of a non-stream response body (the top-level "usage" object), nil if absent.
     static func responseUsage(_ doc: JSONDocument) throws(JSONParseError) -> Usage? {
@@ -170,10 +168,7 @@ extension LLMRequestInfo {
 extension OpenAIChat {
     static let imageURLKeys = JSONKeys(["detail", "url"])
     static let fileKeys = JSONKeys(["file_data", "file_id", "filename"])
-    static let promptDetailKeys = JSONKeys(["cached_tokens"])
-    static let completionDetailKeys = JSONKeys(["reasoning_tokens"])
     static let partKeys = JSONKeys(["type", "image_url", "input_audio", "file"])
-    static let usageKeys = JSONKeys(["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"])
     static let choiceKeys = JSONKeys(["delta", "text", "finish_reason", "index"])
     static let chunkKeys = JSONKeys(["choices", "usage"])
 }

@@ -70,13 +70,11 @@ enum OpenAIResponses {
     /// Responses usage: input_tokens includes input_tokens_details.cached_tokens;
     /// output_tokens includes output_tokens_details.reasoning_tokens.
     static func usage(_ doc: JSONDocument, _ usage: JSONSlice) throws(JSONParseError) -> Usage {
-        let u = try doc.fields(usage, Self.usageKeys)
-        let input = try doc.fields(u["input_tokens_details"], Self.inputDetailKeys)
-        let output = try doc.fields(u["output_tokens_details"], Self.outputDetailKeys)
-        return Usage(
-            inputTokens: doc.count(u["input_tokens"]), outputTokens: doc.count(u["output_tokens"]),
-            cachedInputTokens: doc.count(input["cached_tokens"]), reasoningTokens: doc.count(output["reasoning_tokens"]))
+        try usageReader.read(doc, usage)
     }
+
+    static let usageReader = OpenAIUsageReader(
+        input: "input_tokens", output: "output_tokens", inputDetails: "input_tokens_details", outputDetails: "output_tokens_details")
 
     static func responseUsage(_ doc: JSONDocument) throws(JSONParseError) -> Usage? {
         guard let u = try doc.field(doc.root, "usage"), u.kind == .object else { return nil }
@@ -107,9 +105,6 @@ enum OpenAIResponses {
 
 /// Prepared key lists (see `JSONKeys`).
 extension OpenAIResponses {
-    static let inputDetailKeys = JSONKeys(["cached_tokens"])
-    static let outputDetailKeys = JSONKeys(["reasoning_tokens"])
     static let partKeys = JSONKeys(["type", "detail", "file_data", "filename", "image_url"])
-    static let usageKeys = JSONKeys(["input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details"])
     static let eventKeys = JSONKeys(["type", "delta", "response", "item"])
 }

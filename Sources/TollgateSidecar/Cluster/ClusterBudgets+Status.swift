@@ -3,11 +3,12 @@ import TollgateSync
 
 /// The sidecar's view of its cluster budgets for the admin port: GET /cluster and /metrics.
 extension ClusterBudgets {
-    /// `{"node":…,"epoch":…,"coordinators":[{"id","reachable","learning"}],"members":[…],
+    /// `{"node":…,"epoch":…,"coordinators":[{"id","heard","reachable","learning","transport","exchanges","failures","link_problem"}],"members":[…],
     /// "budgets":[{"scope","limit","balance","in_flight","settled_spent","tight","leases"}],…}`
     func statusJSON() -> [UInt8] {
         let now = self.now()
         let c = counters.withLock { $0 }
+        let linkStates = links.withLock { $0 }
         return state.withLock { s in
             var out: [UInt8] = Array("{\"node\":".utf8)
             JSONValue.writeString(identity.nodeID, to: &out)
@@ -16,7 +17,12 @@ extension ClusterBudgets {
                 if i > 0 { out.append(44) }
                 out += Array("{\"id\":".utf8)
                 JSONValue.writeString(id, to: &out)
-                out += Array(",\"heard\":\(s.hasHeard(from: id)),\"reachable\":\(s.coordinatorReachable(id, now: now)),\"learning\":\(s.isLearning(id))}".utf8)
+                out += Array(",\"heard\":\(s.hasHeard(from: id)),\"reachable\":\(s.coordinatorReachable(id, now: now)),\"learning\":\(s.isLearning(id))".utf8)
+                if let l = linkStates[id] {
+                    out += Array(",\"transport\":\"\(l.transport)\",\"exchanges\":\(l.exchanges),\"failures\":\(l.failures),\"link_problem\":".utf8)
+                    if let p = l.problem { JSONValue.writeString(p, to: &out) } else { out += Array("null".utf8) }
+                }
+                out.append(125)
             }
             out += Array("],\"members\":[".utf8)
             for (i, m) in s.membership.aliveMembers.sorted().enumerated() {
@@ -38,6 +44,7 @@ extension ClusterBudgets {
     func metricsText() -> String {
         let now = self.now()
         let c = counters.withLock { $0 }
+        let linkStates = links.withLock { $0 }
         return state.withLock { s in
             var t = """
             # HELP tollgate_cluster_admissions_total Cluster budget admissions by outcome.
@@ -56,6 +63,11 @@ extension ClusterBudgets {
 
             """
             for b in s.knownBudgets { t += "tollgate_cluster_lease_balance{scope=\"\(b.scope)\"} \(s.balance(b.scope, now: now))\n" }
+            t += "# HELP tollgate_cluster_sync_exchanges_total HTTP/2 sync exchanges with each coordinator, by outcome.\n# TYPE tollgate_cluster_sync_exchanges_total counter\n"
+            for (id, l) in linkStates.sorted(by: { $0.key < $1.key }) {
+                t += "tollgate_cluster_sync_exchanges_total{coordinator=\"\(id)\",transport=\"\(l.transport)\",outcome=\"ok\"} \(l.exchanges)\n"
+                t += "tollgate_cluster_sync_exchanges_total{coordinator=\"\(id)\",transport=\"\(l.transport)\",outcome=\"failed\"} \(l.failures)\n"
+            }
             return t
         }
     }

@@ -42,6 +42,12 @@ extension ClusterBudgets {
             return (o, s.checkpoint())
         }
         writeLedger(wal, now: now)
+        if var r = tlsReloader {
+            if let fresh = r.check(now: MonotonicClock.now(), build: { (s) throws(ConfigError) in try s.clientContext() }) {
+                for c in clients.values { c.tls = fresh }
+            }
+            tlsReloader = r
+        }
         pingSeeds(now: now)
         deliver(out, depth: 0)
         logMembership()
@@ -69,7 +75,9 @@ extension ClusterBudgets {
             }
         }
         for (c, body) in toCoordinator.sorted(by: { $0.key < $1.key }) {
-            guard let answer = clients[c]?.post(path: "/v1/sync", node: identity.nodeID, body: body) else { continue }
+            let answer = clients[c]?.post(path: "/v1/sync", node: identity.nodeID, body: body)
+            if let link = clients[c]?.link { links.withLock { $0[c] = link } }
+            guard let answer else { continue }
             var replies: [SyncMessage] = []
             var offset = 0
             while offset < answer.count {

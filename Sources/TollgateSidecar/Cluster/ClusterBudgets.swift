@@ -4,7 +4,7 @@ import TollgateSync
 import TollgateTransport
 
 /// The sidecar's cluster budgets: the pure `SidecarSyncState` behind a lock, fed by a sync
-/// thread that talks to the coordinators (HTTP/1.1, authenticated frames) and to peer sidecars
+/// thread that talks to the coordinators (HTTP/2, authenticated frames) and to peer sidecars
 /// (UDP gossip and lease custody). Exchange filters ask it for admissions; it admits from
 /// leases only, and the sync thread fetches leases ahead of need.
 final class ClusterBudgets: @unchecked Sendable {
@@ -21,12 +21,15 @@ final class ClusterBudgets: @unchecked Sendable {
     let coordinatorIDs: [String]
     let state: Mutex<SidecarSyncState>
     let counters = Mutex(Counters())
+    /// Each coordinator link as the sync thread last saw it (SyncLinkState.swift).
+    let links = Mutex<[String: SyncLinkState]>([:])
     let running = Atomic<Bool>(false)
     let skewNanos: Int64
 
     // Sync-thread confined.
     var codec: WireCodec
-    var clients: [String: SyncHTTPClient] = [:]
+    var clients: [String: SyncHTTP2Client] = [:]
+    var tlsReloader: SyncTLSReloader?
     let gossip: GossipSocket?
     var seeds: [SocketAddress]
     var seedsHeard: Set<String> = []
@@ -49,7 +52,8 @@ final class ClusterBudgets: @unchecked Sendable {
         for c in options.coordinators {
             if let eq = c.firstIndex(of: "=") { via[String(c[..<eq])] = String(c[c.index(after: eq)...]) } else { plain.append(c) }
         }
-        coordinatorIDs = try CoordinatorSet.resolve(plain) + via.keys.sorted()
+        let named = try CoordinatorSet.resolveNamed(plain)
+        coordinatorIDs = named.map(\.id) + via.keys.sorted()
         guard !coordinatorIDs.isEmpty else { throw ConfigError("--coordinator: no addresses") }
         let secret = try SyncSecret.load(file: options.syncSecretFile, literal: options.syncSecret)
         codec = WireCodec(keyring: SyncSecret.keyring(secret))
@@ -87,7 +91,17 @@ final class ClusterBudgets: @unchecked Sendable {
         }
         state = Mutex(SidecarSyncState(identity: id, coordinators: coordinatorIDs, seed: r, now: Int64(MonotonicClock.now()) + skewNanos,
                                        recovering: recovered))
-        for c in coordinatorIDs { clients[c] = SyncHTTPClient(target: via[c] ?? c) }
+        // One HTTP/2 connection per coordinator; TLS when configured. Through a relay (ID=ADDR)
+        // the certificate is still verified against the coordinator's own address.
+        let tls = try options.syncTLS.clientContext()
+        if tls != nil { tlsReloader = SyncTLSReloader(settings: options.syncTLS) }
+        var names: [String: String] = [:]
+        for n in named { names[n.id] = n.name }
+        for c in coordinatorIDs {
+            clients[c] = SyncHTTP2Client(target: via[c] ?? c, serverName: names[c] ?? SyncHTTP2Client.host(of: c), tls: tls)
+        }
+        let initial = clients.mapValues(\.link)
+        links.withLock { $0 = initial }
     }
 
     func now() -> Int64 { Int64(MonotonicClock.now()) + skewNanos }

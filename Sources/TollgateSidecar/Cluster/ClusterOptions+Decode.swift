@@ -12,10 +12,14 @@ extension ClusterOptions {
     ///       gossip_advertise: ${POD_IP}:7946
     ///       gossip_seeds: [tollgate-gossip.tollgate.svc:7946]
     ///       admission_wait: 3s
+    ///       sync_tls:                      # default: h2c
+    ///         coordinator_ca: /etc/tollgate/sync-tls/ca.crt
+    ///         cert: /etc/tollgate/sync-tls/tls.crt   # client certificate (mutual TLS)
+    ///         key: /etc/tollgate/sync-tls/tls.key
     public static func decode(_ d: ConfigDecoder) throws(ConfigDecodeError) -> ClusterOptions {
         var o = ClusterOptions()
         let m = try d.mapping(allowedKeys: ["coordinators", "node_id", "sync_secret", "gossip_listen", "gossip_advertise",
-                                            "gossip_seeds", "admission_wait"])
+                                            "gossip_seeds", "admission_wait", "sync_tls"])
         if let v = m.optional("coordinators") {
             o.coordinators = try v.list { (e) throws(ConfigDecodeError) -> String in try e.interpolatedString() }
             guard !o.coordinators.isEmpty else { throw v.error(.invalidValue, "coordinators must list at least one HOST:PORT") }
@@ -46,6 +50,7 @@ extension ClusterOptions {
             let dur = try v.duration(range: .milliseconds(10) ... .seconds(60))
             o.admissionWait = Double(dur.components.seconds) + Double(dur.components.attoseconds) / 1e18
         }
+        if let v = m.optional("sync_tls") { o.syncTLS = try SyncTLSSettings.decode(v, side: .sidecar) }
         if o.gossipListen == nil && (!o.gossipSeeds.isEmpty || o.gossipAdvertise != nil) {
             throw d.error(.invalidValue, "gossip_seeds and gossip_advertise need gossip_listen")
         }

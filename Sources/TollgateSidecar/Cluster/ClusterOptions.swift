@@ -16,6 +16,8 @@ public struct ClusterOptions: Sendable {
     public var gossipSeeds: [String] = []
     /// Longest an admission waits for a lease before it is refused (cold start, end-game).
     public var admissionWait: Double = 3
+    /// TLS to the coordinators (`--coordinator-ca`, `--sync-tls-cert/--sync-tls-key`); none: h2c.
+    public var syncTLS = SyncTLSSettings()
     /// Added to this node's clock readings (chaos tests).
     public var clockSkewSeconds: Double = 0
 
@@ -24,7 +26,8 @@ public struct ClusterOptions: Sendable {
     public var isEnabled: Bool { !coordinators.isEmpty }
 
     static let flags: Set<String> = ["--coordinator", "--node-id", "--sync-secret-file", "--sync-secret",
-                                     "--gossip-listen", "--gossip-seeds", "--gossip-advertise", "--cluster-wait", "--clock-skew"]
+                                     "--gossip-listen", "--gossip-seeds", "--gossip-advertise", "--cluster-wait", "--clock-skew",
+                                     "--coordinator-ca", "--sync-tls-cert", "--sync-tls-key"]
 
     static let usage = """
     Cluster budgets (defined at a coordinator, shared by every sidecar):
@@ -37,6 +40,12 @@ public struct ClusterOptions: Sendable {
       --gossip-seeds A,B         peers' gossip addresses to join through
       --gossip-advertise ADDR    the gossip address peers should use (default --gossip-listen)
       --cluster-wait S           longest an admission waits for a lease [3]
+      --coordinator-ca FILE      talk to the coordinators over TLS (h2), verifying them
+                                 against this CA and the name/IP in --coordinator
+                                 (default: h2c with prior knowledge)
+      --sync-tls-cert FILE       client certificate and key for coordinators that require
+      --sync-tls-key FILE        mutual TLS (implies TLS; without --coordinator-ca the system
+                                 trust store verifies the coordinator)
     """
 
     mutating func parse(_ f: (name: String, inline: String?), _ r: inout ArgumentReader) throws(ConfigError) {
@@ -50,6 +59,9 @@ public struct ClusterOptions: Sendable {
         case "--gossip-advertise": gossipAdvertise = try r.value(for: f)
         case "--gossip-seeds": gossipSeeds = try r.value(for: f).split(separator: ",").map(String.init).filter { !$0.isEmpty }
         case "--cluster-wait": admissionWait = try r.seconds(for: f)
+        case "--coordinator-ca": syncTLS.coordinatorCAFile = try r.value(for: f)
+        case "--sync-tls-cert": syncTLS.certificateFile = try r.value(for: f)
+        case "--sync-tls-key": syncTLS.keyFile = try r.value(for: f)
         case "--clock-skew":
             let v = try r.value(for: f)
             guard let d = Double(v), abs(d) < 86_400 else { throw ConfigError("--clock-skew expects seconds, got '\(v)'") }

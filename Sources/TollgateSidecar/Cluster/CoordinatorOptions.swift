@@ -14,6 +14,8 @@ public struct CoordinatorOptions: Sendable {
     public var budgets: [(spec: String, policy: PartitionPolicy)] = []
     public var adminToken: String? = nil
     public var syncSecret: [UInt8]? = nil
+    /// TLS (and mutual TLS) on the sync listener; none: h2c.
+    public var syncTLS = SyncTLSSettings()
     public var logLevel: LogLevel = .info
     /// Added to the wall clock (chaos tests: a coordinator whose clock is off).
     public var clockSkewSeconds: Double = 0

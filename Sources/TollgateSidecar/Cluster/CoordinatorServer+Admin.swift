@@ -5,10 +5,10 @@ import TollgateTransport
 
 /// The coordinator's HTTP routes: sync, budget definitions, cluster view, metrics, health.
 extension CoordinatorServer {
-    func route(_ method: String, _ path: Substring, _ headers: HTTPHeaders, _ body: [UInt8]) -> AdminResponse {
+    func route(_ method: String, _ path: Substring, _ headers: HTTPHeaders, _ body: [UInt8], protocolName: String = "http/1.1") -> AdminResponse {
         switch (method, path) {
         case ("POST", "/v1/sync"):
-            return handleSync(headers, body)
+            return handleSync(headers, body, protocolName: protocolName)
         case ("GET", "/healthz"), ("HEAD", "/healthz"):
             return .text(200, "ok\n")
         case ("GET", "/readyz"), ("HEAD", "/readyz"):
@@ -147,9 +147,14 @@ extension CoordinatorServer {
         # HELP tollgate_coordinator_learning 1 while rebuilding the ledger after a start.
         # TYPE tollgate_coordinator_learning gauge
         tollgate_coordinator_learning \(c.isLearning(now) ? 1 : 0)
-        # HELP tollgate_coordinator_sync_requests_total Sync POSTs handled.
+        # HELP tollgate_coordinator_sync_requests_total Sync POSTs handled, by protocol (h2, http/1.1).
         # TYPE tollgate_coordinator_sync_requests_total counter
-        tollgate_coordinator_sync_requests_total \(stats.syncRequests)
+        tollgate_coordinator_sync_requests_total{protocol="h2"} \(stats.syncRequests["h2"] ?? 0)
+        tollgate_coordinator_sync_requests_total{protocol="http/1.1"} \(stats.syncRequests["http/1.1"] ?? 0)
+        # HELP tollgate_coordinator_connections_total Connections accepted, by protocol (h2, http/1.1).
+        # TYPE tollgate_coordinator_connections_total counter
+        tollgate_coordinator_connections_total{protocol="h2"} \(stats.connections["h2"] ?? 0)
+        tollgate_coordinator_connections_total{protocol="http/1.1"} \(stats.connections["http/1.1"] ?? 0)
         # HELP tollgate_coordinator_lease_requests_total Lease requests received.
         # TYPE tollgate_coordinator_lease_requests_total counter
         tollgate_coordinator_lease_requests_total \(stats.leaseRequests)
@@ -159,10 +164,13 @@ extension CoordinatorServer {
         # HELP tollgate_coordinator_sidecars Sidecars that reported within 30 s.
         # TYPE tollgate_coordinator_sidecars gauge
         tollgate_coordinator_sidecars \(c.reportingSidecars.filter { now - $0.at < 30_000_000_000 }.count)
-        # HELP tollgate_coordinator_frames_rejected_total Sync frames rejected, by reason.
-        # TYPE tollgate_coordinator_frames_rejected_total counter
 
         """
+        s += "# HELP tollgate_coordinator_tls_handshake_failures_total Sync TLS handshakes refused, by reason.\n# TYPE tollgate_coordinator_tls_handshake_failures_total counter\n"
+        for reason in SyncTLSFailure.allCases {
+            s += "tollgate_coordinator_tls_handshake_failures_total{reason=\"\(reason.rawValue)\"} \(stats.tlsFailures[reason.rawValue] ?? 0)\n"
+        }
+        s += "# HELP tollgate_coordinator_frames_rejected_total Sync frames rejected, by reason.\n# TYPE tollgate_coordinator_frames_rejected_total counter\n"
         for (reason, n) in stats.rejected.sorted(by: { $0.key < $1.key }) {
             s += "tollgate_coordinator_frames_rejected_total{reason=\"\(reason)\"} \(n)\n"
         }

@@ -5,7 +5,13 @@ import TollgateTransport
 /// same names, so they agree on ids and on rendezvous ownership.
 enum CoordinatorSet {
     static func resolve(_ entries: [String]) throws(ConfigError) -> [String] {
-        var out: [String] = []
+        try resolveNamed(entries).map(\.id)
+    }
+
+    /// Ids with the host name each came from: the name a coordinator's TLS certificate is
+    /// verified against (the Service name, not the pod address it resolved to).
+    static func resolveNamed(_ entries: [String]) throws(ConfigError) -> [(id: String, name: String)] {
+        var out: [(id: String, name: String)] = []
         for e in entries {
             guard let colon = e.lastIndex(of: ":"), let port = UInt16(e[e.index(after: colon)...]) else {
                 throw ConfigError("coordinator '\(e)' must be HOST:PORT")
@@ -14,8 +20,8 @@ enum CoordinatorSet {
             if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             let addrs: [SocketAddress]
             do { addrs = try Socket.resolve(host: host, port: port) } catch { throw ConfigError("coordinator '\(e)': \(error.message)") }
-            for a in addrs where !out.contains(a.description) { out.append(a.description) }
+            for a in addrs where !out.contains(where: { $0.id == a.description }) { out.append((a.description, host)) }
         }
-        return out.sorted()
+        return out.sorted { $0.id < $1.id }
     }
 }

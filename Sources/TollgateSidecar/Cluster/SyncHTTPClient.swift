@@ -2,8 +2,9 @@ import Glibc
 import TollgateHTTP
 import TollgateTransport
 
-/// A blocking HTTP/1.1 keep-alive client for POST /v1/sync to one coordinator. Used only by
-/// the sidecar's sync thread, never on an event loop; every call is bounded by `timeout`.
+/// A blocking HTTP/1.1 keep-alive client, never used on an event loop; every call is bounded by
+/// `timeout`. Sidecars sync over HTTP/2 (`SyncHTTP2Client`); this one serves `tollgate demo`'s
+/// admin calls and `bench-coordinator --protocol http1` (the coordinator still speaks HTTP/1.1).
 final class SyncHTTPClient {
     let target: String
     let timeoutMillis: Int32

@@ -4,20 +4,23 @@ import TollgateSync
 import TollgateTransport
 
 /// `tollgate bench-coordinator`: starts a coordinator (a child process) and emulates N sidecars
-/// refreshing leases once per second against it, each on its own keep-alive connection: a
-/// lease request (with its ledger entries) and a usage report per second. Prints grant latency
-/// percentiles and the coordinator's CPU and memory.
+/// refreshing leases once per second against it, each on its own connection as a real sidecar
+/// has (HTTP/2 by default, the sidecars' transport; `--protocol http1` for the HTTP/1.1
+/// keep-alive one): a lease request (with its ledger entries) and a usage report per second.
+/// Prints grant latency percentiles and the coordinator's CPU and memory.
 enum BenchCoordinatorCommand {
     static let usage = """
-    Usage: tollgate bench-coordinator [--sidecars N] [--seconds S] [--threads T]
+    Usage: tollgate bench-coordinator [--sidecars N] [--seconds S] [--threads T] [--protocol h2|http1]
 
     Emulates N sidecars [1000] refreshing leases once per second for S seconds [30] against a
-    coordinator it starts itself, with T client threads [8]. Reports p50/p99/max grant latency,
-    requests per second, and the coordinator's CPU (cores) and resident memory.
+    coordinator it starts itself, with T client threads [8], each sidecar on its own connection
+    speaking HTTP/2 (h2c, as sidecars do) [h2] or HTTP/1.1 keep-alive. Reports p50/p99/max grant
+    latency, requests per second, and the coordinator's CPU (cores) and resident memory.
     """
 
     static func run(_ args: [String]) -> Int32 {
         var sidecars = 1000, seconds = 30.0, threads = 8
+        var http2 = true
         var r = ArgumentReader(args)
         do {
             while !r.isAtEnd {
@@ -26,6 +29,10 @@ enum BenchCoordinatorCommand {
                 case "--sidecars": sidecars = try r.int(for: f, min: 1, max: 100_000)
                 case "--seconds": seconds = try r.seconds(for: f)
                 case "--threads": threads = try r.int(for: f, min: 1, max: 256)
+                case "--protocol":
+                    let v = try r.value(for: f)
+                    guard v == "h2" || v == "http1" else { throw ConfigError("--protocol expects h2 or http1, got '\(v)'") }
+                    http2 = v == "h2"
                 case "-h", "--help": print(usage); return 0
                 default: throw ConfigError("unknown option \(f.name)")
                 }
@@ -58,7 +65,8 @@ enum BenchCoordinatorCommand {
         let failures = Atomic<Int>(0)
         let stop = Atomic<Bool>(false)
         let per = (sidecars + threads - 1) / threads
-        print("bench: \(sidecars) emulated sidecars on \(threads) threads, \(Int(seconds)) s, coordinator pid \(pid)")
+        let useHTTP2 = http2
+        print("bench: \(sidecars) emulated sidecars over \(http2 ? "HTTP/2 (h2c)" : "HTTP/1.1") on \(threads) threads, \(Int(seconds)) s, coordinator pid \(pid)")
         let cpu0 = cpuTicks(pid)
         let t0 = MonotonicClockSeconds.now()
         var ts: [pthread_t] = []
@@ -67,7 +75,7 @@ enum BenchCoordinatorCommand {
             guard !range.isEmpty else { continue }
             ts.append(startThread {
                 let codec = WireCodec(keyring: WireKeyring(keyID: 1, secret: Array(secret.utf8)))
-                var clients = range.map { _ in SyncHTTPClient(target: target, timeoutMillis: 5000) }
+                var clients = range.map { _ in BenchSyncClient(target: target, http2: useHTTP2) }
                 var granted = [Int64](repeating: 0, count: range.count)
                 var issuer = [NodeIdentity?](repeating: nil, count: range.count)
                 var seq = [UInt64](repeating: 0, count: range.count)
@@ -141,6 +149,23 @@ enum BenchCoordinatorCommand {
             return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
         }
         return 0
+    }
+}
+
+/// One emulated sidecar's connection, over either transport.
+private enum BenchSyncClient {
+    case http2(SyncHTTP2Client)
+    case http1(SyncHTTPClient)
+
+    init(target: String, http2: Bool) {
+        self = http2 ? .http2(SyncHTTP2Client(target: target, timeoutMillis: 5000)) : .http1(SyncHTTPClient(target: target, timeoutMillis: 5000))
+    }
+
+    func post(path: String, node: String, body: [UInt8]) -> [UInt8]? {
+        switch self {
+        case .http2(let c): c.post(path: path, node: node, body: body)
+        case .http1(let c): c.post(path: path, node: node, body: body)
+        }
     }
 }
 

@@ -28,10 +28,16 @@ public enum CoordinatorCommand {
       --admin-token TOKEN        bearer token required for budget writes (PUT, DELETE)
       --sync-secret-file FILE    shared HMAC secret for sync frames (first line of FILE)
       --sync-secret S            ... given inline (tests)
+      --sync-tls-cert FILE       serve sync over TLS (ALPN h2, then http/1.1) with this PEM
+      --sync-tls-key FILE        certificate chain and key (default: h2c and HTTP/1.1 in clear)
+      --sync-tls-client-ca FILE  mutual TLS: require sidecars' client certificates issued by
+                                 this CA; a peer without one fails the handshake
       --log-level LEVEL          debug, info, warn, error [info]
 
     Admin API: GET /v1/budgets, PUT /v1/budgets {"budget":"total_tokens=1m/day","policy":"fail_closed"},
-    DELETE /v1/budgets/UNIT/WINDOW, GET /v1/cluster, /metrics, /healthz, /readyz.
+    DELETE /v1/budgets/UNIT/WINDOW, GET /v1/cluster, /metrics, /healthz, /readyz. With sync TLS
+    the admin API on --listen needs TLS too (and a client certificate under mutual TLS); give
+    --admin ADDR for a plaintext admin port (probes, Prometheus).
     """
 
     public static func parse(_ args: [String]) throws(ConfigError) -> CoordinatorOptions {
@@ -39,6 +45,8 @@ public enum CoordinatorCommand {
         var r = ArgumentReader(args)
         var secretFile: String?
         var secret: String?
+        var fileTLS = SyncTLSSettings()
+        var flagTLS = SyncTLSSettings()
         while !r.isAtEnd {
             let f = try r.nextFlag()
             switch f.name {
@@ -61,7 +69,13 @@ public enum CoordinatorCommand {
                 _ = try ClusterBudgetSpec.parse(String(spec), policy: policy, now: 0)
                 o.budgets.append((String(spec), policy))
             case "--admin-token": o.adminToken = try r.value(for: f)
-            case "--config": o.budgets += try CoordinatorConfigFile.budgets(path: try r.value(for: f))
+            case "--config":
+                let file = try CoordinatorConfigFile.load(path: try r.value(for: f))
+                o.budgets += file.budgets
+                if let t = file.syncTLS { fileTLS = t }
+            case "--sync-tls-cert": flagTLS.certificateFile = try r.value(for: f)
+            case "--sync-tls-key": flagTLS.keyFile = try r.value(for: f)
+            case "--sync-tls-client-ca": flagTLS.clientCAFile = try r.value(for: f)
             case "--sync-secret-file": secretFile = try r.value(for: f)
             case "--sync-secret": secret = try r.value(for: f)
             case "--clock-skew":
@@ -78,6 +92,12 @@ public enum CoordinatorCommand {
             }
         }
         o.syncSecret = try SyncSecret.load(file: secretFile, literal: secret)
+        // Flags win over the file, field by field.
+        o.syncTLS = fileTLS
+        if let v = flagTLS.certificateFile { o.syncTLS.certificateFile = v }
+        if let v = flagTLS.keyFile { o.syncTLS.keyFile = v }
+        if let v = flagTLS.clientCAFile { o.syncTLS.clientCAFile = v }
+        if let p = o.syncTLS.coordinatorProblem() { throw ConfigError(p) }
         return o
     }
 

@@ -46,7 +46,7 @@ struct SidecarConfigFile: Sendable {
         if let s = root.optional("routing") { file.routing = try RoutingConfig.decode(s) }
         if let s = root.optional("keys") { file.keys = try VirtualKeyConfig.decodeAll(s, models: file.models) }
         if let s = root.optional("budgets") { file.budgets = try decodeBudgets(s) }
-        // MCP servers and policies (MCPSettings.swift); read at start, not on reload.
+        // MCP servers and policies (MCPSettings.swift); a reload installs them (MCPServices.install).
         if let s = root.optional("mcp") { file.options.mcp = try MCPSettings.decode(s) }
         // Into the options, so `--egress*` flags beside --config add to or override it.
         if let s = root["egress"] { file.options.egress = try EgressSettings.decode(s) }

@@ -13,7 +13,12 @@ final class LLMAccountingFilter: ExchangeFilter {
     let services: SidecarServices
     let policy: GatewayPolicy
     private(set) var api: LLMAPI?
-    private(set) var info: LLMRequestInfo?
+    private(set) var info: LLMRequestInfo? {
+        didSet { hasInfo = info != nil }
+    }
+    /// `info != nil`, kept apart: asked per response event, and testing the optional copies
+    /// the whole request description.
+    private var hasInfo = false
     private var injectedIncludeUsage = false
     private var tracker: StreamUsageTracker?
     private var responseCopy: [UInt8] = []
@@ -64,7 +69,7 @@ final class LLMAccountingFilter: ExchangeFilter {
         status = head.status
     }
 
-    var wantsEvents: Bool { info != nil }
+    var wantsEvents: Bool { hasInfo }
 
     func responseEvent(_ x: ProxyExchange, _ event: SSEEvent) -> StreamEventAction {
         guard let info else { return .forward }

@@ -12,6 +12,8 @@ import TollgateTransport
 /// as tool errors the agent can read, not as transport failures.
 final class MCPFilter: ExchangeFilter {
     let services: MCPServices
+    /// The configuration this exchange runs under, taken at its request head.
+    private var config: MCPConfiguration?
     private var endpoint: MCPEndpoint?
     private var policy = MCPPolicy.open
     private var revision = MCPRevision.handshake(MCPRevision.latestHandshake)
@@ -21,6 +23,8 @@ final class MCPFilter: ExchangeFilter {
     private var responseBytes: Int64 = 0
     private var responseBody: [UInt8] = []
     private var outcome: (status: MCPAuditRecord.Status, detail: String?)?
+    /// The aggregate call this exchange runs, as tracked for cancellation.
+    private var inFlightKey: String?
 
     struct ToolCall {
         var id: JSONRPCID
@@ -40,10 +44,16 @@ final class MCPFilter: ExchangeFilter {
         x.identity.map { "key:" + $0.keyID } ?? ""
     }
 
+    private var settings: MCPSettings { config?.settings ?? MCPSettings() }
+    private var cursorKey: [UInt8] { config?.cursorKey ?? [] }
+
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
-        guard let e = MCPEndpoint(path: x.requestHead.path, settings: services.settings) else { return .proceed }
+        guard x.requestHead.path.utf8.starts(with: "/mcp".utf8) else { return .proceed }
+        let config = services.current
+        guard let e = MCPEndpoint(path: x.requestHead.path, settings: config.settings) else { return .proceed }
+        self.config = config
         endpoint = e
-        policy = services.settings.policy(for: x.identity)
+        policy = config.settings.policy(for: x.identity)
         revision = MCPRevision(header: x.requestHead.headers[MCPHeaders.protocolVersion])
         switch e {
         case .unknownServer(let name):
@@ -65,7 +75,7 @@ final class MCPFilter: ExchangeFilter {
                       let s = services.removeSession(sid, owner: Self.owner(x)) else {
                     return .respond(jsonRPCError(404, code: JSONRPCErrorCode.invalidRequest, "unknown MCP session"))
                 }
-                x.route = ExchangeRoute(destination: .local(local(.deleteSession(s))), timeout: aggregateTimeout)
+                x.route = ExchangeRoute(destination: .local(local(.deleteSession(s, servers: settings.servers))), timeout: aggregateTimeout)
                 return .proceed
             default:
                 // No server-initiated stream on the aggregate: clients then rely on responses only.
@@ -79,7 +89,7 @@ final class MCPFilter: ExchangeFilter {
     /// The aggregate's exchange timeout is fixed before the owning server is known: the longest
     /// any server allows.
     private var aggregateTimeout: Double {
-        services.settings.servers.map(\.timeout).reduce(services.settings.timeout, max)
+        settings.servers.map(\.timeout).reduce(settings.timeout, max)
     }
 
     private func local(_ job: MCPLocalJob) -> MCPLocalAnswer {
@@ -105,7 +115,7 @@ final class MCPFilter: ExchangeFilter {
 
     private func serverBody(_ x: ProxyExchange, _ s: MCPServerSettings, _ parsed: JSONRPCBody, _ body: inout [UInt8]) -> FilterVerdict {
         if case .single(let m) = parsed, m.kind == .request, m.method == MCPMethod.toolsList {
-            x.route?.destination = .local(local(.toolsList(m, servers: [s], aggregate: false, session: nil)))
+            x.route?.destination = .local(local(.toolsList(m, server: s)))
             return .proceed
         }
         for m in parsed.messages where m.kind == .request && m.method == MCPMethod.toolsCall {
@@ -125,10 +135,14 @@ final class MCPFilter: ExchangeFilter {
         guard case .single(let m) = parsed else {
             return .respond(jsonRPCError(400, code: JSONRPCErrorCode.invalidRequest, "the aggregate MCP endpoint does not take batches"))
         }
-        // Notifications and client responses have no server to go to here: accepted, as MCP
-        // servers answer them (cancellation is the client closing its request's stream).
+        if m.kind == .notification, m.method == MCPMethod.cancelled, let route = cancellationRoute(x, m) {
+            x.route = route
+            return .proceed
+        }
+        // Other notifications and client responses have no server to go to here: accepted, as
+        // MCP servers answer them (2026-07-28 cancels by closing the request's stream).
         guard m.kind == .request, let method = m.method, let id = m.id else { return .proceed }
-        let servers = services.settings.servers.filter { policy.mayUse(server: $0.name) }
+        let servers = settings.servers.filter { policy.mayUse(server: $0.name) }
         var session: MCPSession?
         if !revision.isPerRequest && method != MCPMethod.initialize {
             guard let sid = x.requestHead.headers[MCPHeaders.sessionID] else {
@@ -160,7 +174,13 @@ final class MCPFilter: ExchangeFilter {
         case MCPMethod.ping:
             return answer(JSONRPCMessage.result(id: id, .object([])))
         case MCPMethod.toolsList:
-            x.route?.destination = .local(local(.toolsList(m, servers: servers, aggregate: true, session: session)))
+            let plan: [MCPToolPages.Request]
+            do {
+                plan = try MCPToolPages.plan(cursor: m.params?["cursor"], servers: servers.map(\.name), key: cursorKey)
+            } catch {
+                return answer(JSONRPCMessage.error(id: id, code: error.code, message: error.message))
+            }
+            x.route?.destination = .local(local(.toolsPage(m, plan: plan, servers: servers, session: session, cursorKey: cursorKey)))
             return .proceed
         case MCPMethod.toolsCall:
             return aggregateCall(x, m, id: id, session: session, &body)
@@ -173,12 +193,37 @@ final class MCPFilter: ExchangeFilter {
         }
     }
 
+    /// Where a handshake-era `notifications/cancelled` goes: to the server running the request it
+    /// names, in the caller's session with that server (2025-11-25 cancels with this
+    /// notification; a disconnect is not a cancellation there). nil: nothing to forward.
+    private func cancellationRoute(_ x: ProxyExchange, _ m: JSONRPCMessage) -> ExchangeRoute? {
+        guard !revision.isPerRequest, let sid = x.requestHead.headers[MCPHeaders.sessionID],
+              let session = services.session(sid, owner: Self.owner(x)), let requestID = m.params?["requestId"],
+              let name = services.serverOfCall(session: session.id, requestID: requestID),
+              let server = settings.server(named: name[...]), let u = session.upstream[name] else { return nil }
+        var set: [(name: String, value: String)] = [(MCPHeaders.protocolVersion, u.protocolVersion)]
+        if let usid = u.sessionID { set.append((MCPHeaders.sessionID, usid)) }
+        var route = MCPRouting.route(x, server: server, setHeaders: set)
+        if u.sessionID == nil { route.removeHeaders.append(MCPHeaders.sessionID) }
+        route.timeout = x.route?.timeout
+        return route
+    }
+
     private func aggregateCall(_ x: ProxyExchange, _ m: JSONRPCMessage, id: JSONRPCID, session: MCPSession?, _ body: inout [UInt8]) -> FilterVerdict {
         let exposed = m.params?["name"]?.stringValue ?? ""
-        guard let (serverName, tool) = services.resolve(tool: exposed), let server = services.settings.server(named: serverName[...]) else {
+        guard let (serverName, tool) = services.resolve(tool: exposed, servers: settings.servers), let server = settings.server(named: serverName[...]) else {
             let r = MCPRefusal(.unknownTool, policy: policy.name, server: nil, tool: exposed,
                                message: "no tool named '\(exposed)' on the aggregate (list the tools first)")
             audit(x, refused: r, server: "-", tool: exposed, digest: MCPArgumentDigest.digest(m.params?["arguments"]), bytes: 0)
+            return .respond(refusalError(r, id: id))
+        }
+        if let session, session.upstream[server.name] == nil, policy.mayCall(server: server.name, tool: tool) {
+            // Sent without a session the server would answer 400 (or 404, which clients take for
+            // the aggregate session's end): say what to do instead. After the policy's verdict
+            // (a server it hides has no session either), before limits count.
+            let r = MCPRefusal(.noUpstreamSession, policy: policy.name, server: server.name, tool: tool,
+                               message: "this session has no session with MCP server '\(server.name)' yet (it joined after the session started, or was down then); call tools/list, then call the tool again")
+            audit(x, refused: r, server: server.name, tool: tool, digest: MCPArgumentDigest.digest(m.params?["arguments"]), bytes: 0)
             return .respond(refusalError(r, id: id))
         }
         if let refusal = admit(x, m, server: server.name, tool: tool) {
@@ -206,6 +251,7 @@ final class MCPFilter: ExchangeFilter {
         route.removeHeaders += remove
         route.timeout = x.route?.timeout
         x.route = route
+        if let session { inFlightKey = services.trackCall(session: session.id, id: id, server: server.name) }
         return .proceed
     }
 
@@ -234,7 +280,7 @@ final class MCPFilter: ExchangeFilter {
             }
         }
         var reservation: Reservation?
-        switch services.reserveLimits(policy: policy, server: server, tool: tool) {
+        switch services.reserveLimits(config ?? services.current, policy: policy, server: server, tool: tool) {
         case .refused(let refusal):
             let rate = refusal.kind == .rateLimit
             let r = MCPRefusal(rate ? .rateLimited : .budgetExhausted, policy: policy.name, server: server, tool: tool,
@@ -282,6 +328,10 @@ final class MCPFilter: ExchangeFilter {
     }
 
     func complete(_ x: ProxyExchange, _ o: ExchangeOutcome) {
+        if let k = inFlightKey {
+            inFlightKey = nil
+            services.untrackCall(k)
+        }
         guard var c = call else { return }
         call = nil
         if let r = c.reservation {
@@ -314,7 +364,7 @@ final class MCPFilter: ExchangeFilter {
     private func writeAudit(_ x: ProxyExchange, server: String, tool: String, digest: String, argBytes: Int,
                             status: MCPAuditRecord.Status, detail: String?, seconds: Double?, bytes: Int64) {
         services.metrics.record(server: server, tool: tool, status: status.rawValue, seconds: seconds)
-        guard let log = services.auditLog else { return }
+        guard let log = config?.auditLog else { return }
         let record = MCPAuditRecord(
             timeMillis: Int64(MonotonicClock.wallNanos() / 1_000_000), requestID: x.requestID, agent: x.identity?.agent,
             keyID: x.identity?.keyID, team: x.identity?.team, policy: policy.name, server: server, tool: tool,

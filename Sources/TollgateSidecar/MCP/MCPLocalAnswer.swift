@@ -6,12 +6,15 @@ import TollgateMCP
 enum MCPLocalJob {
     /// A ready answer.
     case respond(status: Int, headers: [(name: String, value: String)], body: [UInt8])
-    /// tools/list from `servers`, filtered by policy; `aggregate`: merged with prefixed names.
-    case toolsList(JSONRPCMessage, servers: [MCPServerSettings], aggregate: Bool, session: MCPSession?)
+    /// tools/list of one server (`/mcp/NAME`), filtered by policy.
+    case toolsList(JSONRPCMessage, server: MCPServerSettings)
+    /// One page of the aggregate's tools/list: the planned server pages, fetched at once,
+    /// merged under prefixed names, filtered by policy, with the aggregate's next cursor.
+    case toolsPage(JSONRPCMessage, plan: [MCPToolPages.Request], servers: [MCPServerSettings], session: MCPSession?, cursorKey: [UInt8])
     /// Handshake-era initialize of the aggregate: one upstream session per server.
     case initialize(JSONRPCMessage, servers: [MCPServerSettings], owner: String)
-    /// DELETE of an aggregate session: every upstream session is ended.
-    case deleteSession(MCPSession)
+    /// DELETE of an aggregate session: every upstream session (with `servers`) is ended.
+    case deleteSession(MCPSession, servers: [MCPServerSettings])
     /// 2026-07-28 subscriptions/listen on the aggregate: one listen stream per server, their
     /// tools/list_changed events merged into the client's stream.
     case listen(JSONRPCMessage, servers: [MCPServerSettings])
@@ -38,12 +41,14 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
         switch job {
         case .respond(let status, let headers, let body):
             answer(status: status, headers: headers, body: body)
-        case .toolsList(let m, let servers, let aggregate, let session):
-            listTools(m, servers: servers, aggregate: aggregate, session: session, on: exchange)
+        case .toolsList(let m, let server):
+            listTools(m, server: server, on: exchange)
+        case .toolsPage(let m, let plan, let servers, let session, let key):
+            listPage(m, plan: plan, servers: servers, session: session, cursorKey: key, on: exchange)
         case .initialize(let m, let servers, let owner):
             initialize(m, servers: servers, owner: owner, on: exchange)
-        case .deleteSession(let s):
-            deleteSession(s, on: exchange)
+        case .deleteSession(let s, let servers):
+            deleteSession(s, servers: servers, on: exchange)
         case .listen(let m, let servers):
             listen(m, servers: servers, on: exchange)
         }
@@ -116,50 +121,73 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
 
     // MARK: tools/list
 
-    private func listTools(_ m: JSONRPCMessage, servers: [MCPServerSettings], aggregate: Bool, session: MCPSession?, on x: ProxyExchange) {
-        var value = m.value
-        if aggregate, var params = m.params {
-            // A cursor belongs to one server's list; the aggregate lists first pages only.
-            params.removeMember("cursor")
-            value.setMember("params", params)
-        }
-        let body = value.serialized()
+    /// One server's list (`/mcp/NAME`): forwarded as sent (its cursor untouched), filtered.
+    private func listTools(_ m: JSONRPCMessage, server: MCPServerSettings, on x: ProxyExchange) {
+        let body = m.value.serialized()
         let id = m.id ?? .null
-        let requests = servers.map { s in
-            let sh = sessionHeaders(session, server: s.name)
-            return (s, MCPRouting.head(from: x, server: s, bodyLength: body.count, setHeaders: sh.set, removeHeaders: sh.remove), body)
-        }
+        let requests = [(server, MCPRouting.head(from: x, server: server, bodyLength: body.count, setHeaders: []), body)]
         fanOut(requests, expecting: id, on: x) { [self] results in
-            if !aggregate, let (server, r) = results.first {
-                passFiltered(r, server: server, id: id)
-                return
+            if let (server, r) = results.first { passFiltered(r, server: server, id: id) }
+        }
+    }
+
+    /// One aggregate page: each planned server asked for its page (its own cursor in
+    /// `params.cursor`), in the caller's upstream session (opened first for servers the session
+    /// lacks); the answers merged. A server that fails is left out of this page and of the rest
+    /// of the listing (logged); only when every one fails is the answer an error.
+    private func listPage(_ m: JSONRPCMessage, plan: [MCPToolPages.Request], servers: [MCPServerSettings], session: MCPSession?,
+                          cursorKey: [UInt8], on x: ProxyExchange) {
+        let id = m.id ?? .null
+        let planned: [(MCPToolPages.Request, MCPServerSettings)] = plan.compactMap { r in servers.first { $0.name == r.server }.map { (r, $0) } }
+        withUpstreamSessions(session, servers: planned.map(\.1), on: x) { [self] session in
+            let requests = planned.map { (r, s) -> (MCPServerSettings, HTTPRequestHead, [UInt8]) in
+                var value = m.value
+                var params: JSONValue = m.params?.objectMembers != nil ? m.params! : .object([])
+                if let c = r.cursor { params.setMember("cursor", .string(c)) } else { params.removeMember("cursor") }
+                value.setMember("params", params)
+                let body = value.serialized()
+                let sh = sessionHeaders(session, server: s.name)
+                return (s, MCPRouting.head(from: x, server: s, bodyLength: body.count, setHeaders: sh.set, removeHeaders: sh.remove), body)
             }
-            var base: JSONValue?
-            var failures: [String] = []
-            for (server, r) in results {
-                switch r {
-                case .success(let resp):
-                    if let result = resp.message?["result"], let tools = result["tools"]?.arrayValue {
-                        services.update(server: server.name, tools: tools)
-                        if base == nil { base = result }
-                    } else {
-                        failures.append("\(server.name): HTTP \(resp.status)")
+            fanOut(requests, expecting: id, on: x) { [self] results in
+                var base: JSONValue?
+                var failures: [String] = []
+                var fetched: [MCPToolPages.Fetched] = []
+                var answered: [JSONValue] = []
+                for (server, r) in results {
+                    switch r {
+                    case .success(let resp):
+                        let result = resp.message?["result"]
+                        let f = MCPToolPages.Fetched(server: server.name, result: result)
+                        if f.tools == nil {
+                            let why = resp.message?["error"]?["message"]?.stringValue.map { ": \($0)" } ?? ""
+                            failures.append("\(server.name): HTTP \(resp.status)\(why)")
+                        } else {
+                            if base == nil { base = result }
+                            answered.append(result ?? .null)
+                        }
+                        fetched.append(f)
+                    case .failure(let e):
+                        failures.append("\(server.name): \(e.message)")
+                        fetched.append(MCPToolPages.Fetched(server: server.name, tools: nil, nextCursor: nil))
                     }
-                case .failure(let e):
-                    failures.append("\(server.name): \(e.message)")
                 }
+                if !failures.isEmpty { Log.warning("MCP aggregate tools/list: no list from \(failures.joined(separator: "; "))") }
+                guard var result = base ?? (results.isEmpty ? .object([]) : nil) else {
+                    answer(JSONRPCMessage.error(id: id, code: JSONRPCErrorCode.upstreamError,
+                                                message: "no MCP server answered tools/list (\(failures.joined(separator: "; ")))"))
+                    return
+                }
+                let (tools, next) = services.mergePage(fetched) { policy.mayCall(server: $0.server, tool: $0.tool) }
+                result.setMember("tools", .array(tools))
+                MCPToolPages.mergeCacheHints(into: &result, from: answered)
+                if let next {
+                    result.setMember("nextCursor", .string(next.encode(key: cursorKey)))
+                } else {
+                    result.removeMember("nextCursor")
+                }
+                answer(JSONRPCMessage.result(id: id, result))
             }
-            if !failures.isEmpty { Log.warning("MCP aggregate tools/list: no list from \(failures.joined(separator: "; "))") }
-            guard var result = base ?? (results.isEmpty ? .object([]) : nil) else {
-                answer(JSONRPCMessage.error(id: id, code: JSONRPCErrorCode.upstreamError,
-                                            message: "no MCP server answered tools/list (\(failures.joined(separator: "; ")))"))
-                return
-            }
-            let allowed = Set(servers.map(\.name))
-            let tools = services.catalog.tools { allowed.contains($0.server) && policy.mayCall(server: $0.server, tool: $0.tool) }
-            result.setMember("tools", .array(tools))
-            result.removeMember("nextCursor")
-            answer(JSONRPCMessage.result(id: id, result))
         }
     }
 
@@ -196,14 +224,48 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
         let requested = m.params?["protocolVersion"]?.stringValue ?? MCPRevision.latestHandshake
         let version = MCPRevision.handshakeVersions.contains(requested) ? requested : MCPRevision.latestHandshake
         var session = services.newSession(owner: owner, protocolVersion: version)
-        let body = m.value.serialized()
+        session.initializeRequest = m.value
         let id = m.id ?? .null
+        openUpstreamSessions(servers, initialize: m.value, version: version, on: x) { [self] opened, failures in
+            session.upstream = opened
+            services.save(session)
+            if !failures.isEmpty { Log.warning("MCP aggregate initialize: no session with \(failures.joined(separator: ", "))") }
+            if !servers.isEmpty && opened.isEmpty {
+                _ = services.removeSession(session.id, owner: owner)
+                answer(JSONRPCMessage.error(id: id, code: JSONRPCErrorCode.upstreamError,
+                                            message: "no MCP server could be initialized (\(failures.joined(separator: ", ")))"))
+                return
+            }
+            let result: JSONValue = .object([
+                ("protocolVersion", .string(version)),
+                ("capabilities", .object([("tools", .object([("listChanged", .bool(false))]))])),
+                ("serverInfo", .object([("name", .string("tollgate-mcp")), ("version", .string(TollgateVersion.string))])),
+                ("instructions", .string("Tools of several MCP servers, named <server>_<tool>, under the caller's Tollgate policy.")),
+            ])
+            answer(JSONRPCMessage.result(id: id, result), headers: [(MCPHeaders.sessionID, session.id)])
+        }
+    }
+
+    /// Opens one upstream session per server: `initialize` (the client's own request), then
+    /// `notifications/initialized`; gives each server's session id and agreed version, and the
+    /// servers that failed.
+    private func openUpstreamSessions(_ servers: [MCPServerSettings], initialize: JSONValue, version: String, on x: ProxyExchange,
+                                      done: @escaping ([String: (sessionID: String?, protocolVersion: String)], [String]) -> Void) {
+        let body = initialize.serialized()
+        let id = initialize["id"].flatMap { v -> JSONRPCID? in
+            switch v {
+            case .string(let s): .string(s)
+            case .number(let n): .number(n)
+            default: nil
+            }
+        }
         let requests = servers.map { s in
             (s, MCPRouting.head(from: x, server: s, bodyLength: body.count, setHeaders: [],
                                 removeHeaders: [MCPHeaders.sessionID, MCPHeaders.protocolVersion]), body)
         }
         fanOut(requests, expecting: id, on: x) { [self] results in
             var failures: [String] = []
+            var opened: [String: (sessionID: String?, protocolVersion: String)] = [:]
             var initialized: [(MCPServerSettings, HTTPRequestHead, [UInt8])] = []
             let note = Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8)
             for (server, r) in results {
@@ -213,33 +275,37 @@ final class MCPLocalAnswer: LocalUpstream, UpstreamStream {
                 }
                 let sid = resp.headers[MCPHeaders.sessionID]
                 let agreed = result["protocolVersion"]?.stringValue ?? version
-                session.upstream[server.name] = (sid, agreed)
+                opened[server.name] = (sid, agreed)
                 var set: [(name: String, value: String)] = [(MCPHeaders.protocolVersion, agreed)]
                 if let sid { set.append((MCPHeaders.sessionID, sid)) }
                 initialized.append((server, MCPRouting.head(from: x, server: server, bodyLength: note.count, setHeaders: set), note))
             }
-            services.save(session)
-            if !failures.isEmpty { Log.warning("MCP aggregate initialize: no session with \(failures.joined(separator: ", "))") }
-            if !servers.isEmpty && initialized.isEmpty {
-                _ = services.removeSession(session.id, owner: owner)
-                answer(JSONRPCMessage.error(id: id, code: JSONRPCErrorCode.upstreamError,
-                                            message: "no MCP server could be initialized (\(failures.joined(separator: ", ")))"))
-                return
-            }
-            fanOut(initialized, expecting: nil, on: x) { [self] _ in
-                let result: JSONValue = .object([
-                    ("protocolVersion", .string(version)),
-                    ("capabilities", .object([("tools", .object([("listChanged", .bool(false))]))])),
-                    ("serverInfo", .object([("name", .string("tollgate-mcp")), ("version", .string(TollgateVersion.string))])),
-                    ("instructions", .string("Tools of several MCP servers, named <server>_<tool>, under the caller's Tollgate policy.")),
-                ])
-                answer(JSONRPCMessage.result(id: id, result), headers: [(MCPHeaders.sessionID, session.id)])
-            }
+            fanOut(initialized, expecting: nil, on: x) { _ in done(opened, failures) }
         }
     }
 
-    private func deleteSession(_ s: MCPSession, on x: ProxyExchange) {
-        let requests: [(MCPServerSettings, HTTPRequestHead, [UInt8])] = services.settings.servers.compactMap { server in
+    /// Runs `then` with `session` holding an upstream session for every one of `servers`:
+    /// those it lacks (servers added by a reload, pointed elsewhere, or down when the client
+    /// initialized) are opened first with the client's own initialize request. Per-request
+    /// callers (no session) go straight on.
+    private func withUpstreamSessions(_ session: MCPSession?, servers: [MCPServerSettings], on x: ProxyExchange,
+                                      then: @escaping (MCPSession?) -> Void) {
+        guard let session else { return then(nil) }
+        let missing = servers.filter { session.upstream[$0.name] == nil }
+        guard !missing.isEmpty else { return then(session) }
+        let initialize = session.initializeRequest ?? .object([
+            ("jsonrpc", .string("2.0")), ("id", .string("tollgate-initialize")), ("method", .string(MCPMethod.initialize)),
+            ("params", .object([("protocolVersion", .string(session.protocolVersion)), ("capabilities", .object([])),
+                                ("clientInfo", .object([("name", .string("tollgate")), ("version", .string(TollgateVersion.string))]))])),
+        ])
+        openUpstreamSessions(missing, initialize: initialize, version: session.protocolVersion, on: x) { [self] opened, failures in
+            if !failures.isEmpty { Log.warning("MCP aggregate session: no upstream session with \(failures.joined(separator: ", "))") }
+            then(services.addUpstream(opened, to: session.id) ?? session)
+        }
+    }
+
+    private func deleteSession(_ s: MCPSession, servers: [MCPServerSettings], on x: ProxyExchange) {
+        let requests: [(MCPServerSettings, HTTPRequestHead, [UInt8])] = servers.compactMap { server in
             guard let u = s.upstream[server.name], let sid = u.sessionID else { return nil }
             return (server, MCPRouting.head(from: x, server: server, method: "DELETE", bodyLength: 0,
                                             setHeaders: [(MCPHeaders.sessionID, sid), (MCPHeaders.protocolVersion, u.protocolVersion)]), [])

@@ -10,6 +10,9 @@ struct MCPSession: Sendable {
     var serial: UInt64 = 0
     /// Version agreed with the client.
     var protocolVersion: String
+    /// The client's initialize request, replayed to servers that join later (added by a reload,
+    /// or down when the client initialized).
+    var initializeRequest: JSONValue?
     /// Per server: its session id (nil if the server runs without sessions) and agreed version.
     var upstream: [String: (sessionID: String?, protocolVersion: String)] = [:]
 }

@@ -43,6 +43,12 @@ struct MCPSettings: Sendable {
 
     static let defaultTimeout: Double = 3600
 
+    /// Where these settings came from beyond the sidecar file, so a reload can rebuild them the
+    /// same way: `--mcp-config FILE` (read again), `--mcp` flags and `--mcp-audit-log`.
+    var configFile: String?
+    var flagServers: [String] = []
+    var flagAuditLog: String?
+
     var isEnabled: Bool { !servers.isEmpty }
 
     func server(named name: Substring) -> MCPServerSettings? {
@@ -213,6 +219,24 @@ extension MCPSettings {
         }
         for flag in servers { try s.addServer(flag: flag) }
         if let auditLog { s.auditLogPath = auditLog }
+        s.configFile = file
+        s.flagServers = servers
+        s.flagAuditLog = auditLog
         return s
+    }
+
+    /// What a reload installs: the reloaded sidecar file's `mcp:` section (`fileSection`), or
+    /// `--mcp-config FILE` read again, with the start's flags on top, as at start.
+    func reloaded(fileSection: MCPSettings) throws(ConfigError) -> MCPSettings {
+        try MCPSettings.load(base: fileSection, file: configFile, servers: flagServers, auditLog: flagAuditLog)
+    }
+}
+
+extension MCPServerSettings {
+    /// Whether requests to `other` reach the same server as the same client: same address,
+    /// TLS settings and credentials. Upstream sessions made with one are not valid with the other.
+    func sameUpstream(as other: MCPServerSettings) -> Bool {
+        target == other.target && bearerToken == other.bearerToken
+            && headers.map(\.name) == other.headers.map(\.name) && headers.map(\.value) == other.headers.map(\.value)
     }
 }

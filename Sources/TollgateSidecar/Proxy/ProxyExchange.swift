@@ -496,8 +496,9 @@ final class ProxyExchange {
     }
 
     static func isEventStream(_ head: HTTPResponseHead) -> Bool {
-        guard let ct = head.headers["content-type"] else { return false }
-        return ct.utf8.count >= 17 && ct.prefix(17).asciiCaseInsensitiveEquals("text/event-stream")
+        head.headers.withValue("content-type") { ct in
+            ct.count >= 17 && asciiEqualsLowercase(UnsafeBufferPointer(rebasing: ct[0..<17]), "text/event-stream")
+        } ?? false
     }
 
     /// "00-<32 hex trace id>-<16 hex span>-<flags>" -> the trace id.

@@ -39,12 +39,14 @@ enum ProxyHeaders {
         return false
     }
 
-    /// Removes hop-by-hop fields and the ones listed in Connection.
+    /// Removes hop-by-hop fields and the ones listed in Connection (one pass over the names
+    /// when nothing needs removing, which is the common case).
     static func stripHopByHop(_ headers: inout HTTPHeaders) {
-        let listed = headers.contains("connection") ? headers.tokens("connection") : []
         var any = false
         headers.forEachField { _, name, _ in if !any && isHopByHop(bytes: name) { any = true } }
-        if listed.isEmpty && !any { return }
+        guard any else { return }
+        // Connection is itself hop-by-hop, so tokens are only looked up once something goes.
+        let listed = headers.tokens("connection")
         headers.removeAll(whereName: { name in isHopByHop(bytes: name) || (!listed.isEmpty && isListed(name, listed)) })
     }
 

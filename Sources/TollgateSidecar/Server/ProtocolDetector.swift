@@ -1,11 +1,10 @@
+import TollgateHTTP2
 import TollgateTransport
 
 /// The first handler of every downstream connection: waits for TLS (taking ALPN's word) or for
 /// enough bytes to tell the HTTP/2 connection preface from an HTTP/1.1 request line, then hands
 /// the connection and the bytes seen so far to the right protocol handler.
 final class ProtocolDetector: ConnectionDelegate, DownstreamConnection {
-    static let preface: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
-
     let context: LoopContext
     let connection: Connection
     private var seen: [UInt8] = []
@@ -34,11 +33,10 @@ final class ProtocolDetector: ConnectionDelegate, DownstreamConnection {
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         seen.append(contentsOf: bytes)
-        let n = min(seen.count, Self.preface.count)
-        if seen[0..<n].elementsEqual(Self.preface[0..<n]) {
-            if seen.count >= Self.preface.count { handOver(h2: true) }
-        } else {
-            handOver(h2: false)
+        switch HTTP2Preface.classify(seen) {
+        case .needMore: break
+        case .http2: handOver(h2: true)
+        case .http1: handOver(h2: false)
         }
     }
 

@@ -99,6 +99,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "tollgate.paths.tls" -}}/etc/tollgate-tls{{- end -}}
 {{- define "tollgate.paths.data" -}}/var/lib/tollgate{{- end -}}
 {{- define "tollgate.paths.sync" -}}/var/run/secrets/tollgate/sync{{- end -}}
+{{- define "tollgate.paths.syncTLS" -}}/var/run/secrets/tollgate/sync-tls{{- end -}}
 {{- define "tollgate.paths.egressCA" -}}/etc/tollgate-egress-ca{{- end -}}
 
 {{/*
@@ -115,6 +116,13 @@ this coordinator has among the --peers DNS name's answers.
 - --admin=0.0.0.0:{{ .Values.coordinator.adminPort }}
 - --config={{ include "tollgate.paths.config" . }}/coordinator.yaml
 - --sync-secret-file={{ include "tollgate.paths.sync" . }}/{{ .Values.sync.existingSecretKey }}
+{{- if .Values.sync.tls.enabled }}
+- --sync-tls-cert={{ include "tollgate.paths.syncTLS" . }}/tls.crt
+- --sync-tls-key={{ include "tollgate.paths.syncTLS" . }}/tls.key
+{{- if .Values.sync.tls.mutual }}
+- --sync-tls-client-ca={{ include "tollgate.paths.syncTLS" . }}/ca.crt
+{{- end }}
+{{- end }}
 {{- range .Values.coordinator.budgetFlags }}
 - --budget={{ . }}
 {{- end }}
@@ -145,6 +153,13 @@ issue 6. Gossip listens on all interfaces and advertises the pod IP.
 - --gossip-advertise=$(TOLLGATE_POD_IP):{{ .Values.sidecar.gossipPort }}
 - --gossip-seeds={{ include "tollgate.gossipSeeds" . }}
 - --sync-secret-file={{ include "tollgate.paths.sync" . }}/{{ .Values.sync.existingSecretKey }}
+{{- if .Values.sync.tls.enabled }}
+- --coordinator-ca={{ include "tollgate.paths.syncTLS" . }}/ca.crt
+{{- if .Values.sync.tls.mutual }}
+- --sync-tls-cert={{ include "tollgate.paths.syncTLS" . }}/tls.crt
+- --sync-tls-key={{ include "tollgate.paths.syncTLS" . }}/tls.key
+{{- end }}
+{{- end }}
 {{- end }}
 {{- with .Values.sidecar.egress }}
 {{- if .enabled }}
@@ -356,6 +371,11 @@ chart that depends on this one:
     - name: tollgate-sync
       mountPath: {{ include "tollgate.paths.sync" . }}
       readOnly: true
+    {{- if .Values.sync.tls.enabled }}
+    - name: tollgate-sync-tls
+      mountPath: {{ include "tollgate.paths.syncTLS" . }}
+      readOnly: true
+    {{- end }}
     {{- end }}
     {{- if and .Values.sidecar.egress.enabled .Values.sidecar.egress.caSecret }}
     - name: tollgate-egress-ca
@@ -384,6 +404,11 @@ chart that depends on this one:
     items:
       - key: {{ .Values.sync.existingSecretKey }}
         path: {{ .Values.sync.existingSecretKey }}
+{{- if .Values.sync.tls.enabled }}
+- name: tollgate-sync-tls
+  secret:
+    secretName: {{ .Values.sync.tls.sidecarSecret }}
+{{- end }}
 {{- end }}
 {{- if and .Values.sidecar.egress.enabled .Values.sidecar.egress.caSecret }}
 # The CA key: mounted into the sidecar container only, never into the app.
