@@ -37,8 +37,9 @@ final class ClusterBudgets: @unchecked Sendable {
     var memberStates: [String: MemberState] = [:]
     var seq: UInt64 = 0
     let walPath: String?
-    var walWritten: [LedgerEntry] = []
-    var walWrittenAt: Int64 = .min / 2
+    var ledgerSchedule = LedgerCommitSchedule(interval: ClusterBudgets.ledgerCommitInterval)
+    /// The ledger file's group-commit interval (also the WAL ceilings' `walCommitInterval`).
+    static let ledgerCommitInterval: Int64 = 100_000_000
     var wakeFDs: [Int32] = [-1, -1]
     var wakeFDsRead: Int32 { wakeFDs[0] }
     private var thread: pthread_t?
@@ -77,8 +78,9 @@ final class ClusterBudgets: @unchecked Sendable {
             seedAddrs += a.filter { $0 != own }
         }
         seeds = seedAddrs
-        // The ledger of earlier epochs (spend they settled), kept in the data dir as an
-        // authenticated frame: reported for those epochs, whose leases stay charged in full.
+        // The ledger (WAL) kept in the data dir as an authenticated frame: a restart reports its
+        // entries for the earlier epochs. With a data dir the WAL carries spend ceilings, so a
+        // kill -9 closes the dead epoch's leases at a bound the file proves, not in full.
         walPath = options.dataDir.map { $0 + "/cluster-ledger" }
         var recovered: SidecarWAL?
         if let path = walPath, let bytes = ClusterFiles.read(path, max: 16 << 20), !bytes.isEmpty {
@@ -89,8 +91,11 @@ final class ClusterBudgets: @unchecked Sendable {
                 Log.warning("cluster: ignoring \(path): not a ledger frame for this sync secret")
             }
         }
-        state = Mutex(SidecarSyncState(identity: id, coordinators: coordinatorIDs, seed: r, now: Int64(MonotonicClock.now()) + skewNanos,
-                                       recovering: recovered))
+        var config = SyncConfig()
+        config.walCeilings = walPath != nil
+        config.walCommitInterval = Self.ledgerCommitInterval
+        state = Mutex(SidecarSyncState(identity: id, config: config, coordinators: coordinatorIDs, seed: r,
+                                       now: Int64(MonotonicClock.now()) + skewNanos, recovering: recovered))
         // One HTTP/2 connection per coordinator; TLS when configured. Through a relay (ID=ADDR)
         // the certificate is still verified against the coordinator's own address.
         let tls = try options.syncTLS.clientContext()
@@ -144,15 +149,23 @@ final class ClusterBudgets: @unchecked Sendable {
     }
 
     /// Keeps the ledger (own entries of every epoch, as last checkpointed) in the data dir, at
-    /// most every 100 ms and only when it changed. It may lag what was reported; coordinators
-    /// merge by maximum, so a lagging copy never lowers anything.
+    /// most every 100 ms and only when it changed, and confirms each record that is on disk to
+    /// the state machine (its spend ceilings then replace older ones). It may lag what was
+    /// reported; coordinators merge by maximum, so a lagging copy never lowers anything.
     func writeLedger(_ wal: SidecarWAL, now: Int64, force: Bool = false) {
-        guard let path = walPath, wal.entries != walWritten, force || now - walWrittenAt >= 100_000_000 else { return }
-        walWrittenAt = now
-        walWritten = wal.entries
-        if !ClusterFiles.write(path, codec.encode(.leaseReturn(LeaseReturn(holder: wal.identity, entries: wal.entries)))) {
-            Log.warning("cluster: cannot write \(path)")
+        guard let path = walPath else { return }
+        switch ledgerSchedule.step(wal, now: now, force: force) {
+        case .notYet: return
+        case .unchanged: break
+        case .write:
+            guard ClusterFiles.write(path, codec.encode(.leaseReturn(LeaseReturn(holder: wal.identity, entries: wal.entries)))) else {
+                Log.warning("cluster: cannot write \(path)")
+                ledgerSchedule.failed(now: now)
+                return
+            }
+            ledgerSchedule.wrote(wal, now: now)
         }
+        state.withLock { $0.walCommitted(wal.seq) }
     }
 
     /// Nudges the sync thread (a lease was asked for).

@@ -129,10 +129,13 @@ extension CoordinatorServer {
                 if j > 0 { out.append(44) }
                 let es = c.ledger.entries(b.key, holder: h)
                 let granted = es.reduce(Int64(0)) { $0 + $1.granted }
-                let returned = es.reduce(Int64(0)) { $0 + $1.returned }
+                // A closed epoch's `returned` is `SidecarWAL.closedReturned` (beyond any grant): shown
+                // as what it covers, so the sum stays meaningful and cannot overflow.
+                let returned = es.reduce(Int64(0)) { $0 + min($1.returned, $1.granted) }
+                let closed = !es.isEmpty && es.allSatisfy { $0.granted == 0 || $0.returned >= SidecarWAL.closedReturned }
                 out += Array("{\"node\":".utf8)
                 JSONValue.writeString(h.nodeID, to: &out)
-                out += Array(",\"epoch\":\(h.epoch),\"granted\":\(granted),\"returned\":\(returned),\"spent\":\(c.ledger.spent(key: b.key, holder: h)),\"charge\":\(c.ledger.charge(key: b.key, holder: h))}".utf8)
+                out += Array(",\"epoch\":\(h.epoch),\"granted\":\(granted),\"returned\":\(returned),\"spent\":\(c.ledger.spent(key: b.key, holder: h)),\"charge\":\(c.ledger.charge(key: b.key, holder: h)),\"closed\":\(closed)}".utf8)
             }
             out += Array("]}".utf8)
         }

@@ -49,8 +49,8 @@ enum ClusterFiles {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
-        let ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
-        fsync(fd)
+        // Durable means written and synced: the WAL's spend ceilings are confirmed on this.
+        let ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count && fsync(fd) == 0
         close(fd)
         return ok && rename(tmp, path) == 0
     }
