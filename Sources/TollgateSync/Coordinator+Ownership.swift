@@ -49,3 +49,8 @@ extension Coordinator {
     /// Whether `scope` is still being learned after this coordinator gained it.
     public func isLearningKey(_ scope: String, now: Int64) -> Bool { (keyLearningUntil[scope] ?? .min) > now }
 }
+
+extension Coordinator {
+    /// The latest term any sidecar showed this coordinator (its own when not fenced).
+    public var fencingTerm: UInt64 { max(fencedTerm, term) }
+}

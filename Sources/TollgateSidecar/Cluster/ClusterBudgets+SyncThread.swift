@@ -35,13 +35,14 @@ extension ClusterBudgets {
                 }
             }
         }
-        let (out, wal) = state.withLock { s in
+        let (out, wal, members) = state.withLock { s in
             var o: [OutboundMessage] = []
             for m in inbound { o += s.receive(m, now: now) }
             o += s.tick(now: now)
-            return (o, s.checkpoint())
+            return (o, s.checkpoint(), s.coordinators)
         }
         writeLedger(wal, now: now)
+        connectNewCoordinators(members)
         if var r = tlsReloader {
             if let fresh = r.check(now: MonotonicClock.now(), build: { (s) throws(ConfigError) in try s.clientContext() }) {
                 for c in clients.values { c.tls = fresh }
@@ -51,6 +52,19 @@ extension ClusterBudgets {
         pingSeeds(now: now)
         deliver(out, depth: 0)
         logMembership()
+    }
+
+    /// A coordinator set adopted from the coordinators' budget definitions (a later term: a pod
+    /// added behind the headless Service) may name coordinators this sidecar has no connection
+    /// to yet: open one, so messages for them are not dropped.
+    func connectNewCoordinators(_ members: [String]) {
+        for c in members where clients[c] == nil {
+            let client = SyncHTTP2Client(target: c, serverName: coordinatorServiceName ?? SyncHTTP2Client.host(of: c),
+                                         tls: clients.values.first?.tls)
+            clients[c] = client
+            links.withLock { $0[c] = client.link }
+            Log.info("cluster: coordinator \(c) joined the coordinator set; connecting")
+        }
     }
 
     /// Seeds are addresses, not members yet: ping each until it answers; the answer makes it a

@@ -29,6 +29,9 @@ final class ClusterBudgets: @unchecked Sendable {
     // Sync-thread confined.
     var codec: WireCodec
     var clients: [String: SyncHTTP2Client] = [:]
+    /// The host name --coordinator gave (verified in TLS) for coordinators added later by a
+    /// set change, when it names one Service.
+    var coordinatorServiceName: String?
     var tlsReloader: SyncTLSReloader?
     let gossip: GossipSocket?
     var seeds: [SocketAddress]
@@ -102,6 +105,7 @@ final class ClusterBudgets: @unchecked Sendable {
         if tls != nil { tlsReloader = SyncTLSReloader(settings: options.syncTLS) }
         var names: [String: String] = [:]
         for n in named { names[n.id] = n.name }
+        if Set(named.map(\.name)).count == 1 { coordinatorServiceName = named.first?.name }
         for c in coordinatorIDs {
             clients[c] = SyncHTTP2Client(target: via[c] ?? c, serverName: names[c] ?? SyncHTTP2Client.host(of: c), tls: tls)
         }

@@ -28,6 +28,9 @@ final class CoordinatorServer: @unchecked Sendable {
     var stats = CoordinatorStats()
     var wasLearning = true
     var mailboxSweptAt: Int64 = 0
+    /// The coordinator set from re-resolving --peers (CoordinatorServer+SetWatch.swift).
+    var setWatch: CoordinatorSetWatch?
+    var peersResolver: PeriodicResolver?
     private(set) var boundAddress: SocketAddress?
     private(set) var boundAdminAddress: SocketAddress?
 
@@ -79,12 +82,14 @@ final class CoordinatorServer: @unchecked Sendable {
         coordinator = c
         wasLearning = c.isLearning(now)
         Log.info("tollgate \(TollgateVersion.string) coordinator \(identity) listening on \(listener.address) (\(transportDescription))\(boundAdminAddress.map { ", admin on \($0)" } ?? ""); coordinator set \(set.joined(separator: ",")); \(c.budgets.count) budget(s)" + (wasLearning ? "; learning for \(c.config.coordinatorExpiry / 1_000_000) ms before granting" : ""))
+        startWatchingPeers(set, now: now, loop: loop)
         timer = loop.schedule(afterSeconds: Self.tickSeconds) { [unowned self] in self.tick() }
         loop.startThread(name: "tollgate-coordinator")
     }
 
     func stop() {
         guard let loop else { return }
+        peersResolver?.stop()
         loop.execute { [self] in
             for l in listeners { l.close() }
             for c in connections.values { (c as? CoordinatorHTTP2Connection)?.shutdown() }
