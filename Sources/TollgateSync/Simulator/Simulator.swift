@@ -101,8 +101,10 @@ struct Simulator {
     var wal: [SidecarWAL?] = []
     var coords: [Coordinator?] = []
     var aggregators: [BaselineAggregator] = []
-    var waiting: [[Int]] = []
-    var waitHead: [Int] = []
+    /// Requests waiting for escrow, per node and key (FIFO per key: a request waiting on one key,
+    /// e.g. one being re-learned after a failover, does not hold up the node's other keys).
+    var waiting: [[[Int]]] = []
+    var waitHead: [[Int]] = []
     var rates: [Double] = []
     var requests: [Request] = []
     var keys: [KeyTruth] = []
@@ -159,7 +161,7 @@ struct Simulator {
         lastGrantAt = Array(repeating: .min / 2, count: n)
         restartAt = Array(repeating: nil, count: coordinatorSlots)
         waiting = Array(repeating: [], count: n)
-        waitHead = Array(repeating: 0, count: n)
+        waitHead = Array(repeating: [], count: n)
         usageMarks = Array(repeating: [], count: n)
         // Per-node demand: 0.25x..4x the mean, log-uniform.
         rates = (0..<n).map { _ in o.requestsPerSecond * pow(2, rng.unit() * 4 - 2) }
@@ -435,17 +437,24 @@ struct Simulator {
         let reserved = max(1, o.meanReservation / 2 + Int64(rng.below(Int(o.meanReservation) + 1)))
         let actual = max(1, Int64(Double(reserved) * (0.2 + 0.8 * rng.unit())))
         requests.append(Request(node: i, epoch: epochs[i], key: k, reserved: reserved, actual: actual, arrival: now))
-        waiting[i].append(requests.count - 1)
+        if waiting[i].count < keys.count {
+            waiting[i] += Array(repeating: [], count: keys.count - waiting[i].count)
+            waitHead[i] += Array(repeating: 0, count: keys.count - waitHead[i].count)
+        }
+        waiting[i][k].append(requests.count - 1)
         drain(i)
     }
 
-    /// Retries waiting requests in order until one has to wait.
+    /// Retries waiting requests, each key's in order until one has to wait.
     mutating func drain(_ i: Int) {
+        for k in waiting[i].indices { drain(i, key: k) }
+    }
+
+    mutating func drain(_ i: Int, key k: Int) {
         guard !down[i] else { return }
-        while waitHead[i] < waiting[i].count {
-            let r = waiting[i][waitHead[i]]
+        while waitHead[i][k] < waiting[i][k].count {
+            let r = waiting[i][k][waitHead[i][k]]
             let req = requests[r]
-            let k = req.key
             var result: SyncAdmission
             switch mode {
             case .escrow:
@@ -477,8 +486,8 @@ struct Simulator {
             case .wait:
                 if now - req.arrival > o.maxWait { refuse(r, counts: true, why: "timeout") } else { return }
             }
-            waitHead[i] += 1
-            if waitHead[i] > 64 { waiting[i].removeFirst(waitHead[i]); waitHead[i] = 0 }
+            waitHead[i][k] += 1
+            if waitHead[i][k] > 64 { waiting[i][k].removeFirst(waitHead[i][k]); waitHead[i][k] = 0 }
         }
     }
 
@@ -536,9 +545,11 @@ struct Simulator {
         sidecars[i] = nil
         // In-flight requests were forwarded: ground truth charges their full reservation.
         // Waiting ones die with the process (not a budget refusal).
-        for w in waitHead[i]..<waiting[i].count { requests[waiting[i][w]].done = true }
+        for k in waiting[i].indices {
+            for w in waitHead[i][k]..<waiting[i][k].count { requests[waiting[i][k][w]].done = true }
+        }
         waiting[i] = []
-        waitHead[i] = 0
+        waitHead[i] = []
         usageMarks[i] = []
         q.push(now + d, .sidecarRestart(i))
     }
