@@ -19,7 +19,7 @@ public final class HTTP2Session {
 
     /// The nghttp2_session. Set once in init; nil only if nghttp2 could not allocate one.
     var session: OpaquePointer?
-    var streams: [Int32: HTTP2StreamState] = [:]
+    var streams = HTTP2StreamTable()
     var reportedStreamCount = 0
 
     /// Frames already serialized by `receive` (see `flushControlFrames`), handed out first by
@@ -233,7 +233,7 @@ public final class HTTP2Session {
     public func closeAllStreams(errorCode: HTTP2ErrorCode) {
         let all = streams
         streams.removeAll()
-        for (id, s) in all.sorted(by: { $0.key < $1.key }) where s.reported {
+        for (id, s) in all.sortedByID() where s.reported {
             reportedStreamCount -= 1
             notify { $0.http2Session(self, streamDidClose: id, errorCode: errorCode) }
         }
