@@ -66,6 +66,24 @@ extension SidecarSyncState {
         }
     }
 
+    /// Unconfirmed records kept at most (a caller whose writes keep failing checkpoints on).
+    static var maxPendingCeilings: Int { 64 }
+
+    /// Keeps the unconfirmed records bounded: the two oldest merge into one under the later
+    /// sequence with the smaller ceiling per issuer. Safe both ways: confirming the later record
+    /// applies ceilings no higher than its own, and the earlier one, no longer listed, is simply
+    /// never confirmed (a later confirmation supersedes it).
+    mutating func boundPendingCeilings() {
+        while pendingCeilings.count > Self.maxPendingCeilings {
+            let a = pendingCeilings.removeFirst()
+            var b = pendingCeilings[0]
+            for (scope, per) in a.ceilings {
+                for (issuer, v) in per { b.ceilings[scope, default: [:]][issuer] = min(b.ceilings[scope]?[issuer] ?? .max, v) }
+            }
+            pendingCeilings[0] = b
+        }
+    }
+
     /// The WAL record `seq` (from `checkpoint`) is durable: its ceilings replace older ones; the
     /// ceilings of later records, possibly on disk too, still cap admission.
     public mutating func walCommitted(_ seq: UInt64) {

@@ -249,7 +249,10 @@ public struct SidecarSyncState: Sendable {
             }
         }
         walSeq += 1
-        if config.walCeilings { pendingCeilings.append((walSeq, proposed)) }
+        if config.walCeilings {
+            pendingCeilings.append((walSeq, proposed))
+            boundPendingCeilings()
+        }
         return SidecarWAL(identity: identity, entries: all, seq: walSeq)
     }
 

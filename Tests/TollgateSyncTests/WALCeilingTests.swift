@@ -68,4 +68,18 @@ struct WALCeilingTests {
         #expect(m.coordinator.ledger.charge(key: Fx.key, holder: old) == bound)
         #expect(m.coordinator.ledger.totalCharge(Fx.key) >= admitted)
     }
+
+    /// A caller whose ledger writes keep failing checkpoints on: the unconfirmed records stay
+    /// bounded, admission stays capped, and a later confirmation still lifts the cap.
+    @Test func unconfirmedRecordsStayBounded() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(), config: Self.config())
+        m.advance(1)
+        var admitted: Int64 = 0
+        while admitted < 5_000 && Self.spend(&m, 100, maxSteps: 5) { admitted += 100 }
+        for _ in 0..<200 { m.sidecars["s0"]!.checkpoint() }
+        #expect(m.sidecars["s0"]!.pendingCeilings.count <= SidecarSyncState.maxPendingCeilings)
+        #expect(!Self.spend(&m, 100, maxSteps: 1))
+        _ = Self.commit(&m)
+        #expect(Self.spend(&m, 100, maxSteps: 1))
+    }
 }
