@@ -265,6 +265,7 @@ def test_kill9_sidecar_recovers_its_spend_from_the_data_dir(mock, sidecar, coord
     old = wait_for(lambda: (lambda h: h if h and h["closed"] else None)(holder(1)), 5, "old epoch closed from the WAL")
     # Closed at the ceiling: no escrow left, charged the WAL's bound, which covers what the
     # provider served for that epoch and is below the leases it held (charged in full before).
+    print(f"old epoch closed from the WAL: {old}")
     assert old["returned"] == old["granted"] and old["charge"] == old["spent"]
     assert served_before == 5 and old["spent"] >= served_before
     assert old["charge"] < old["granted"], old
