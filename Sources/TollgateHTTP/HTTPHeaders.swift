@@ -358,9 +358,14 @@ func asciiCaseInsensitiveBytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: Unsafe
     return true
 }
 
-/// Byte-wise ASCII case-insensitive equality, for modules above this one.
-public func asciiCaseInsensitiveBytesEqualPublic(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    asciiCaseInsensitiveBytesEqual(a, b)
+/// Whether the field name `name` is one of `tokens` (ASCII case-insensitive): a field the
+/// Connection header lists, in the proxy's and HTTP/2's hop-by-hop stripping.
+public func asciiEqualsAny(_ name: UnsafeBufferPointer<UInt8>, _ tokens: [String]) -> Bool {
+    for t in tokens where t.utf8.count == name.count {
+        var t = t
+        if t.withUTF8({ asciiCaseInsensitiveBytesEqual(name, $0) }) { return true }
+    }
+    return false
 }
 
 /// Whether `a` equals the lowercase literal `lower`, ASCII case-insensitively (field names).

@@ -40,10 +40,7 @@ struct HTTP2OutboundHeaders {
                 if allowTETrailers && Self.isTrailersToken(value) { append(name: "te", value: "trailers") }
                 return
             }
-            for t in nominated where t.utf8.count == name.count {
-                var t = t
-                if t.withUTF8({ asciiCaseInsensitiveBytesEqualPublic(name, $0) }) { return }
-            }
+            if asciiEqualsAny(name, nominated) { return }
             // Lowercased as copied (HTTP/2 field names are lowercase).
             let n = bytes.count
             for c in name { bytes.append(c >= 65 && c <= 90 ? c | 0x20 : c) }

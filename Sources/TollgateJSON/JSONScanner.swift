@@ -21,39 +21,6 @@ public struct JSONScanner: Sendable {
         return v
     }
 
-    /// Validates the document and returns its root and, when the root is an object, its
-    /// members' key and value slices, in one pass (readers of the top level then need no
-    /// second walk).
-    public func rootAndMembers(of bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> (root: JSONSlice, members: [(key: JSONSlice, value: JSONSlice)]?) {
-        var r = JSONReader(bytes, maxDepth: maxDepth)
-        guard try r.peekToken("a value") == 0x7B else {
-            let v = try r.skipValue(depth: 0)
-            try r.expectEnd()
-            return (v, nil)
-        }
-        let start = r.pos
-        var members: [(key: JSONSlice, value: JSONSlice)] = []
-        members.reserveCapacity(8)
-        try Self.walkObject(&r, depth: 0) { (key, value) throws(JSONParseError) in members.append((key, value)) }
-        let root = JSONSlice(kind: .object, range: start..<r.pos)
-        try r.expectEnd()
-        return (root, members)
-    }
-
-    /// The values of `keys` among already scanned members, with the same duplicate rule as
-    /// `fields(of:keys:in:)`.
-    public func fields(from members: [(key: JSONSlice, value: JSONSlice)], keys: JSONKeys, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONFields {
-        var found = JSONFields(keys: keys)
-        for m in members {
-            guard let i = keys.index(of: m.key, in: bytes) else { continue }
-            if found.has(i) {
-                throw JSONParseError(.duplicateKey, "duplicate key \"\(keys.names[i])\"", offset: m.key.range.lowerBound, in: bytes)
-            }
-            found.set(i, m.value)
-        }
-        return found
-    }
-
     /// The values of `keys` among the members of the root object (validating the whole
     /// document in one pass). Absent keys are absent from the result.
     public func topLevelFields(in bytes: UnsafeRawBufferPointer, keys: [String]) throws(JSONParseError) -> [String: JSONSlice] {

@@ -21,22 +21,8 @@ extension JSONTape {
         return found
     }
 
-    /// The value of member `key` of the object at `index`, nil when absent.
-    public func value(forKey key: String, of index: Int, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONSlice? {
-        guard entries[index].kind == .object else { return nil }
-        var found: JSONSlice?
-        try forEachChild(of: index) { (c) throws(JSONParseError) in
-            let e = entries[c]
-            guard JSONSlice(kind: .string, range: e.keyStart..<e.keyEnd).stringEquals(key, in: bytes) else { return }
-            if found != nil {
-                throw JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: e.keyStart, in: bytes)
-            }
-            found = e.slice
-        }
-        return found
-    }
-
-    /// `value(forKey:of:in:)` for a literal key: compared with one memcmp per member (keys
+    /// The value of member `key` (a literal) of the object at `index`, nil when absent; the
+    /// scanner's duplicate rule. Compared with one memcmp per member (keys
     /// written with escapes are decoded first).
     public func value(forKey key: StaticString, of index: Int, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONSlice? {
         guard entries[index].kind == .object else { return nil }

@@ -9,34 +9,17 @@ enum ProxyHeaders {
     ]
 
     /// Whether `name` is a hop-by-hop field (checked by length first: no allocation).
-    static func isHopByHop(_ name: String) -> Bool {
-        var name = name
-        return name.withUTF8 { isHopByHop(bytes: $0) }
-    }
-
     static func isHopByHop(bytes name: UnsafeBufferPointer<UInt8>) -> Bool {
         switch name.count {
-        case 2: return equalsLower(name, "te")
-        case 7: return equalsLower(name, "upgrade") || equalsLower(name, "trailer")
-        case 10: return equalsLower(name, "connection") || equalsLower(name, "keep-alive")
-        case 16: return equalsLower(name, "proxy-connection")
-        case 17: return equalsLower(name, "transfer-encoding")
-        case 18: return equalsLower(name, "proxy-authenticate")
-        case 19: return equalsLower(name, "proxy-authorization")
+        case 2: return asciiEqualsLowercase(name, "te")
+        case 7: return asciiEqualsLowercase(name, "upgrade") || asciiEqualsLowercase(name, "trailer")
+        case 10: return asciiEqualsLowercase(name, "connection") || asciiEqualsLowercase(name, "keep-alive")
+        case 16: return asciiEqualsLowercase(name, "proxy-connection")
+        case 17: return asciiEqualsLowercase(name, "transfer-encoding")
+        case 18: return asciiEqualsLowercase(name, "proxy-authenticate")
+        case 19: return asciiEqualsLowercase(name, "proxy-authorization")
         default: return false
         }
-    }
-
-    @inline(__always)
-    static func equalsLower(_ a: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool { asciiEqualsLowercase(a, lower) }
-
-    /// Whether `name` is one of the (lowercased) tokens Connection listed.
-    static func isListed(_ name: UnsafeBufferPointer<UInt8>, _ listed: [String]) -> Bool {
-        for t in listed where t.utf8.count == name.count {
-            var t = t
-            if t.withUTF8({ asciiCaseInsensitiveBytesEqualPublic(name, $0) }) { return true }
-        }
-        return false
     }
 
     /// Removes hop-by-hop fields and the ones listed in Connection (one pass over the names
@@ -47,7 +30,7 @@ enum ProxyHeaders {
         guard any else { return }
         // Connection is itself hop-by-hop, so tokens are only looked up once something goes.
         let listed = headers.tokens("connection")
-        headers.removeAll(whereName: { name in isHopByHop(bytes: name) || (!listed.isEmpty && isListed(name, listed)) })
+        headers.removeAll(whereName: { name in isHopByHop(bytes: name) || (!listed.isEmpty && asciiEqualsAny(name, listed)) })
     }
 
     /// The upstream request head: hop-by-hop removed, Host rewritten, X-Forwarded-* appended,
@@ -67,25 +50,25 @@ enum ProxyHeaders {
         keep.reserveCapacity(source.count)
         source.forEachField { i, name, _ in
             switch name.count {
-            case 4 where equalsLower(name, "host"):
+            case 4 where asciiEqualsLowercase(name, "host"):
                 if originalHost == nil { originalHost = i }
                 return
-            case 6 where equalsLower(name, "expect"):
+            case 6 where asciiEqualsLowercase(name, "expect"):
                 return
-            case 14 where equalsLower(name, "content-length"):
+            case 14 where asciiEqualsLowercase(name, "content-length"):
                 return
-            case 15 where equalsLower(name, "x-forwarded-for"):
+            case 15 where asciiEqualsLowercase(name, "x-forwarded-for"):
                 forwardedFor.append(i)
                 return
-            case 17 where equalsLower(name, "x-forwarded-proto"):
+            case 17 where asciiEqualsLowercase(name, "x-forwarded-proto"):
                 hasProto = true
-            case 16 where equalsLower(name, "x-forwarded-host"):
+            case 16 where asciiEqualsLowercase(name, "x-forwarded-host"):
                 hasForwardedHost = true
             default:
                 break
             }
             if isHopByHop(bytes: name) { return }
-            if !listed.isEmpty && isListed(name, listed) { return }
+            if !listed.isEmpty && asciiEqualsAny(name, listed) { return }
             keep.append(i)
         }
         for i in keep { out.add(fieldAt: i, of: source) }
