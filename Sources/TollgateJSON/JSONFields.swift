@@ -13,7 +13,12 @@ public struct JSONFields: Sendable {
     }
 
     mutating func set(_ index: Int, _ value: JSONSlice) {
-        if values.isEmpty { values = Array(repeating: nil, count: keys.count) }
+        if values.isEmpty {
+            // reserveCapacity + append: `Array(repeating:count:)` takes an unspecialized
+            // standard-library path that looks up generic metadata (~700 instructions a call).
+            values.reserveCapacity(keys.count)
+            for _ in 0..<keys.count { values.append(nil) }
+        }
         values[index] = value
     }
 

@@ -8,11 +8,20 @@ extension UsageRecord {
     /// Written on every request when usage records are on, so it is written in place into one
     /// allocation sized for the worst case (every string byte escaped as \u00XX), not appended
     /// piece by piece.
-    public func jsonLine() -> [UInt8] {
-        let strings = [requestID, traceID, virtualKey, agent, team, workflow, provider, api, deployment, modelRequested, modelServed]
-        var bound = 640  // keys, punctuation, 11 integers and 2 booleans
-        for s in strings { bound += (s?.utf8.count ?? 0) * 6 + 6 }
-        return [UInt8](unsafeUninitializedCapacity: bound) { buf, n in
+    public func jsonLine() -> [UInt8] { jsonLine(newline: false) }
+
+    /// `jsonLine()`, followed by "\n" when `newline` is set: a log's line in one allocation.
+    public func jsonLine(newline: Bool) -> [UInt8] {
+        // Keys, punctuation, 11 integers, 2 booleans and the newline, then each string at its
+        // worst case. Summed field by field: an array of the optionals cost an allocation and
+        // a generic destroy per record.
+        func worst(_ s: String?) -> Int { (s?.utf8.count ?? 0) * 6 + 6 }
+        var bound = 641 + worst(requestID) + worst(traceID) + worst(virtualKey) + worst(agent) + worst(team)
+        bound += worst(workflow) + worst(provider) + worst(api) + worst(deployment) + worst(modelRequested) + worst(modelServed)
+        // Written into scratch and copied once: `[UInt8](unsafeUninitializedCapacity:)` takes
+        // an unspecialized standard-library path that looks up generic metadata per call.
+        var line: [UInt8] = []
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { buf in
             var w = LineWriter(base: buf.baseAddress!)
             w.byte(0x7B)
             w.int("ts_ms", timeUnixMillis)
@@ -40,8 +49,10 @@ extension UsageRecord {
             w.int("latency_us", latencyMicros)
             w.int("ttfb_us", ttfbMicros)
             w.byte(0x7D)
-            n = w.count
+            if newline { w.byte(0x0A) }
+            line.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress!, count: w.count))
         }
+        return line
     }
 
     public var jsonLineString: String { String(decoding: jsonLine(), as: UTF8.self) }
@@ -65,7 +76,7 @@ private struct LineWriter {
         count += s.utf8CodeUnitCount
     }
 
-    mutating func key(_ k: StaticString) {
+    @inline(__always) mutating func key(_ k: StaticString) {
         if !first { byte(0x2C) }
         first = false
         byte(0x22)

@@ -39,7 +39,8 @@ final class LLMAccountingFilter: ExchangeFilter {
     }
 
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
-        guard x.requestHead.method == "POST", let api = LLMAPI(path: String(x.requestHead.path)) else { return .proceed }
+        // The target as it is: LLMAPI ignores the query itself (no String made from the path).
+        guard x.requestHead.method == "POST", let api = LLMAPI(path: x.requestHead.target) else { return .proceed }
         self.api = api
         return .needBody
     }
@@ -112,6 +113,6 @@ final class LLMAccountingFilter: ExchangeFilter {
             deployment: x.endpoint?.id, modelRequested: info.model, modelServed: x.endpoint?.model,
             usage: usage, costMicroUSD: cost, status: outcome.status, stream: info.stream,
             latencyMicros: Int64(outcome.durationNanos / 1000), ttfbMicros: outcome.ttfbNanos.map { Int64($0 / 1000) })
-        log.append(record.jsonLine() + [0x0A])
+        log.append(record.jsonLine(newline: true))
     }
 }

@@ -9,10 +9,25 @@ public enum APIDialect: Sendable, Equatable {
 
     /// Chooses by path: Anthropic's /v1/messages family, MCP endpoints, else OpenAI.
     public static func forPath(_ path: Substring) -> APIDialect {
+        // Byte prefixes on the contiguous UTF-8 (runs twice per request; `starts(with:)` on a
+        // Substring's UTF8View walked index by index, ~500 instructions a call).
         let u = path.utf8
+        let dialect = u.withContiguousStorageIfAvailable { b -> APIDialect in
+            if hasPrefix(b, "/v1/messages") { return .anthropic }
+            if hasPrefix(b, "/mcp") && (b.count == 4 || b[4] == UInt8(ascii: "/")) { return .mcp }
+            return .openAI
+        }
+        if let dialect { return dialect }
         if u.starts(with: "/v1/messages".utf8) { return .anthropic }
         if u.starts(with: "/mcp".utf8) && (u.count == 4 || u.dropFirst(4).first == UInt8(ascii: "/")) { return .mcp }
         return .openAI
+    }
+
+    private static func hasPrefix(_ b: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        guard b.count >= n else { return false }
+        for i in 0..<n where b[i] != prefix.utf8Start[i] { return false }
+        return true
     }
 }
 
