@@ -41,13 +41,14 @@ final class UsageMetrics: Sendable {
         if team != nil || key != nil {
             byCaller.withLock { m in
                 var k = Caller(team: team ?? "", key: key ?? "")
-                if m[k] == nil && m.count >= Self.maxModels * 4 { k = Caller(team: "other", key: "other") }
+                if m.count >= Self.maxModels * 4 && m[k] == nil { k = Caller(team: "other", key: "other") }
                 m[k, default: Totals()].add(usage, costMicros)
             }
         }
         byModel.withLock { m in
             var key = model ?? "unknown"
-            if m[key] == nil && m.count >= Self.maxModels { key = "other" }
+            // The count first: below the cap no extra lookup (hashing a String costs ~350 instructions).
+            if m.count >= Self.maxModels && m[key] == nil { key = "other" }
             m[key, default: Totals()].add(usage, costMicros)
         }
     }

@@ -25,7 +25,7 @@ final class UpstreamPool {
     /// Finds or opens a connection for `exchange` and starts its request.
     func open(exchange: any UpstreamClient, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
         let key = target.poolKey
-        if target.priorKnowledgeH2 || speaksHTTP2.contains(key) {
+        if target.priorKnowledgeH2 || (!speaksHTTP2.isEmpty && speaksHTTP2.contains(key)) {
             let conn: HTTP2UpstreamConnection
             if let c = http2[key], c.acceptsNewStreams {
                 conn = c
@@ -41,8 +41,9 @@ final class UpstreamPool {
             conn.open(exchange: exchange, head: head, bodyShape: bodyShape)
             return
         }
-        while var list = idle[key], let c = list.popLast() {
-            idle[key] = list
+        // Popped in place: copying the list out and back hashed the key twice and copied
+        // the array (its buffer was shared) on every request.
+        while let c = idle[key]?.popLast() {
             if c.isIdle {
                 busy[ObjectIdentifier(c)] = c
                 c.start(exchange: exchange, head: head, bodyShape: bodyShape)
