@@ -26,6 +26,8 @@ public final class EventLoop: @unchecked Sendable {
     private var timers = TimerHeap()
     private var armedDeadline: UInt64 = .max
     private var flushQueue: [any DeferredFlush] = []
+    /// The round being flushed (see runDeferredFlushes).
+    private var flushRound: [any DeferredFlush] = []
     private let pending = Mutex<[@Sendable () -> Void]>([])
     private let stopFlag = Atomic<Bool>(false)
     private var thread: pthread_t?
@@ -202,9 +204,11 @@ public final class EventLoop: @unchecked Sendable {
 
     private func runDeferredFlushes() {
         while !flushQueue.isEmpty {
-            let q = flushQueue
-            flushQueue.removeAll(keepingCapacity: true)
-            for f in q { f.flushDeferred() }
+            // Swapped with a spare that keeps its capacity: copying the queue out and clearing
+            // it in place allocated a new buffer every round (the old one was still shared).
+            swap(&flushQueue, &flushRound)
+            for f in flushRound { f.flushDeferred() }
+            flushRound.removeAll(keepingCapacity: true)
         }
     }
 

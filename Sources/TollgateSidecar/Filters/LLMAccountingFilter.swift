@@ -79,7 +79,7 @@ final class LLMAccountingFilter: ExchangeFilter {
     }
 
     func responseBody(_ x: ProxyExchange, _ bytes: UnsafeRawBufferPointer) {
-        guard info != nil, !responseCopyOverflow else { return }
+        guard hasInfo, !responseCopyOverflow else { return }
         if responseCopy.count + bytes.count > Self.maxResponseCopy {
             responseCopyOverflow = true
             responseCopy = []

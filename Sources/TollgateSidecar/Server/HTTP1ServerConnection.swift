@@ -238,7 +238,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         responseNoBody = endStream || isHead || bodiless
         responseChunked = false
         if !responseNoBody {
-            if h.headers["content-length"] == nil {
+            if !h.headers.contains("content-length") {
                 if requestHead?.version == .http1_0 {
                     keepAlive = false
                 } else {
@@ -246,7 +246,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
                     responseChunked = true
                 }
             }
-        } else if endStream && !isHead && !bodiless && h.headers["content-length"] == nil {
+        } else if endStream && !isHead && !bodiless && !h.headers.contains("content-length") {
             h.headers.add("content-length", "0")
         }
         if !keepAlive || closeAfterResponse || !requestCompleteOrBodyless {
