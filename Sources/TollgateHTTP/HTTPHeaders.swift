@@ -251,7 +251,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// Calls `body` with each non-empty, whitespace-trimmed comma-separated token of every
     /// `name` field, as bytes, until it returns false.
-    func forEachToken(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
+    public func forEachToken(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
         var name = name
         name.withUTF8 { n in
             storage.withUnsafeBufferPointer { st in

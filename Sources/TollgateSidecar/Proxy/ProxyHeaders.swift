@@ -29,7 +29,14 @@ enum ProxyHeaders {
         headers.forEachField { _, name, _ in if !any && isHopByHop(bytes: name) { any = true } }
         guard any else { return }
         // Connection is itself hop-by-hop, so tokens are only looked up once something goes.
-        let listed = headers.tokens("connection")
+        // Tokens that are hop-by-hop names already ("keep-alive", the usual value) add
+        // nothing: the token list (an array and a String per token) is only built for others.
+        var namesOthers = false
+        headers.forEachToken("connection") { t in
+            namesOthers = !isHopByHop(bytes: t)
+            return !namesOthers
+        }
+        let listed = namesOthers ? headers.tokens("connection") : []
         headers.removeAll(whereName: { name in isHopByHop(bytes: name) || (!listed.isEmpty && asciiEqualsAny(name, listed)) })
     }
 

@@ -16,6 +16,8 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     private var sawResponseBytes = false
     private var connectTimer: LoopTimer?
     private var idleTimer: LoopTimer?
+    /// When the connection last went back to the pool (see `idleTimerFired`).
+    private var idleSince: UInt64 = 0
     private(set) var isActive = false
     private var scratch: [UInt8] = []
 
@@ -35,8 +37,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     /// Starts `head` on this connection (fresh or reused). On a fresh connection the request
     /// waits until the connection is up, since TLS may negotiate HTTP/2 instead.
     func start(exchange: any UpstreamClient, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
-        idleTimer?.cancel()
-        idleTimer = nil
+        // A pending idle timer is left to fire: it finds the connection busy and does nothing.
         self.exchange = exchange
         requestDone = false
         responseDone = false
@@ -244,10 +245,31 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
         }
         connection.resumeReading()
         pool.release(self)
-        idleTimer = connection.loop.schedule(afterSeconds: pool.options.upstreamIdleTimeout) { [self] in
-            guard self.isIdle else { return }
-            self.close()
+        // One idle timer at a time, re-armed lazily when it fires early: scheduling and
+        // cancelling one per request (a timer object, a closure, two heap operations) cost
+        // ~1.5k instructions per proxied request.
+        idleSince = MonotonicClock.now()
+        if idleTimer == nil { armIdleTimer(afterNanos: idleTimeoutNanos) }
+    }
+
+    private var idleTimeoutNanos: UInt64 { UInt64(max(0, pool.options.upstreamIdleTimeout) * 1e9) }
+
+    private func armIdleTimer(afterNanos ns: UInt64) {
+        idleTimer = connection.loop.schedule(afterNanos: ns) { [self] in self.idleTimerFired() }
+    }
+
+    /// Closes the connection once it has been idle for the whole timeout; busy now means
+    /// `recycle` arms a new timer when it is idle again.
+    private func idleTimerFired() {
+        idleTimer = nil
+        guard isIdle else { return }
+        let due = idleSince &+ idleTimeoutNanos
+        let now = MonotonicClock.now()
+        if now < due {
+            armIdleTimer(afterNanos: due - now)
+            return
         }
+        close()
     }
 
     func close() {
