@@ -32,4 +32,20 @@ struct ProxyHeadersTests {
         let out = ProxyHeaders.downstreamResponse(from: head)
         #expect(out.headers.fields.map(\.name) == ["Content-Type", "X-A"])
     }
+
+    /// Connection: keep-alive (only hop-by-hop names) drops the fixed list and keeps every other field.
+    @Test func downstreamResponseKeepAliveKeepsOthers() {
+        let head = HTTPResponseHead(status: 200, headers: ["Content-Type": "application/json", "Connection": "Keep-Alive", "Keep-Alive": "timeout=5", "Close": "x", "X-A": "1"])
+        let out = ProxyHeaders.downstreamResponse(from: head)
+        #expect(out.headers.fields.map(\.name) == ["Content-Type", "Close", "X-A"])
+    }
+
+    /// A name listed beside keep-alive in Connection is dropped too, whatever its case.
+    @Test func downstreamResponseDropsListedNames() {
+        let head = HTTPResponseHead(status: 200, headers: ["Connection": "keep-alive, X-Hop", "x-hop": "1", "Close": "x", "X-A": "1"])
+        let out = ProxyHeaders.downstreamResponse(from: head)
+        #expect(out.headers.fields.map(\.name) == ["Close", "X-A"])
+        let closing = ProxyHeaders.downstreamResponse(from: HTTPResponseHead(status: 200, headers: ["Connection": "close", "Close": "x", "X-A": "1"]))
+        #expect(closing.headers.fields.map(\.name) == ["X-A"])
+    }
 }
