@@ -24,6 +24,12 @@ extension ClusterBudgets {
                 }
                 out.append(125)
             }
+            // The coordinator set in use and its term (adopted from the coordinators' definitions).
+            out += Array("],\"term\":\(s.term),\"coordinator_set\":[".utf8)
+            for (i, id) in s.coordinators.enumerated() {
+                if i > 0 { out.append(44) }
+                JSONValue.writeString(id, to: &out)
+            }
             out += Array("],\"members\":[".utf8)
             for (i, m) in s.membership.aliveMembers.sorted().enumerated() {
                 if i > 0 { out.append(44) }
