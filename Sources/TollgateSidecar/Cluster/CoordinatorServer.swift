@@ -15,6 +15,8 @@ import TollgateTransport
 final class CoordinatorServer: @unchecked Sendable {
     let options: CoordinatorOptions
     private var loop: EventLoop?
+    /// The loop, for extensions that hand work to it (a configuration reload).
+    var eventLoop: EventLoop? { loop }
     private var listeners: [Listener] = []
     private var connections: [ObjectIdentifier: AnyObject] = [:]
     private var syncTLS: TLSContext?
