@@ -128,6 +128,7 @@ class Load:
         wait_for(lambda: self.busy == 0, 30, "clients idle")
 
 
+@pytest.mark.slow
 def test_coordinator_added_and_removed_through_dns_under_load(tmp_path):
     """A coordinator joins the DNS name, then the key's owner is killed and dropped from it: keys move, overspend 0, no usage lost (vs the provider's count)."""
     hosts = PrivateHosts(tmp_path / "hosts")
