@@ -1,4 +1,5 @@
 import Glibc
+import TollgateHTTP
 import TollgateSync
 import TollgateTransport
 
@@ -57,7 +58,7 @@ public enum CoordinatorCommand {
             case "--listen": o.listen = try address(try r.value(for: f), f.name)
             case "--admin": o.admin = try address(try r.value(for: f), f.name)
             case "--peers", "--coordinators":
-                o.peers = try r.value(for: f).split(separator: ",").map { String($0).trimmingSpacesCluster() }.filter { !$0.isEmpty }
+                o.peers = try r.value(for: f).split(separator: ",").map { String(String($0).trimmingASCIIWhitespace()) }.filter { !$0.isEmpty }
                 o.peersFromFlag = true
             case "--advertise": o.advertise = try r.value(for: f)
             case "--budget":
@@ -158,11 +159,5 @@ public enum CoordinatorCommand {
             server.stop()
             return 0
         }
-    }
-}
-
-extension String {
-    func trimmingSpacesCluster() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

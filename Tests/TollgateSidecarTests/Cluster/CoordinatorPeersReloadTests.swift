@@ -94,5 +94,7 @@ struct CoordinatorPeersReloadTests {
         let flagLast = try CoordinatorCommand.parse(["--config", path, "--peers", "10.0.0.4:7400"])
         #expect(flagLast.peers == ["10.0.0.4:7400"])
         #expect(try CoordinatorCommand.parse([]).configPath == nil)
+        // Spaces around list entries are dropped.
+        #expect(try CoordinatorCommand.parse(["--peers", " 10.0.0.1:7400 , 10.0.0.2:7400 "]).peers == ["10.0.0.1:7400", "10.0.0.2:7400"])
     }
 }
