@@ -26,6 +26,8 @@ public struct SidecarSyncState: Sendable {
         /// The largest admission waiting now (its whole amount, not the shortfall `need`): what
         /// end-game surplus returns must keep, or a waiting admission is starved by its own node.
         var waiting: Int64 = 0
+        /// When an admission last waited (set `need`/`waiting`); see `SyncConfig.waitForgetAfter`.
+        var waitedAt: Int64 = .min / 2
         var returnsDirty = false
         /// Admissions waited for escrow during the current rate interval.
         var starved = false
@@ -181,6 +183,7 @@ public struct SidecarSyncState: Sendable {
                 return .admitted(take(&ks, amount: usable, reserves: false, overdraft: over, now: now))
             }
             ks.need = max(ks.need, amount - usable)
+            ks.waitedAt = now
             maybeAsk(&ks, now: now)
             return .refused(.coordinatorUnreachable)
         }
@@ -191,6 +194,7 @@ public struct SidecarSyncState: Sendable {
             }
         }
         ks.waiting = max(ks.waiting, amount)
+        ks.waitedAt = now
         ks.starved = true
         // A grant already here, waiting for its custodians' acknowledgements, covers it: wait for
         // that rather than ask again (every ask would escrow another lease that waits too).

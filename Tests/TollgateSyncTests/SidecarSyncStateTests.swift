@@ -165,3 +165,53 @@ extension SidecarSyncStateTests {
         #expect(m.coordinator.worstGrantOvercommit <= 0)
     }
 }
+
+extension SidecarSyncStateTests {
+    /// An admission its caller gave up on stops asking for escrow: no grant-expire-ask cycle holds budget for nobody.
+    @Test func abandonedWaitStopsAsking() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 3_000), config: Self.config())
+        m.advance(1)
+        var spent: Int64 = 0
+        while spent < 2_500 {
+            let r = m.admitWaiting("s0", 250)
+            guard case .admitted = r else { Issue.record("admission \(r)"); return }
+            m.settle("s0", r, reserved: 250, actual: 250)
+            spent += 250
+            m.advance(1_000_000)
+        }
+        // One admission waits; every grant for it is lost until its caller gives up.
+        m.drop = { _, msg in if case .leaseGrant = msg.message { true } else { false } }
+        for _ in 0..<5 {
+            #expect(m.admit("s0", 400) == .wait)
+            m.advance(10_000_000)
+        }
+        m.drop = { _, _ in false }
+        m.advance(SyncConfig().waitForgetAfter + 1)
+        for _ in 0..<20 { m.advance(100_000_000) }
+        let grants = m.coordinator.grantsIssued
+        for _ in 0..<100 { m.advance(100_000_000) }   // 10 s with nobody admitting
+        #expect(m.coordinator.grantsIssued == grants)
+        #expect(m.coordinator.outstanding(Fx.key) == 0)
+        #expect(m.coordinator.remaining(Fx.key) == 500)
+    }
+
+    /// A grant whose answer was lost, with no later grant to reveal the gap, is written off at the next report acknowledgement.
+    @Test func lostLastGrantIsWrittenOff() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 100_000), config: Self.config())
+        m.advance(1)
+        m.drop = { _, msg in if case .leaseGrant = msg.message { true } else { false } }
+        #expect(m.admit("s0", 100) == .wait)
+        #expect(m.coordinator.outstanding(Fx.key) > 0)
+        m.drop = { _, _ in false }
+        for _ in 0..<30 { m.advance(100_000_000) }    // the admission is abandoned; reports flow
+        #expect(m.coordinator.outstanding(Fx.key) == 0)
+        #expect(m.coordinator.remaining(Fx.key) == 100_000)
+        // The lost grant, should it still arrive, adds nothing.
+        let e = m.sidecars["s0"]!.entries(Fx.key.scope).first!
+        var s = m.sidecars["s0"]!
+        let late = LeaseGrant(key: Fx.key, holder: s.identity, requestID: 1, issuer: m.coordinator.identity, amount: e.granted,
+                              granted: e.granted, ttl: 4_000_000_000)
+        _ = s.receive(.leaseGrant(late), now: m.now)
+        #expect(s.balance(Fx.key.scope, now: m.now) == 0)
+    }
+}
