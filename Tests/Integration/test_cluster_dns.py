@@ -157,12 +157,13 @@ def test_coordinator_added_and_removed_through_dns_under_load(tmp_path):
                              "--output-tokens", "24"], private_hosts=False)
         procs.wait_http("mock", f"http://127.0.0.1:{mock_port}/healthz")
 
-        def coordinator(addr: str, learning: bool):
+        def coordinator(addr: str, learning: bool, wait: bool = True):
             name = "c0" if addr == c0 else "c1"
             procs.spawn(name, [TOLLGATE_BIN, "coordinator", "--listen", addr, "--peers", f"{NAME}:{port}",
                                "--admin", f"127.0.0.1:{admin[addr]}", "--admin-token", TOKEN, "--sync-secret", SECRET,
                                "--budget", f"total_tokens={limit}/lifetime", *([] if learning else ["--no-learning"])])
-            procs.wait_http(name, f"http://127.0.0.1:{admin[addr]}/healthz")
+            if wait:
+                procs.wait_http(name, f"http://127.0.0.1:{admin[addr]}/healthz")
 
         def view(addr: str) -> dict:
             return httpx.get(f"http://127.0.0.1:{admin[addr]}/v1/cluster", timeout=5).json()
@@ -205,11 +206,14 @@ def test_coordinator_added_and_removed_through_dns_under_load(tmp_path):
         assert v0["coordinator"]["coordinators"] == [c0] and v0["budgets"][0]["owner"] == c0, v0
 
         mark("phase 1 done")
-        # 2. A coordinator joins the name: c0 re-resolves (5 s) and moves to term 1; sidecars adopt
-        # the set from c0's definitions; c1 (fenced by the sidecars' term until it takes it) learns
-        # and then grants the key, which is now its own.
+        # 2. A coordinator joins the name: it starts before the name lists it (it waits for that),
+        # c0 re-resolves (5 s) and moves to term 1; sidecars adopt the set from c0's definitions;
+        # c1 (fenced by the sidecars' term until it takes it) learns and then grants the key,
+        # which is now its own.
+        coordinator(c1, learning=True, wait=False)
+        wait_for(lambda: "waiting up to" in procs.log("c1"), 20, "c1 waiting for the name to list it")
         hosts.write({NAME: [a0, a1]})
-        coordinator(c1, learning=True)
+        procs.wait_http("c1", f"http://127.0.0.1:{admin[c1]}/healthz")
         wait_for(lambda: (lambda v: v["coordinator"]["term"] >= 1 and v["coordinator"]["coordinators"] == [c0, c1]
                           and v["budgets"][0]["owner"] == c1)(view(c0)), 30, "c0 on the two-coordinator set")
         wait_for(lambda: sidecars_on(1, [c0, c1]), 30, "sidecars on the two-coordinator set")

@@ -1,3 +1,4 @@
+import Glibc
 import TollgateSync
 import TollgateTransport
 
@@ -41,5 +42,38 @@ extension CoordinatorServer {
         coordinator.setCoordinators(members, term: term, now: now)
         let me = coordinator.identity.nodeID
         Log.info("coordinator set term \(term): \(members.joined(separator: ","))" + (members.contains(me) ? "" : " (without this coordinator \(me): it owns no keys)"))
+    }
+}
+
+extension CoordinatorServer {
+    /// How long a starting coordinator waits for its DNS name to list it (a pod added behind a
+    /// headless Service can start before the name's answer includes it).
+    static let peersStartWaitSeconds = 30.0
+
+    /// The set at start: --peers resolved (this coordinator alone without them). When the
+    /// entries include DNS names and the answer does not list this coordinator yet (or does not
+    /// resolve), it asks again every second for up to `peersStartWaitSeconds` before giving up:
+    /// exiting at once would only turn DNS propagation into restart back-off. Plain addresses
+    /// are checked once.
+    static func resolvePeersAtStart(_ peers: [String], me: String, wait: Double = peersStartWaitSeconds,
+                                    lookup: CoordinatorSet.Lookup = CoordinatorSet.systemLookup,
+                                    sleep: (Double) -> Void = { usleep(UInt32($0 * 1e6)) }) throws(ConfigError) -> [String] {
+        guard !peers.isEmpty else { return [me] }
+        let names = peers.contains { (try? SocketAddress(parsing: $0)) == nil }
+        var waited = 0.0
+        while true {
+            let problem: ConfigError
+            do {
+                let set = try CoordinatorSet.resolve(peers, lookup: lookup)
+                if set.contains(me) { return set }
+                problem = ConfigError("this coordinator (\(me)) is not in --peers (\(set.joined(separator: ","))); pass --advertise ADDR as listed there")
+            } catch {
+                problem = error
+            }
+            guard names && waited < wait else { throw problem }
+            if waited == 0 { Log.info("coordinator: waiting up to \(Int(wait)) s for --peers to list this coordinator: \(problem)") }
+            sleep(1)
+            waited += 1
+        }
     }
 }

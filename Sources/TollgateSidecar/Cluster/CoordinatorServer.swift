@@ -70,11 +70,7 @@ final class CoordinatorServer: @unchecked Sendable {
         }
 
         let me = options.advertise ?? listener.address.description
-        var set = try CoordinatorSet.resolve(options.peers)
-        if set.isEmpty { set = [me] }
-        guard set.contains(me) else {
-            throw ConfigError("this coordinator (\(me)) is not in --peers (\(set.joined(separator: ","))); pass --advertise ADDR as listed there")
-        }
+        let set = try Self.resolvePeersAtStart(options.peers, me: me)
         let identity = NodeIdentity(nodeID: me, epoch: UInt64(MonotonicClock.wallNanos() / 1_000_000))
         let now = Self.monoNow()
         var c = Coordinator(identity: identity, coordinators: set, now: now, learning: !options.skipLearning)
