@@ -220,6 +220,8 @@ def test_coordinator_added_and_removed_through_dns_under_load(tmp_path):
         wait_for(lambda: (lambda v: v["coordinator"]["term"] >= 1 and not v["coordinator"]["fenced"]
                           and v["budgets"][0]["owner"] == c1 and v["coordinator"]["grants"] > 0)(view(c1)),
                  40, "c1 granting the key it gained")
+        wait_for(lambda: all(any(c["id"] == c1 and c["heard"] for c in sidecar_view(i)["coordinators"]) for i in range(n)),
+                 20, "every sidecar's link to c1 up")
         served = load.served()
         wait_for(lambda: load.served() >= served + 10, 30, "10 more served through c1's leases")
         holders = view(c1)["budgets"][0]["holders"]

@@ -13,7 +13,8 @@ extension ClusterBudgets {
             var out: [UInt8] = Array("{\"node\":".utf8)
             JSONValue.writeString(identity.nodeID, to: &out)
             out += Array(",\"epoch\":\(identity.epoch),\"coordinators\":[".utf8)
-            for (i, id) in coordinatorIDs.enumerated() {
+            // The coordinators dialled at start, then members a later set added (their links too).
+            for (i, id) in (coordinatorIDs + s.coordinators.filter { !coordinatorIDs.contains($0) }).enumerated() {
                 if i > 0 { out.append(44) }
                 out += Array("{\"id\":".utf8)
                 JSONValue.writeString(id, to: &out)
