@@ -37,14 +37,7 @@ final class PeriodicResolver: @unchecked Sendable {
 
     func start() {
         running.store(true, ordering: .releasing)
-        let box = Unmanaged.passRetained(self)
-        var t = pthread_t()
-        pthread_create(&t, nil, { arg in
-            let me = Unmanaged<PeriodicResolver>.fromOpaque(arg!).takeRetainedValue()
-            me.run()
-            return nil
-        }, box.toOpaque())
-        thread = t
+        thread = startThread { [self] in run() }   // the thread keeps the resolver until it ends
     }
 
     /// Stops and joins (within one 50 ms nap; a resolution in progress finishes first).
