@@ -16,7 +16,10 @@ extension CoordinatorServer {
         guard let path = options.configPath else { return .failure(ConfigError("no configuration file")) }
         do {
             let file = try CoordinatorConfigFile.load(path: path)
-            guard !options.peersFromFlag else { return .success(file.contentHash) }
+            guard !options.peersFromFlag else {
+                if file.peers != nil { Log.info("\(path): peers not applied: --peers on the command line wins") }
+                return .success(file.contentHash)
+            }
             applyPeers(try CoordinatorPeersReload.plan(file.peers, me: selfID, lookup: lookup))
             return .success(file.contentHash)
         } catch {
