@@ -215,3 +215,30 @@ extension SidecarSyncStateTests {
         #expect(s.balance(Fx.key.scope, now: m.now) == 0)
     }
 }
+
+extension SidecarSyncStateTests {
+    /// End-game patience runs per admission: one arriving after another waited out the patience waits its own, and is served when escrow comes back.
+    @Test func endgamePatiencePerAdmission() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 3_000), config: Self.config())
+        m.advance(1)
+        let big = m.admitWaiting("s0", 2_000)
+        guard case .admitted = big else { Issue.record("in-flight admission: \(big)"); return }
+        let firstStart = m.now
+        var first = m.admit("s0", 1_500, waitingSince: firstStart)
+        while first == .wait && m.now - firstStart < 5_000_000_000 {
+            m.advance(10_000_000)
+            first = m.admit("s0", 1_500, waitingSince: firstStart)
+        }
+        #expect(first == .refused(.exhausted))
+        #expect(m.now - firstStart >= SyncConfig().endgamePatience)
+        let secondStart = m.now
+        #expect(m.admit("s0", 1_500, waitingSince: secondStart) == .wait)
+        m.settle("s0", big, reserved: 2_000, actual: 100)   // the in-flight escrow comes back
+        var second: SyncAdmission = .wait
+        while second == .wait && m.now - secondStart < SyncConfig().endgamePatience {
+            m.advance(10_000_000)
+            second = m.admit("s0", 1_500, waitingSince: secondStart)
+        }
+        if case .admitted = second {} else { Issue.record("second admission: \(second)") }
+    }
+}
