@@ -242,3 +242,23 @@ extension SidecarSyncStateTests {
         if case .admitted = second {} else { Issue.record("second admission: \(second)") }
     }
 }
+
+extension SidecarSyncStateTests {
+    /// End-game: when the coordinator cannot cover a node's largest waiting shortfall, the node asks for its smallest, so a small request is not starved behind a large one.
+    @Test func endgameAsksForSmallestShortfall() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 3_000), config: Self.config())
+        m.advance(1)
+        let inFlight = m.admitWaiting("s0", 2_124)
+        guard case .admitted = inFlight else { Issue.record("in-flight admission: \(inFlight)"); return }
+        #expect(m.coordinator.remaining(Fx.key) == 876)
+        let start = m.now
+        var small: SyncAdmission = .wait
+        while small == .wait && m.now - start < SyncConfig().endgamePatience {
+            if case .admitted = m.admit("s0", 1_172, waitingSince: start) { Issue.record("1,172 cannot fit in 876"); return }
+            small = m.admit("s0", 841, waitingSince: start)
+            m.advance(10_000_000)
+        }
+        if case .admitted = small {} else { Issue.record("small admission: \(small)") }
+        #expect(m.coordinator.ledger.totalCharge(Fx.key) <= 3_000)
+    }
+}
