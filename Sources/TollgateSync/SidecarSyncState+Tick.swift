@@ -44,6 +44,7 @@ extension SidecarSyncState {
         if now - ks.waitedAt > config.waitForgetAfter {
             // Every admission that waited has been admitted, refused or abandoned by its caller.
             ks.need = 0
+            ks.smallestNeed = .max
             ks.waiting = 0
         }
         for i in ks.leases.indices where !ks.leases[i].closed {

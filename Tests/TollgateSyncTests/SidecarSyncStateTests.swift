@@ -215,3 +215,50 @@ extension SidecarSyncStateTests {
         #expect(s.balance(Fx.key.scope, now: m.now) == 0)
     }
 }
+
+extension SidecarSyncStateTests {
+    /// End-game patience runs per admission: one arriving after another waited out the patience waits its own, and is served when escrow comes back.
+    @Test func endgamePatiencePerAdmission() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 3_000), config: Self.config())
+        m.advance(1)
+        let big = m.admitWaiting("s0", 2_000)
+        guard case .admitted = big else { Issue.record("in-flight admission: \(big)"); return }
+        let firstStart = m.now
+        var first = m.admit("s0", 1_500, waitingSince: firstStart)
+        while first == .wait && m.now - firstStart < 5_000_000_000 {
+            m.advance(10_000_000)
+            first = m.admit("s0", 1_500, waitingSince: firstStart)
+        }
+        #expect(first == .refused(.exhausted))
+        #expect(m.now - firstStart >= SyncConfig().endgamePatience)
+        let secondStart = m.now
+        #expect(m.admit("s0", 1_500, waitingSince: secondStart) == .wait)
+        m.settle("s0", big, reserved: 2_000, actual: 100)   // the in-flight escrow comes back
+        var second: SyncAdmission = .wait
+        while second == .wait && m.now - secondStart < SyncConfig().endgamePatience {
+            m.advance(10_000_000)
+            second = m.admit("s0", 1_500, waitingSince: secondStart)
+        }
+        if case .admitted = second {} else { Issue.record("second admission: \(second)") }
+    }
+}
+
+extension SidecarSyncStateTests {
+    /// End-game: when the coordinator cannot cover a node's largest waiting shortfall, the node asks for its smallest, so a small request is not starved behind a large one.
+    @Test func endgameAsksForSmallestShortfall() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 3_000), config: Self.config())
+        m.advance(1)
+        let inFlight = m.admitWaiting("s0", 2_124)
+        guard case .admitted = inFlight else { Issue.record("in-flight admission: \(inFlight)"); return }
+        #expect(m.coordinator.remaining(Fx.key) == 876)
+        let start = m.now
+        var small: SyncAdmission = .wait
+        while small == .wait && m.now - start < SyncConfig().endgamePatience {
+            if case .admitted = m.admit("s0", 1_172, waitingSince: start) { Issue.record("1,172 cannot fit in 876"); return }
+            small = m.admit("s0", 841, waitingSince: start)
+            m.advance(10_000_000)
+        }
+        if case .admitted = small {} else { Issue.record("small admission: \(small)") }
+        #expect(m.coordinator.ledger.totalCharge(Fx.key) <= 3_000)
+    }
+}
