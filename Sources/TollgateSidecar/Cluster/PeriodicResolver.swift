@@ -23,8 +23,6 @@ final class PeriodicResolver: @unchecked Sendable {
         self.deliver = deliver
     }
 
-    var currentNames: [String] { names.withLock { $0.list } }
-
     /// Resolves `list` from the next round on. `then` runs under the same lock that delivery
     /// takes, so no answer for the old names is delivered after it (a reload delivers its own
     /// answer in `then`).
