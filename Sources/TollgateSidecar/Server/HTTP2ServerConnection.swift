@@ -7,7 +7,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     let context: LoopContext
     let connection: Connection
     let session: HTTP2Session
-    private var streams: [Int32: HTTP2ServerStream] = [:]
+    private var streams = HTTP2StreamMap<HTTP2ServerStream>()
     private var closed = false
     private var idleTimer: LoopTimer?
     private var draining = false
