@@ -53,6 +53,8 @@ final class SidecarServices: Sendable {
     /// Installs a reloaded configuration: builds the new policy off the loops (DNS, CA files)
     /// and swaps it in; a failure leaves the running policy untouched.
     func reload(file: SidecarConfigFile, options: SidecarOptions) throws(ConfigError) {
+        // Coordinators named by the file must resolve (ClusterBudgets+Reload.swift); nothing changes otherwise.
+        try cluster?.checkReload(file.options.cluster, path: file.path)
         // MCP first: its errors leave everything as it was; its servers join the policy's targets.
         var options = options
         let mcpNext = try mcp?.prepareReload(fileSection: file.options.mcp)

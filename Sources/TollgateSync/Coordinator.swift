@@ -130,6 +130,11 @@ public struct Coordinator: Sendable {
             let tight = budgets.values.filter { owns($0.scope) && isTight($0.key, now: now) }.map(\.key).sorted()
             var held: [LedgerEntry] = []
             for (k, h) in assignment[r.sender.nodeID] ?? [] { held += ledger.entries(k, holder: h) }
+            // The sender's own grants as this coordinator counts them: a grant whose answer was
+            // lost shows up as a gap above the sender's watermark, which it then writes off.
+            for b in budgets.values.sorted(by: { $0.scope < $1.scope }) where owns(b.scope) {
+                held += ledger.entries(b.key, holder: r.sender).filter { $0.issuer == identity }
+            }
             out.append(OutboundMessage(to: r.sender.nodeID, .reportAck(ReportAck(coordinator: identity, seq: r.seq,
                 learning: isLearning(now), budgetsVersion: budgetsVersion, tightKeys: tight, custody: held))))
             if r.budgetsVersion != budgetsVersion {

@@ -144,6 +144,7 @@ extension SidecarSyncState {
         v.learning = a.learning
         views[a.coordinator.nodeID] = v
         for e in a.custody where e.holder != identity { custody.merge(e) }
+        for e in a.custody where e.holder == identity && e.issuer == a.coordinator { writeOffLostGrants(e) }
         let tight = Set(a.tightKeys)
         for (scope, var ks) in keys where ks.owner == a.coordinator.nodeID {
             let t = tight.contains(ks.budget.key)
@@ -153,6 +154,21 @@ extension SidecarSyncState {
                 keys[scope] = ks
             }
         }
+    }
+
+    /// The issuer counts more granted to this node than it ever received, and no ask is open: the
+    /// answers were lost (or are so late that an ask timed out). Return the gap, exactly as a gap
+    /// below a later grant is returned; should one of those grants still arrive, its range is
+    /// below the watermark and it is ignored. Without this, a lost last grant of the end-game
+    /// (no later grant follows) would stay escrowed for good.
+    mutating func writeOffLostGrants(_ e: LedgerEntry) {
+        guard var ks = keys[e.key.scope], ks.budget.window == e.key.window, ks.pending == nil else { return }
+        let w = ks.watermark[e.issuer] ?? 0
+        guard e.granted > w else { return }
+        ks.returned[e.issuer, default: 0] += e.granted - w
+        ks.watermark[e.issuer] = e.granted
+        ks.returnsDirty = true
+        keys[e.key.scope] = ks
     }
 
     /// End-game: hand back everything beyond what waiting admissions need, so the last units are

@@ -41,6 +41,12 @@ extension SidecarSyncState {
 
     mutating func upkeep(_ ks: inout KeyState, now: Int64) {
         expire(&ks, now: now)
+        if now - ks.waitedAt > config.waitForgetAfter {
+            // Every admission that waited has been admitted, refused or abandoned by its caller.
+            ks.need = 0
+            ks.smallestNeed = .max
+            ks.waiting = 0
+        }
         for i in ks.leases.indices where !ks.leases[i].closed {
             if !ks.leases[i].activated {
                 if now >= ks.leases[i].askedAt + config.activationWindow {

@@ -23,9 +23,15 @@ public struct SidecarSyncState: Sendable {
         var exhausted: (remaining: Int64, reclaimable: Int64, at: Int64)?
         var exhaustedSince: Int64?
         var need: Int64 = 0
+        /// The smallest shortfall among waiting admissions: asked for instead of `need` when the
+        /// coordinator has said it cannot cover `need`, so a smaller request is not starved by
+        /// a larger one waiting on the same node.
+        var smallestNeed: Int64 = .max
         /// The largest admission waiting now (its whole amount, not the shortfall `need`): what
         /// end-game surplus returns must keep, or a waiting admission is starved by its own node.
         var waiting: Int64 = 0
+        /// When an admission last waited (set `need`/`waiting`); see `SyncConfig.waitForgetAfter`.
+        var waitedAt: Int64 = .min / 2
         var returnsDirty = false
         /// Admissions waited for escrow during the current rate interval.
         var starved = false
@@ -152,8 +158,10 @@ public struct SidecarSyncState: Sendable {
     // MARK: Admission
 
     /// Admits `amount` units on `scope` from held leases, or says why not. Never blocks: `.wait`
-    /// means more escrow was asked for (see `takeOutbound`).
-    public mutating func tryAdmit(_ scope: String, amount: Int64, now: Int64) -> SyncAdmission {
+    /// means more escrow was asked for (see `takeOutbound`). `waitingSince` is when this
+    /// admission first tried (on this clock): end-game patience runs per admission, so one that
+    /// arrives after an earlier one waited out the patience is not refused at once.
+    public mutating func tryAdmit(_ scope: String, amount: Int64, now: Int64, waitingSince: Int64? = nil) -> SyncAdmission {
         guard var ks = keys[scope] else {
             let o = owner(of: scope)
             return (views[o]?.defsVersion ?? 0) > 0 ? .refused(.unknownBudget) : .wait
@@ -181,22 +189,27 @@ public struct SidecarSyncState: Sendable {
                 return .admitted(take(&ks, amount: usable, reserves: false, overdraft: over, now: now))
             }
             ks.need = max(ks.need, amount - usable)
+            ks.smallestNeed = min(ks.smallestNeed, amount - usable)
+            ks.waitedAt = now
             maybeAsk(&ks, now: now)
             return .refused(.coordinatorUnreachable)
         }
         if let ex = ks.exhausted, now - ex.at < config.requestTimeout, amount > usable + ex.remaining {
             // Nothing can come back in time, or we have waited long enough for returns.
-            if amount > usable + ex.remaining + ex.reclaimable || now - (ks.exhaustedSince ?? now) >= config.endgamePatience {
+            let since = max(ks.exhaustedSince ?? now, waitingSince ?? .min)
+            if amount > usable + ex.remaining + ex.reclaimable || now - since >= config.endgamePatience {
                 return .refused(.exhausted)
             }
         }
         ks.waiting = max(ks.waiting, amount)
+        ks.waitedAt = now
         ks.starved = true
         // A grant already here, waiting for its custodians' acknowledgements, covers it: wait for
         // that rather than ask again (every ask would escrow another lease that waits too).
         let activating = ks.leases.reduce(Int64(0)) { $0 + (!$1.activated && !$1.closed && !$1.isReserve && now < $1.expiresAt ? $1.available : 0) }
         if usable + activating >= amount { return .wait }
         ks.need = max(ks.need, amount - usable)
+        ks.smallestNeed = min(ks.smallestNeed, amount - usable)
         maybeAsk(&ks, now: now)
         return .wait
     }
@@ -279,8 +292,9 @@ public struct SidecarSyncState: Sendable {
         ks.inFlight += amount + overdraft
         ks.bucket += amount + overdraft
         ks.need = 0
+        ks.smallestNeed = .max
         ks.waiting = 0
-        ks.exhaustedSince = nil   // end-game patience runs per waiting admission
+        ks.exhaustedSince = nil
         return LeaseTicket(id: nextID)
     }
 
@@ -311,7 +325,11 @@ public struct SidecarSyncState: Sendable {
         ks.recentAsks[id] = now
         if ks.recentAsks.count > 16, let oldest = ks.recentAsks.min(by: { $0.value < $1.value }) { ks.recentAsks[oldest.key] = nil }
         let wantsReserve = ks.budget.policy == .failOpenBounded && ks.budget.reservePerNode > 0 && !ks.reserveGranted
+        var need = ks.need
+        if let ex = ks.exhausted, now - ex.at < config.requestTimeout, need > ex.remaining, ks.smallestNeed <= ex.remaining {
+            need = ks.smallestNeed
+        }
         outbox.append(OutboundMessage(to: o, .leaseRequest(LeaseRequest(key: ks.budget.key, holder: identity, requestID: id,
-            need: ks.need, ratePerSecond: ks.rate, wantsReserve: wantsReserve, entries: entries(ks), term: term))))
+            need: need, ratePerSecond: ks.rate, wantsReserve: wantsReserve, entries: entries(ks), term: term))))
     }
 }

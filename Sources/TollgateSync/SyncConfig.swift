@@ -20,6 +20,10 @@ public struct SyncConfig: Sendable, Hashable {
     public var activationWindow: Int64 = 1_000_000_000
     /// A lease request unanswered after this is abandoned (a new one may be sent).
     public var requestTimeout: Int64 = 300_000_000
+    /// A waiting admission re-tries at least this often; a shortfall nobody re-asserted for this
+    /// long belongs to an admission its caller gave up on, and is forgotten (else the node keeps
+    /// asking for, and holding, escrow nobody will spend).
+    public var waitForgetAfter: Int64 = 500_000_000
     /// Custody announcements are retried (to other peers) this often.
     public var announceRetry: Int64 = 100_000_000
     /// Unused escrow is returned after this long without admissions on the key.

@@ -154,6 +154,9 @@ class Chaos:
         self.lock = threading.Lock()
         self.served = self.refused = self.unavailable = self.errors = 0
         self.first_refusal_provider_tokens: int | None = None
+        self.first_refusal_at: float | None = None
+        # (start time, tokens the provider reported in the answer) per served request.
+        self.served_tokens: list[tuple[float, int]] = []
         self.faults: list[str] = []
         self.resume_times: list[float] = []
 
@@ -220,19 +223,25 @@ class Chaos:
                         "messages": [{"role": "user", "content": "chaos " * rng.randint(1, 30)}]}
                 if body["stream"]:
                     body["stream_options"] = {"include_usage": True}
+                started = time.monotonic()
+                tokens = 0
                 try:
                     r = c.post(f"http://127.0.0.1:{self.sc_ports[i]}/v1/chat/completions", json=body,
                                headers={"authorization": "Bearer chaos"})
                     code = r.status_code
                     err = r.json().get("error", {}).get("code") if code != 200 else None
+                    if code == 200:
+                        tokens = answer_tokens(r.text, body["stream"])
                 except (httpx.HTTPError, ValueError):
                     code, err = 0, None
                 with self.lock:
                     if code == 200:
                         self.served += 1
+                        self.served_tokens.append((started, tokens))
                     elif err == "cluster_budget_exceeded":
                         self.refused += 1
                         if self.first_refusal_provider_tokens is None:
+                            self.first_refusal_at = time.monotonic()
                             self.first_refusal_provider_tokens = self.provider()["total_tokens"]
                     elif code in (429, 503):
                         self.unavailable += 1
@@ -350,8 +359,13 @@ class Chaos:
             "provider_requests": p["requests"], "provider_tokens": provider_tokens,
             "budget_used": b["used"], "budget_outstanding": b["outstanding"],
             "overspend": max(0, provider_tokens - self.limit),
-            "utilization_before_first_refusal": (round(self.first_refusal_provider_tokens / self.limit, 4)
-                                                 if self.first_refusal_provider_tokens is not None else None),
+            # What the budget had committed when it first said "spent": every request that had
+            # started by then, at the tokens its answer reported (requests still in flight at the
+            # refusal count, as in the simulator's committed-at-first-refusal).
+            "utilization_before_first_refusal": (
+                round(sum(t for at, t in self.served_tokens if at < self.first_refusal_at) / self.limit, 4)
+                if self.first_refusal_at is not None else None),
+            "provider_tokens_at_first_refusal": self.first_refusal_provider_tokens,
             "grant_resume_seconds_max": round(max(self.resume_times), 2) if self.resume_times else None,
             "coordinator_restarts": sum(1 for f in self.faults if "coordinator" in f),
             "usage_unreported": max(0, provider_tokens - b["used"]),
@@ -359,6 +373,19 @@ class Chaos:
             "faults": self.faults, "gossip_relay": dict(self.relays.stats),
             "workdir": str(self.dir),
         }
+
+
+def answer_tokens(text: str, stream: bool) -> int:
+    """total_tokens from a chat completion, or from the usage chunk of its event stream."""
+    if not stream:
+        return int((json.loads(text).get("usage") or {}).get("total_tokens", 0))
+    total = 0
+    for line in text.splitlines():
+        if line.startswith("data: {"):
+            usage = json.loads(line[6:]).get("usage")
+            if usage:
+                total = int(usage.get("total_tokens", 0))
+    return total
 
 
 def main():

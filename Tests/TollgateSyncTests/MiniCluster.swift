@@ -52,9 +52,9 @@ struct MiniCluster {
         pump()
     }
 
-    mutating func admit(_ id: String, _ amount: Int64, scope: String = Fx.key.scope) -> SyncAdmission {
+    mutating func admit(_ id: String, _ amount: Int64, scope: String = Fx.key.scope, waitingSince: Int64? = nil) -> SyncAdmission {
         var s = sidecars[id]!
-        let r = s.tryAdmit(scope, amount: amount, now: now)
+        let r = s.tryAdmit(scope, amount: amount, now: now, waitingSince: waitingSince)
         let out = s.takeOutbound()
         sidecars[id] = s
         send(id, out)

@@ -165,3 +165,100 @@ extension SidecarSyncStateTests {
         #expect(m.coordinator.worstGrantOvercommit <= 0)
     }
 }
+
+extension SidecarSyncStateTests {
+    /// An admission its caller gave up on stops asking for escrow: no grant-expire-ask cycle holds budget for nobody.
+    @Test func abandonedWaitStopsAsking() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 3_000), config: Self.config())
+        m.advance(1)
+        var spent: Int64 = 0
+        while spent < 2_500 {
+            let r = m.admitWaiting("s0", 250)
+            guard case .admitted = r else { Issue.record("admission \(r)"); return }
+            m.settle("s0", r, reserved: 250, actual: 250)
+            spent += 250
+            m.advance(1_000_000)
+        }
+        // One admission waits; every grant for it is lost until its caller gives up.
+        m.drop = { _, msg in if case .leaseGrant = msg.message { true } else { false } }
+        for _ in 0..<5 {
+            #expect(m.admit("s0", 400) == .wait)
+            m.advance(10_000_000)
+        }
+        m.drop = { _, _ in false }
+        m.advance(SyncConfig().waitForgetAfter + 1)
+        for _ in 0..<20 { m.advance(100_000_000) }
+        let grants = m.coordinator.grantsIssued
+        for _ in 0..<100 { m.advance(100_000_000) }   // 10 s with nobody admitting
+        #expect(m.coordinator.grantsIssued == grants)
+        #expect(m.coordinator.outstanding(Fx.key) == 0)
+        #expect(m.coordinator.remaining(Fx.key) == 500)
+    }
+
+    /// A grant whose answer was lost, with no later grant to reveal the gap, is written off at the next report acknowledgement.
+    @Test func lostLastGrantIsWrittenOff() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 100_000), config: Self.config())
+        m.advance(1)
+        m.drop = { _, msg in if case .leaseGrant = msg.message { true } else { false } }
+        #expect(m.admit("s0", 100) == .wait)
+        #expect(m.coordinator.outstanding(Fx.key) > 0)
+        m.drop = { _, _ in false }
+        for _ in 0..<30 { m.advance(100_000_000) }    // the admission is abandoned; reports flow
+        #expect(m.coordinator.outstanding(Fx.key) == 0)
+        #expect(m.coordinator.remaining(Fx.key) == 100_000)
+        // The lost grant, should it still arrive, adds nothing.
+        let e = m.sidecars["s0"]!.entries(Fx.key.scope).first!
+        var s = m.sidecars["s0"]!
+        let late = LeaseGrant(key: Fx.key, holder: s.identity, requestID: 1, issuer: m.coordinator.identity, amount: e.granted,
+                              granted: e.granted, ttl: 4_000_000_000)
+        _ = s.receive(.leaseGrant(late), now: m.now)
+        #expect(s.balance(Fx.key.scope, now: m.now) == 0)
+    }
+}
+
+extension SidecarSyncStateTests {
+    /// End-game patience runs per admission: one arriving after another waited out the patience waits its own, and is served when escrow comes back.
+    @Test func endgamePatiencePerAdmission() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 3_000), config: Self.config())
+        m.advance(1)
+        let big = m.admitWaiting("s0", 2_000)
+        guard case .admitted = big else { Issue.record("in-flight admission: \(big)"); return }
+        let firstStart = m.now
+        var first = m.admit("s0", 1_500, waitingSince: firstStart)
+        while first == .wait && m.now - firstStart < 5_000_000_000 {
+            m.advance(10_000_000)
+            first = m.admit("s0", 1_500, waitingSince: firstStart)
+        }
+        #expect(first == .refused(.exhausted))
+        #expect(m.now - firstStart >= SyncConfig().endgamePatience)
+        let secondStart = m.now
+        #expect(m.admit("s0", 1_500, waitingSince: secondStart) == .wait)
+        m.settle("s0", big, reserved: 2_000, actual: 100)   // the in-flight escrow comes back
+        var second: SyncAdmission = .wait
+        while second == .wait && m.now - secondStart < SyncConfig().endgamePatience {
+            m.advance(10_000_000)
+            second = m.admit("s0", 1_500, waitingSince: secondStart)
+        }
+        if case .admitted = second {} else { Issue.record("second admission: \(second)") }
+    }
+}
+
+extension SidecarSyncStateTests {
+    /// End-game: when the coordinator cannot cover a node's largest waiting shortfall, the node asks for its smallest, so a small request is not starved behind a large one.
+    @Test func endgameAsksForSmallestShortfall() {
+        var m = MiniCluster(sidecars: 1, budget: Self.budget(limit: 3_000), config: Self.config())
+        m.advance(1)
+        let inFlight = m.admitWaiting("s0", 2_124)
+        guard case .admitted = inFlight else { Issue.record("in-flight admission: \(inFlight)"); return }
+        #expect(m.coordinator.remaining(Fx.key) == 876)
+        let start = m.now
+        var small: SyncAdmission = .wait
+        while small == .wait && m.now - start < SyncConfig().endgamePatience {
+            if case .admitted = m.admit("s0", 1_172, waitingSince: start) { Issue.record("1,172 cannot fit in 876"); return }
+            small = m.admit("s0", 841, waitingSince: start)
+            m.advance(10_000_000)
+        }
+        if case .admitted = small {} else { Issue.record("small admission: \(small)") }
+        #expect(m.coordinator.ledger.totalCharge(Fx.key) <= 3_000)
+    }
+}

@@ -23,9 +23,7 @@ typealias AdminRouter = @Sendable (_ method: String, _ path: Substring, _ header
 final class AdminConnection: ConnectionDelegate {
     let connection: Connection
     let router: AdminRouter
-    private var parser = HTTP1RequestParser(limits: HTTP1Limits(maxBodyBytes: 1 << 20))
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
+    private var requests = HTTP1RequestCollector(maxBodyBytes: 1 << 20)
     private let onClose: (AdminConnection) -> Void
     /// A response waits for its `after` callback: later requests' bytes are held until it went
     /// out, so pipelined requests are still answered in order.
@@ -46,35 +44,16 @@ final class AdminConnection: ConnectionDelegate {
             held.append(contentsOf: bytes)
             return
         }
-        var offset = 0
-        while !connection.isClosed {
-            if waiting {
-                held.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-                return
+        do {
+            let used = try requests.collect(bytes, stop: { connection.isClosed }) { h, body in
+                respondWhenReady(h, router(h.method, h.path, h.headers, body))
+                return !waiting
             }
-            let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            do {
-                let (used, event) = try parser.next(slice)
-                offset += used
-                guard let event else { break }
-                switch event {
-                case .requestHead(let h, _):
-                    head = h
-                    body = []
-                case .body(let r):
-                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: slice[r]))
-                case .end:
-                    if let h = head { respondWhenReady(h, router(h.method, h.path, h.headers, body)) }
-                    head = nil
-                default:
-                    break
-                }
-            } catch {
-                respond(nil, .text(error.status, "\(error.message)\n"))
-                connection.closeAfterFlush()
-                onClose(self)
-                return
-            }
+            if waiting && !connection.isClosed { held.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[used...])) }
+        } catch {
+            respond(nil, .text(error.status, "\(error.message)\n"))
+            connection.closeAfterFlush()
+            onClose(self)
         }
     }
 

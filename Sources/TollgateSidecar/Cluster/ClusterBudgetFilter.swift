@@ -25,7 +25,7 @@ final class ClusterBudgetFilter: ExchangeFilter {
     private var responseStatus = 0
     /// An admission waiting for a lease: what it costs, which budgets are still to take, and
     /// when to give up. The loop is never blocked: a timer tries again.
-    private var pending: (cost: RequestCost, budgets: [ClusterBudget], next: Int, deadline: UInt64, waited: Bool)?
+    private var pending: (cost: RequestCost, budgets: [ClusterBudget], next: Int, deadline: UInt64, waited: Bool, since: Int64)?
     private var retryTimer: LoopTimer?
     private var ended = false
     static let retryInterval = 0.002
@@ -64,7 +64,7 @@ final class ClusterBudgetFilter: ExchangeFilter {
 
     private func admit(_ x: ProxyExchange, _ cost: RequestCost) -> FilterVerdict {
         let deadline = x.context.loop.now &+ UInt64(cluster.options.admissionWait * 1e9)
-        pending = (cost, [], 0, deadline, false)
+        pending = (cost, [], 0, deadline, false, cluster.now())
         if let verdict = step(x) { return verdict }
         return .suspend
     }
@@ -94,7 +94,7 @@ final class ClusterBudgetFilter: ExchangeFilter {
                 continue
             }
             let amount = p.cost.amount(unit)
-            switch cluster.tryAdmit(b.scope, amount: amount) {
+            switch cluster.tryAdmit(b.scope, amount: amount, waitingSince: p.since) {
             case .admitted(let t):
                 holds.append(Hold(scope: b.scope, unit: unit, ticket: t, reserved: amount))
                 p.next += 1

@@ -13,7 +13,8 @@ extension ClusterBudgets {
             var out: [UInt8] = Array("{\"node\":".utf8)
             JSONValue.writeString(identity.nodeID, to: &out)
             out += Array(",\"epoch\":\(identity.epoch),\"coordinators\":[".utf8)
-            for (i, id) in coordinatorIDs.enumerated() {
+            // The coordinators dialled at start, then members a later set added (their links too).
+            for (i, id) in (coordinatorIDs + s.coordinators.filter { !coordinatorIDs.contains($0) }).enumerated() {
                 if i > 0 { out.append(44) }
                 out += Array("{\"id\":".utf8)
                 JSONValue.writeString(id, to: &out)
@@ -23,6 +24,12 @@ extension ClusterBudgets {
                     if let p = l.problem { JSONValue.writeString(p, to: &out) } else { out += Array("null".utf8) }
                 }
                 out.append(125)
+            }
+            // The coordinator set in use and its term (adopted from the coordinators' definitions).
+            out += Array("],\"term\":\(s.term),\"coordinator_set\":[".utf8)
+            for (i, id) in s.coordinators.enumerated() {
+                if i > 0 { out.append(44) }
+                JSONValue.writeString(id, to: &out)
             }
             out += Array("],\"members\":[".utf8)
             for (i, m) in s.membership.aliveMembers.sorted().enumerated() {

@@ -188,8 +188,8 @@ final class ClusterBudgets: @unchecked Sendable {
 
     /// One admission attempt that never waits: `.wait` means the sync thread has been asked
     /// for a lease and the caller should try again shortly (from a timer, not a sleep).
-    func tryAdmit(_ scope: String, amount: Int64) -> SyncAdmission {
-        let r = state.withLock { $0.tryAdmit(scope, amount: amount, now: now()) }
+    func tryAdmit(_ scope: String, amount: Int64, waitingSince: Int64? = nil) -> SyncAdmission {
+        let r = state.withLock { $0.tryAdmit(scope, amount: amount, now: now(), waitingSince: waitingSince) }
         switch r {
         case .admitted: counters.withLock { $0.admitted += 1 }
         case .refused: counters.withLock { $0.refused += 1 }

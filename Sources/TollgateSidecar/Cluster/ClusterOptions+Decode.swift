@@ -21,8 +21,10 @@ extension ClusterOptions {
         let m = try d.mapping(allowedKeys: ["coordinators", "node_id", "sync_secret", "gossip_listen", "gossip_advertise",
                                             "gossip_seeds", "admission_wait", "sync_tls"])
         if let v = m.optional("coordinators") {
-            o.coordinators = try v.list { (e) throws(ConfigDecodeError) -> String in try e.interpolatedString() }
-            guard !o.coordinators.isEmpty else { throw v.error(.invalidValue, "coordinators must list at least one HOST:PORT") }
+            let peers = try ConfiguredPeers.decode(v)
+            guard !peers.entries.isEmpty else { throw v.error(.invalidValue, "coordinators must list at least one HOST:PORT") }
+            o.coordinators = peers.entries
+            o.configuredCoordinators = peers
         }
         if let v = m.optional("node_id") {
             let id = try v.interpolatedString()

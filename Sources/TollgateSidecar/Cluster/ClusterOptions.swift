@@ -20,6 +20,10 @@ public struct ClusterOptions: Sendable {
     public var syncTLS = SyncTLSSettings()
     /// Added to this node's clock readings (chaos tests).
     public var clockSkewSeconds: Double = 0
+    /// `coordinators:` as the file wrote them, with their places (errors on reload name them).
+    var configuredCoordinators: ConfiguredPeers?
+    /// --coordinator was given on the command line: it wins over the file's list, on reload too.
+    var coordinatorsFromFlag = false
 
     public init() {}
 
@@ -50,7 +54,9 @@ public struct ClusterOptions: Sendable {
 
     mutating func parse(_ f: (name: String, inline: String?), _ r: inout ArgumentReader) throws(ConfigError) {
         switch f.name {
-        case "--coordinator": coordinators = try r.value(for: f).split(separator: ",").map(String.init).filter { !$0.isEmpty }
+        case "--coordinator":
+            coordinators = try r.value(for: f).split(separator: ",").map(String.init).filter { !$0.isEmpty }
+            coordinatorsFromFlag = true
         case "--node-id": nodeID = try r.value(for: f)
         case "--sync-secret-file": syncSecretFile = try r.value(for: f)
         case "--sync-secret": syncSecret = try r.value(for: f)

@@ -2,22 +2,44 @@ import TollgateConfig
 import TollgateSync
 
 /// The coordinator's file (`tollgate coordinator --config FILE`, the chart's ConfigMap): a
-/// `budgets:` list in the sidecar file's spelling, and `sync_tls:` for the sync listener.
-/// Cluster budgets cover all traffic, so a scope other than global is an error; `policy` picks
-/// the partition policy.
-enum CoordinatorConfigFile {
-    static func load(path: String) throws(ConfigError) -> (budgets: [(spec: String, policy: PartitionPolicy)], syncTLS: SyncTLSSettings?) {
+/// `budgets:` list in the sidecar file's spelling, `sync_tls:` for the sync listener, and
+/// `peers:` (the coordinator set, as --peers). Cluster budgets cover all traffic, so a scope
+/// other than global is an error; `policy` picks the partition policy.
+struct CoordinatorConfigFile {
+    var budgets: [(spec: String, policy: PartitionPolicy)] = []
+    var syncTLS: SyncTLSSettings?
+    /// nil: the file has no `peers:` key.
+    var peers: ConfiguredPeers?
+    var contentHash = ""
+
+    static func load(path: String) throws(ConfigError) -> CoordinatorConfigFile {
         let root: ConfigNode
-        do { root = try ConfigSource.load(path: path).root } catch { throw ConfigError(error.description) }
+        let hash: String
+        do { (root, hash) = try ConfigSource.load(path: path) } catch { throw ConfigError(error.description) }
         do {
-            let d = ConfigDecoder(root, secrets: .system())
-            return (try decode(d), try decodeSyncTLS(d))
+            var file = try decodeFile(ConfigDecoder(root, secrets: .system()))
+            file.contentHash = hash
+            return file
         } catch {
             throw ConfigError(error.description)
         }
     }
 
-    static let keys = ["budgets", "sync_tls"]
+    static let keys = ["budgets", "sync_tls", "peers"]
+
+    static func decodeFile(_ d: ConfigDecoder) throws(ConfigDecodeError) -> CoordinatorConfigFile {
+        var file = CoordinatorConfigFile()
+        file.budgets = try decode(d)
+        file.syncTLS = try decodeSyncTLS(d)
+        file.peers = try decodePeers(d)
+        return file
+    }
+
+    /// `peers:` (HOST:PORT entries, addresses or DNS names), nil when absent.
+    static func decodePeers(_ d: ConfigDecoder) throws(ConfigDecodeError) -> ConfiguredPeers? {
+        let m = try d.mapping(allowedKeys: keys)
+        return try m.optional("peers").map { (p) throws(ConfigDecodeError) in try ConfiguredPeers.decode(p) }
+    }
 
     /// `sync_tls:` (cert, key, client_ca), nil when absent.
     static func decodeSyncTLS(_ d: ConfigDecoder) throws(ConfigDecodeError) -> SyncTLSSettings? {

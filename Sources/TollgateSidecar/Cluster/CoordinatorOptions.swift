@@ -21,6 +21,12 @@ public struct CoordinatorOptions: Sendable {
     public var clockSkewSeconds: Double = 0
     /// Skip learning mode at start (a brand-new cluster; tests). Production always learns.
     public var skipLearning = false
+    /// `--config FILE`: re-read on SIGHUP and when its contents change (`peers:` takes effect).
+    public var configPath: String? = nil
+    /// How often the file is checked for changes, in seconds (0: SIGHUP only).
+    public var configPollInterval: Double = 2
+    /// --peers was given on the command line: it wins over the file's `peers:`, at start and on reload.
+    public var peersFromFlag = false
 
     public init() {}
 }

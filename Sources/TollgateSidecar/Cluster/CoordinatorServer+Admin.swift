@@ -113,7 +113,8 @@ extension CoordinatorServer {
             if i > 0 { out.append(44) }
             JSONValue.writeString(id, to: &out)
         }
-        out += Array("]},\"sidecars\":[".utf8)
+        // The coordinator set's term, and whether a sidecar has shown a later one (fenced: grants nothing).
+        out += Array("],\"term\":\(c.term),\"fenced\":\(c.isFenced)},\"sidecars\":[".utf8)
         for (i, r) in c.reportingSidecars.enumerated() {
             if i > 0 { out.append(44) }
             out += Array("{\"node\":".utf8)
@@ -124,6 +125,10 @@ extension CoordinatorServer {
         for (i, b) in c.budgets.values.sorted(by: { $0.scope < $1.scope }).enumerated() {
             if i > 0 { out.append(44) }
             writeBudget(b, to: &out, now: now)
+            // Which coordinator owns the key under this coordinator's set, and whether it is still being learned here.
+            out += Array(",\"owner\":".utf8)
+            JSONValue.writeString(Rendezvous.owner(of: b.scope, among: c.coordinators) ?? "", to: &out)
+            out += Array(",\"learning_key\":\(c.isLearningKey(b.scope, now: now))".utf8)
             out += Array(",\"holders\":[".utf8)
             for (j, h) in c.ledger.holders(b.key).sorted().enumerated() {
                 if j > 0 { out.append(44) }
@@ -150,6 +155,12 @@ extension CoordinatorServer {
         # HELP tollgate_coordinator_learning 1 while rebuilding the ledger after a start.
         # TYPE tollgate_coordinator_learning gauge
         tollgate_coordinator_learning \(c.isLearning(now) ? 1 : 0)
+        # HELP tollgate_coordinator_set_term Term of the coordinator set in use (bumped by each set change).
+        # TYPE tollgate_coordinator_set_term gauge
+        tollgate_coordinator_set_term \(c.term)
+        # HELP tollgate_coordinator_set_members Coordinators in the set in use.
+        # TYPE tollgate_coordinator_set_members gauge
+        tollgate_coordinator_set_members \(c.coordinators.count)
         # HELP tollgate_coordinator_sync_requests_total Sync POSTs handled, by protocol (h2, http/1.1).
         # TYPE tollgate_coordinator_sync_requests_total counter
         tollgate_coordinator_sync_requests_total{protocol="h2"} \(stats.syncRequests["h2"] ?? 0)

@@ -15,6 +15,8 @@ import TollgateTransport
 final class CoordinatorServer: @unchecked Sendable {
     let options: CoordinatorOptions
     private var loop: EventLoop?
+    /// The loop, for extensions that hand work to it (a configuration reload).
+    var eventLoop: EventLoop? { loop }
     private var listeners: [Listener] = []
     private var connections: [ObjectIdentifier: AnyObject] = [:]
     private var syncTLS: TLSContext?
@@ -68,11 +70,7 @@ final class CoordinatorServer: @unchecked Sendable {
         }
 
         let me = options.advertise ?? listener.address.description
-        var set = try CoordinatorSet.resolve(options.peers)
-        if set.isEmpty { set = [me] }
-        guard set.contains(me) else {
-            throw ConfigError("this coordinator (\(me)) is not in --peers (\(set.joined(separator: ","))); pass --advertise ADDR as listed there")
-        }
+        let set = try Self.resolvePeersAtStart(options.peers, me: me)
         let identity = NodeIdentity(nodeID: me, epoch: UInt64(MonotonicClock.wallNanos() / 1_000_000))
         let now = Self.monoNow()
         var c = Coordinator(identity: identity, coordinators: set, now: now, learning: !options.skipLearning)

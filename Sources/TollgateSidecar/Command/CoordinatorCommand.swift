@@ -1,4 +1,5 @@
 import Glibc
+import TollgateHTTP
 import TollgateSync
 import TollgateTransport
 
@@ -24,7 +25,10 @@ public enum CoordinatorCommand {
                                  the partition policy (default fail_closed)
       --config FILE              YAML/JSON file with a `budgets:` list, entries as in the
                                  sidecar file ({unit, limit, window, policy}); scope must be
-                                 global (cluster budgets cover all traffic)
+                                 global (cluster budgets cover all traffic); `peers:` (as
+                                 --peers, which wins) and `sync_tls:`. Re-read on SIGHUP and
+                                 when it changes: a changed `peers:` changes the coordinator set
+      --config-poll S            how often to check the file for changes [2; 0 = SIGHUP only]
       --admin-token TOKEN        bearer token required for budget writes (PUT, DELETE)
       --sync-secret-file FILE    shared HMAC secret for sync frames (first line of FILE)
       --sync-secret S            ... given inline (tests)
@@ -47,13 +51,15 @@ public enum CoordinatorCommand {
         var secret: String?
         var fileTLS = SyncTLSSettings()
         var flagTLS = SyncTLSSettings()
+        var filePeers: ConfiguredPeers?
         while !r.isAtEnd {
             let f = try r.nextFlag()
             switch f.name {
             case "--listen": o.listen = try address(try r.value(for: f), f.name)
             case "--admin": o.admin = try address(try r.value(for: f), f.name)
             case "--peers", "--coordinators":
-                o.peers = try r.value(for: f).split(separator: ",").map { String($0).trimmingSpacesCluster() }.filter { !$0.isEmpty }
+                o.peers = try r.value(for: f).split(separator: ",").map { String(String($0).trimmingASCIIWhitespace()) }.filter { !$0.isEmpty }
+                o.peersFromFlag = true
             case "--advertise": o.advertise = try r.value(for: f)
             case "--budget":
                 let v = try r.value(for: f)
@@ -70,9 +76,13 @@ public enum CoordinatorCommand {
                 o.budgets.append((String(spec), policy))
             case "--admin-token": o.adminToken = try r.value(for: f)
             case "--config":
-                let file = try CoordinatorConfigFile.load(path: try r.value(for: f))
+                let path = try r.value(for: f)
+                let file = try CoordinatorConfigFile.load(path: path)
+                o.configPath = path
                 o.budgets += file.budgets
                 if let t = file.syncTLS { fileTLS = t }
+                filePeers = file.peers
+            case "--config-poll": o.configPollInterval = try r.seconds(for: f, allowZero: true)
             case "--sync-tls-cert": flagTLS.certificateFile = try r.value(for: f)
             case "--sync-tls-key": flagTLS.keyFile = try r.value(for: f)
             case "--sync-tls-client-ca": flagTLS.clientCAFile = try r.value(for: f)
@@ -91,6 +101,7 @@ public enum CoordinatorCommand {
                 throw ConfigError("unknown option \(f.name) (see tollgate coordinator --help)")
             }
         }
+        if !o.peersFromFlag, let p = filePeers { o.peers = p.entries }
         o.syncSecret = try SyncSecret.load(file: secretFile, literal: secret)
         // Flags win over the file, field by field.
         o.syncTLS = fileTLS
@@ -105,7 +116,19 @@ public enum CoordinatorCommand {
         do { return try SocketAddress(parsing: v) } catch { throw ConfigError("\(flag): \(error)") }
     }
 
-    /// Runs until SIGTERM or SIGINT.
+    static func reload(_ server: CoordinatorServer, reason: String, watcher: inout ConfigFileWatcher?) {
+        switch server.reloadConfig() {
+        case .success(let hash):
+            watcher?.accept(hash: hash)
+            Log.info("\(reason): configuration reloaded (sha256 \(hash.prefix(12)))")
+        case .failure(let e):
+            // Remember the bad content too, so it is reported once, not every poll.
+            watcher?.acceptCurrent()
+            Log.error("\(reason): reload failed, keeping the running configuration: \(e)")
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT; SIGHUP (or a changed --config file) reloads the file.
     public static func run(_ options: CoordinatorOptions) -> Int32 {
         Log.level = options.logLevel
         Socket.ignoreSIGPIPE()
@@ -117,18 +140,24 @@ public enum CoordinatorCommand {
             Log.error("cannot start coordinator: \(error)")
             return 1
         }
+        var watcher = options.configPath.map { ConfigFileWatcher(path: $0) }
         while true {
-            let sig = signals.wait()
-            if sig == SIGHUP { continue }
+            let poll = options.configPath != nil && options.configPollInterval > 0 ? options.configPollInterval : nil
+            guard let sig = signals.wait(timeout: poll) else {
+                if watcher?.changed() == true { reload(server, reason: "\(options.configPath!) changed", watcher: &watcher) }
+                continue
+            }
+            if sig == SIGHUP {
+                if options.configPath == nil {
+                    Log.info("SIGHUP: nothing to reload (no config file)")
+                } else {
+                    reload(server, reason: "SIGHUP", watcher: &watcher)
+                }
+                continue
+            }
             Log.info("coordinator stopping")
             server.stop()
             return 0
         }
-    }
-}
-
-extension String {
-    func trimmingSpacesCluster() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

@@ -78,9 +78,7 @@ final class MockProviderServer: @unchecked Sendable {
 final class MockProviderConnection: ConnectionDelegate {
     let connection: Connection
     unowned let server: MockProviderServer
-    private var parser = HTTP1RequestParser(limits: HTTP1Limits(maxBodyBytes: 8 << 20))
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
+    private var requests = HTTP1RequestCollector(maxBodyBytes: 8 << 20)
     private var busy = false
     private var timer: LoopTimer?
 
@@ -93,34 +91,18 @@ final class MockProviderConnection: ConnectionDelegate {
     func connectionDidBecomeActive(_ connection: Connection) {}
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
-        var offset = 0
-        while !connection.isClosed && offset <= bytes.count {
-            let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            do {
-                let (used, event) = try parser.next(slice)
-                offset += used
-                guard let event else { break }
-                switch event {
-                case .requestHead(let h, _):
-                    head = h
-                    body = []
-                case .body(let r):
-                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: slice[r]))
-                case .end:
-                    if let h = head { answer(h) }
-                    head = nil
-                default:
-                    break
-                }
-            } catch {
-                connection.closeAfterFlush()
-                finish()
-                return
+        do {
+            _ = try requests.collect(bytes, stop: { connection.isClosed }) { h, body in
+                answer(h, body: body)
+                return true
             }
+        } catch {
+            connection.closeAfterFlush()
+            finish()
         }
     }
 
-    private func answer(_ h: HTTPRequestHead) {
+    private func answer(_ h: HTTPRequestHead, body: [UInt8]) {
         guard !busy else { return }   // no pipelining in the mock
         if h.method == "GET" && h.path == "/_mock/stats" {
             write(status: 200, type: "application/json", body: server.statsJSON(), keepAlive: h.isKeepAlive)

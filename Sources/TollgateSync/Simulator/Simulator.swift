@@ -101,10 +101,10 @@ struct Simulator {
     var wal: [SidecarWAL?] = []
     var coords: [Coordinator?] = []
     var aggregators: [BaselineAggregator] = []
-    /// Requests waiting for escrow, per node and key (FIFO per key: a request waiting on one key,
-    /// e.g. one being re-learned after a failover, does not hold up the node's other keys).
+    /// Requests waiting for escrow, per node and key, in arrival order. Each one retries on its
+    /// own, as a real sidecar's suspended exchanges do: a request that must wait (on a key being
+    /// re-learned, or for more escrow than is left) does not hold up smaller ones behind it.
     var waiting: [[[Int]]] = []
-    var waitHead: [[Int]] = []
     var rates: [Double] = []
     var requests: [Request] = []
     var keys: [KeyTruth] = []
@@ -161,7 +161,6 @@ struct Simulator {
         lastGrantAt = Array(repeating: .min / 2, count: n)
         restartAt = Array(repeating: nil, count: coordinatorSlots)
         waiting = Array(repeating: [], count: n)
-        waitHead = Array(repeating: [], count: n)
         usageMarks = Array(repeating: [], count: n)
         // Per-node demand: 0.25x..4x the mean, log-uniform.
         rates = (0..<n).map { _ in o.requestsPerSecond * pow(2, rng.unit() * 4 - 2) }
@@ -439,27 +438,32 @@ struct Simulator {
         requests.append(Request(node: i, epoch: epochs[i], key: k, reserved: reserved, actual: actual, arrival: now))
         if waiting[i].count < keys.count {
             waiting[i] += Array(repeating: [], count: keys.count - waiting[i].count)
-            waitHead[i] += Array(repeating: 0, count: keys.count - waitHead[i].count)
         }
         waiting[i][k].append(requests.count - 1)
         drain(i)
     }
 
-    /// Retries waiting requests, each key's in order until one has to wait.
+    /// Retries every waiting request, each key's in arrival order.
     mutating func drain(_ i: Int) {
         for k in waiting[i].indices { drain(i, key: k) }
     }
 
     mutating func drain(_ i: Int, key k: Int) {
         guard !down[i] else { return }
-        while waitHead[i][k] < waiting[i][k].count {
-            let r = waiting[i][k][waitHead[i][k]]
+        let queued = waiting[i][k]
+        var still: [Int] = []
+        var next = 0
+        // Whatever was not tried (a crash or a missing state machine ends the pass) stays queued.
+        defer { if !down[i] { waiting[i][k] = still + queued[next...] } }
+        while next < queued.count {
+            guard !down[i] else { return }
+            let r = queued[next]
             let req = requests[r]
             var result: SyncAdmission
             switch mode {
             case .escrow:
                 guard var s = sidecars[i] else { return }
-                result = s.tryAdmit(keys[k].scope, amount: req.reserved, now: local(i))
+                result = s.tryAdmit(keys[k].scope, amount: req.reserved, now: local(i), waitingSince: local(i) - (now - req.arrival))
                 let out = s.takeOutbound()
                 sidecars[i] = s
                 sendAll(from: i, out)
@@ -484,10 +488,9 @@ struct Simulator {
             case .refused(let why):
                 refuse(r, counts: why != .coordinatorUnreachable, why: "\(why)")
             case .wait:
-                if now - req.arrival > o.maxWait { refuse(r, counts: true, why: "timeout") } else { return }
+                if now - req.arrival > o.maxWait { refuse(r, counts: true, why: "timeout") } else { still.append(r) }
             }
-            waitHead[i][k] += 1
-            if waitHead[i][k] > 64 { waiting[i][k].removeFirst(waitHead[i][k]); waitHead[i][k] = 0 }
+            next += 1
         }
     }
 
@@ -546,10 +549,9 @@ struct Simulator {
         // In-flight requests were forwarded: ground truth charges their full reservation.
         // Waiting ones die with the process (not a budget refusal).
         for k in waiting[i].indices {
-            for w in waitHead[i][k]..<waiting[i][k].count { requests[waiting[i][k][w]].done = true }
+            for r in waiting[i][k] { requests[r].done = true }
         }
         waiting[i] = []
-        waitHead[i] = []
         usageMarks[i] = []
         q.push(now + d, .sidecarRestart(i))
     }
