@@ -278,11 +278,8 @@ def test_coordinator_added_and_removed_through_dns_under_load(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known gap (docs/sync-protocol.md, 'Not done yet'): sidecars resolve --coordinator "
-                   "once and follow only sets the coordinators announce; when every coordinator is replaced at new "
-                   "addresses, nothing is left to announce the new one")
 def test_sidecar_follows_a_full_coordinator_replacement(tmp_path):
-    """The only coordinator is replaced by one at a new address behind the same name: the sidecar serves again (fails today)."""
+    """The only coordinator is replaced by one at a new address behind the same name: the sidecar re-resolves, reports to it, and is served on its leases."""
     hosts = PrivateHosts(tmp_path / "hosts")
     if not hosts.available():
         pytest.skip(hosts.reason)

@@ -93,3 +93,19 @@ struct FailoverTests {
         #expect(n.reason == .notOwner)
     }
 }
+
+extension FailoverTests {
+    /// A sidecar follows a re-resolved coordinator name only when no coordinator of its set has answered for unreachableAfter (all replaced at new addresses).
+    @Test func resolvedSetAdoptedOnlyWhenSetUnreachable() {
+        var s = SidecarSyncState(identity: Fx.s1, coordinators: ["10.0.0.1:7700"], seed: 1, now: 0)
+        let after = SyncConfig().unreachableAfter
+        do { let r = s.observeResolvedSet(["10.0.0.9:7700"], now: after / 2); #expect(!r) }          // the old one may still answer
+        do { let r = s.observeResolvedSet(["10.0.0.1:7700"], now: after * 2); #expect(!r) }          // same set
+        do { let r = s.observeResolvedSet([], now: after * 2); #expect(!r) }                         // no answer changes nothing
+        do { let r = s.observeResolvedSet(["10.0.0.9:7700", "10.0.0.9:7700"], now: after * 2); #expect(r) }
+        #expect(s.coordinators == ["10.0.0.9:7700"])
+        #expect(s.owner(of: Fx.key.scope) == "10.0.0.9:7700")
+        #expect(s.term == 0)                                                        // terms come from coordinators only
+        do { let r = s.observeResolvedSet(["10.0.0.7:7700"], now: after * 2 + 1); #expect(!r) }    // the new one counts as reachable at first
+    }
+}

@@ -35,11 +35,16 @@ extension ClusterBudgets {
                 }
             }
         }
-        let (out, wal, members) = state.withLock { s in
+        let resolved = resolvedCoordinators.withLock { v in defer { v = nil }; return v }
+        let (out, wal, members, replaced) = state.withLock { s in
+            let replaced = resolved.map { s.observeResolvedSet($0, now: now) } ?? false
             var o: [OutboundMessage] = []
             for m in inbound { o += s.receive(m, now: now) }
             o += s.tick(now: now)
-            return (o, s.checkpoint(), s.coordinators)
+            return (o, s.checkpoint(), s.coordinators, replaced)
+        }
+        if replaced {
+            Log.warning("cluster: no coordinator answered for \(SyncConfig().unreachableAfter / 1_000_000_000) s and \(coordinatorNames.joined(separator: ",")) now resolves to \(members.joined(separator: ",")): following the new coordinator set")
         }
         writeLedger(wal, now: now)
         connectNewCoordinators(members)

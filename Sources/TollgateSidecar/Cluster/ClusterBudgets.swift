@@ -43,6 +43,12 @@ final class ClusterBudgets: @unchecked Sendable {
     var ledgerSchedule = LedgerCommitSchedule(interval: ClusterBudgets.ledgerCommitInterval)
     /// The ledger file's group-commit interval (also the WAL ceilings' `walCommitInterval`).
     static let ledgerCommitInterval: Int64 = 100_000_000
+    /// The --coordinator names (not ID=ADDR relays), re-resolved every few seconds; the newest
+    /// answer waits here for the sync thread (`SidecarSyncState.observeResolvedSet`).
+    let coordinatorNames: [String]
+    let resolvedCoordinators = Mutex<[String]?>(nil)
+    private var coordinatorResolver: PeriodicResolver?
+    static let coordinatorResolveSeconds = 5.0
     var wakeFDs: [Int32] = [-1, -1]
     var wakeFDsRead: Int32 { wakeFDs[0] }
     private var thread: pthread_t?
@@ -56,6 +62,7 @@ final class ClusterBudgets: @unchecked Sendable {
         for c in options.coordinators {
             if let eq = c.firstIndex(of: "=") { via[String(c[..<eq])] = String(c[c.index(after: eq)...]) } else { plain.append(c) }
         }
+        coordinatorNames = plain
         let named = try CoordinatorSet.resolveNamed(plain)
         coordinatorIDs = named.map(\.id) + via.keys.sorted()
         guard !coordinatorIDs.isEmpty else { throw ConfigError("--coordinator: no addresses") }
@@ -128,11 +135,22 @@ final class ClusterBudgets: @unchecked Sendable {
             return nil
         }, box.toOpaque())
         thread = t
+        if !coordinatorNames.isEmpty {
+            let r = PeriodicResolver(interval: Self.coordinatorResolveSeconds, names: coordinatorNames,
+                                     resolve: { try? CoordinatorSet.resolveNamed($0) },
+                                     deliver: { [unowned self] answer in
+                let ids = answer.map(\.id)
+                resolvedCoordinators.withLock { $0 = ids }
+            })
+            coordinatorResolver = r
+            r.start()
+        }
         Log.info("cluster: node \(identity), coordinators \(coordinatorIDs.joined(separator: ","))" + (gossip.map { "; gossip on udp \($0.address)" + (seeds.isEmpty ? "" : ", seeds \(seeds.map(\.description).joined(separator: ","))") } ?? "; no gossip (lease custody off)"))
     }
 
     func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        coordinatorResolver?.stop()
         wake()
         if let t = thread { pthread_join(t, nil) }
     }
