@@ -1,3 +1,5 @@
+import Glibc
+
 /// Splits a text/event-stream (WHATWG HTML 9.2.6) into events incrementally, keeping each
 /// event's exact bytes so a proxy can inspect events and still forward them byte-identically.
 public struct SSEParser: Sendable {
@@ -49,7 +51,14 @@ public struct SSEParser: Sendable {
                 i = 1
             }
         }
+        // Line ends are found with memchr when the chunk has no CR (what providers send):
+        // this runs over every streamed byte.
+        let hasCR = n > 0 && memchr(bytes.baseAddress!, Int32(Self.cr), n) != nil
         while i < n {
+            if !hasCR {
+                guard let hit = memchr(bytes.baseAddress! + i, Int32(Self.lf), n - i) else { break }
+                i = bytes.baseAddress!.distance(to: UnsafeRawPointer(hit))
+            }
             let b = bytes[i]
             guard b == Self.lf || b == Self.cr else { i += 1; continue }
             var termEnd = i + 1

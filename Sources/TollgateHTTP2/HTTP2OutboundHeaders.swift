@@ -3,12 +3,34 @@ import TollgateHTTP
 
 /// A header block being prepared for an nghttp2 submit call. Names and values are packed into
 /// one byte array so the `nghttp2_nv` array can point into it; nghttp2 copies the fields during
-/// the submit call, so the storage only has to outlive `withNVArray`'s body.
+/// the submit call, so the storage only has to outlive `withNVArray`'s body. The session keeps
+/// one and clears it per block, so a response head costs no allocation once it has grown.
 struct HTTP2OutboundHeaders {
     private var bytes: [UInt8] = []
     private var spans: [(name: Range<Int>, value: Range<Int>)] = []
 
     var isEmpty: Bool { spans.isEmpty }
+
+    /// Empties the block, keeping its storage for the next one.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+    }
+
+    /// `:status` with the three digits written directly (no String made).
+    mutating func appendStatus(_ status: Int) {
+        let n = bytes.count
+        (":status" as StaticString).withUTF8Buffer { bytes.append(contentsOf: $0) }
+        let v = bytes.count
+        if (100...999).contains(status) {
+            bytes.append(UInt8(48 + status / 100))
+            bytes.append(UInt8(48 + status / 10 % 10))
+            bytes.append(UInt8(48 + status % 10))
+        } else {
+            bytes.append(contentsOf: String(status).utf8)
+        }
+        spans.append((n..<v, v..<bytes.count))
+    }
 
     mutating func appendPseudo(_ name: StaticString, _ value: String) {
         let n = bytes.count
@@ -75,20 +97,21 @@ struct HTTP2OutboundHeaders {
     mutating func withNVArray<R>(_ body: (UnsafePointer<nghttp2_nv>?, Int) -> R) -> R {
         if spans.isEmpty { return body(nil, 0) }
         let spans = self.spans
-        return bytes.withUnsafeMutableBufferPointer { buf -> R in
-            let base = buf.baseAddress!
-            var nva: [nghttp2_nv] = []
-            nva.reserveCapacity(spans.count)
-            for s in spans {
-                nva.append(nghttp2_nv(
-                    name: base + s.name.lowerBound,
-                    value: base + s.value.lowerBound,
-                    namelen: s.name.count,
-                    valuelen: s.value.count,
-                    flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
-                ))
+        let count = spans.count
+        return withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: count) { nva -> R in
+            bytes.withUnsafeMutableBufferPointer { buf -> R in
+                let base = buf.baseAddress!
+                for (i, s) in spans.enumerated() {
+                    (nva.baseAddress! + i).initialize(to: nghttp2_nv(
+                        name: base + s.name.lowerBound,
+                        value: base + s.value.lowerBound,
+                        namelen: s.name.count,
+                        valuelen: s.value.count,
+                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
+                    ))
+                }
+                return body(UnsafePointer(nva.baseAddress), count)
             }
-            return nva.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
         }
     }
 }

@@ -13,12 +13,12 @@ extension HTTP2Session {
     /// connection-specific fields are dropped and names lowercased, since HTTP/2 forbids them.
     public func sendResponseHead(_ head: HTTPResponseHead, streamID: Int32, endStream: Bool) {
         guard role == .server, let session, let s = streams[streamID], s.resetCode == nil, !s.headSent else { return }
-        var fields = HTTP2OutboundHeaders()
-        fields.appendPseudo(":status", String(head.status))
-        fields.appendRegular(head.headers, allowTETrailers: false)
+        outboundHeaders.removeAll()
+        outboundHeaders.appendStatus(head.status)
+        outboundHeaders.appendRegular(head.headers, allowTETrailers: false)
 
         if head.isInformational {
-            _ = fields.withNVArray { nva, count in
+            _ = outboundHeaders.withNVArray { nva, count in
                 nghttp2_submit_headers(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, nil, nva, count, nil)
             }
             return
@@ -26,10 +26,10 @@ extension HTTP2Session {
         s.headSent = true
         if endStream { s.endQueued = true }
         if s.endQueued && s.outbound.isEmpty && s.trailers == nil {
-            _ = fields.withNVArray { nva, count in nghttp2_submit_response(session, streamID, nva, count, nil) }
+            _ = outboundHeaders.withNVArray { nva, count in nghttp2_submit_response(session, streamID, nva, count, nil) }
         } else {
             var provider = Self.dataProvider
-            _ = fields.withNVArray { nva, count in nghttp2_submit_response(session, streamID, nva, count, &provider) }
+            _ = outboundHeaders.withNVArray { nva, count in nghttp2_submit_response(session, streamID, nva, count, &provider) }
         }
     }
 

@@ -20,6 +20,8 @@ public final class HTTP2Session {
     /// The nghttp2_session. Set once in init; nil only if nghttp2 could not allocate one.
     var session: OpaquePointer?
     var streams = HTTP2StreamTable()
+    /// Scratch for the header blocks we submit (nghttp2 copies them during the submit call).
+    var outboundHeaders = HTTP2OutboundHeaders()
     var reportedStreamCount = 0
 
     /// Frames already serialized by `receive` (see `flushControlFrames`), handed out first by

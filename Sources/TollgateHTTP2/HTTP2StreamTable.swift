@@ -1,8 +1,7 @@
 /// The session's streams by id, with the last one looked up kept aside: nghttp2 calls back
-/// once per header field and per frame, nearly always for the stream it just named, and a
-/// dictionary lookup per callback was a measurable share of an h2 request.
+/// once per header field and per frame, nearly always for the stream it just named.
 struct HTTP2StreamTable {
-    private var byID: [Int32: HTTP2StreamState] = [:]
+    private var byID = HTTP2StreamMap<HTTP2StreamState>()
     private var lastID: Int32 = -1
     private var last: HTTP2StreamState?
 
@@ -33,5 +32,5 @@ struct HTTP2StreamTable {
     var count: Int { byID.count }
 
     /// Every stream, in id order.
-    func sortedByID() -> [(key: Int32, value: HTTP2StreamState)] { byID.sorted { $0.key < $1.key } }
+    func sortedByID() -> [(key: Int32, value: HTTP2StreamState)] { byID.entries }
 }

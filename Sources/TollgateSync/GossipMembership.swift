@@ -72,6 +72,8 @@ public struct GossipMembership: Sendable {
     /// Members currently believed alive (not suspect, not dead), excluding self.
     /// Members not known dead (alive or suspect), excluding self.
     public var liveCount: Int { live.count }
+    /// Members believed alive (suspects left out): the ones a grant can be announced to.
+    public var aliveCount: Int { live.reduce(0) { $0 + (members[$1]?.state == .alive ? 1 : 0) } }
     public var aliveMembers: [NodeIdentity] { live.compactMap { members[$0].flatMap { $0.state == .alive ? $0.node : nil } } }
     public var memberCount: Int { members.count }
     public func state(of nodeID: String) -> MemberState? { members[nodeID]?.state }

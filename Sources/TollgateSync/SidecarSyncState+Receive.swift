@@ -99,7 +99,9 @@ extension SidecarSyncState {
             return
         }
         nextID += 1
-        let k = min(config.custodians, membership.liveCount)
+        // Custodians come from members believed alive: a suspect cannot be announced to, and
+        // waiting for its acknowledgement held every lease unspendable until it was declared dead.
+        let k = min(config.custodians, membership.aliveCount)
         var lease = Lease(issuer: g.issuer, rangeEnd: g.granted, amount: g.amount, available: g.amount, askedAt: askedAt,
                           expiresAt: g.isReserve ? Int64.max / 2 : askedAt + g.ttl, isReserve: g.isReserve,
                           activated: k == 0, closed: false, token: nextID, acks: [], neededAcks: k, lastAnnounceAt: now)

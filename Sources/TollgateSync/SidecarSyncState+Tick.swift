@@ -83,7 +83,10 @@ extension SidecarSyncState {
         let active = now - ks.lastAdmitAt < config.idleReturnAfter
         let wantsReserve = ks.budget.policy == .failOpenBounded && ks.budget.reservePerNode > 0
             && !ks.reserveGranted && active && !ks.tight
-        if ks.need > 0 || wantsReserve || (!ks.tight && active && ks.rate > 0 && balance < lowWater) {
+        // A waiting admission is covered by grants still waiting for custodians: asking again
+        // would only escrow more leases that wait too.
+        let activating = ks.leases.reduce(Int64(0)) { $0 + (!$1.activated && !$1.closed && !$1.isReserve ? $1.available : 0) }
+        if (ks.need > activating) || wantsReserve || (!ks.tight && active && ks.rate > 0 && balance < lowWater) {
             maybeAsk(&ks, now: now)
         }
     }

@@ -133,6 +133,20 @@ public final class Connection: FDHandler, DeferredFlush {
         loop.deferFlush(self)
     }
 
+    /// Sends what is queued right away, even while corked: for bytes whose latency matters
+    /// more than one extra system call (a stream's first event, the client's time to first
+    /// token). Plain TCP only, and best effort: whatever is left, and any error, goes through
+    /// the deferred flush as usual, so no delegate is called from here.
+    public func flushNow() {
+        guard state == .active, ssl == nil else { return }
+        while !output.isEmpty {
+            let n = output.withReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }
+            bytesWritten &+= UInt64(n)
+            output.consume(n)
+        }
+    }
+
     public func flushDeferred() {
         flushQueued = false
         guard state == .active, corkDepth == 0, !output.isEmpty else { return }

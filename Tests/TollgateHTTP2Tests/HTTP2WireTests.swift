@@ -58,6 +58,30 @@ struct HTTP2WireTests {
     }
 
     /// The client begins with the preface and its SETTINGS, which disable push.
+    /// A Host field sent beside :authority is dropped (:authority is the host, first); other fields keep their order and cookie crumbs are joined last.
+    @Test func authorityReplacesHostField() throws {
+        let server = HTTP2Session(role: .server)
+        let d = RecordingDelegate()
+        server.delegate = d
+        var block: [UInt8] = [0x83, 0x86]                                 // :method POST, :scheme http
+        block += [0x44, 0x04] + Array("/v1x".utf8)                         // :path, literal
+        block += [0x41, 0x06] + Array("a.test".utf8)                       // :authority
+        block += [0x40, 0x03] + Array("x-a".utf8) + [0x01] + Array("1".utf8)
+        block += [0x40, 0x04] + Array("host".utf8) + [0x06] + Array("b.test".utf8)
+        block += [0x40, 0x06] + Array("cookie".utf8) + [0x03] + Array("c=1".utf8)
+        block += [0x40, 0x03] + Array("x-b".utf8) + [0x01] + Array("2".utf8)
+        block += [0x40, 0x06] + Array("cookie".utf8) + [0x03] + Array("d=2".utf8)
+        let input = clientPreface + frame(type: 0x4, flags: 0, stream: 0, []) + frame(type: 0x1, flags: 0x5, stream: 1, block)
+        try server.receive(input)
+
+        let req = try #require(d.requests.first)
+        #expect(req.head.method == "POST")
+        #expect(req.head.target == "/v1x")
+        #expect(req.head.headers.fields.map(\.name) == ["host", "x-a", "x-b", "cookie"])
+        #expect(req.head.headers["host"] == "a.test")
+        #expect(req.head.headers["cookie"] == "c=1; d=2")
+    }
+
     @Test func clientPrefaceAndSettings() throws {
         let client = HTTP2Session(role: .client)
         #expect(client.wantsWrite)

@@ -67,6 +67,21 @@ struct SSEParserTests {
         #expect(bytewise.events.flatMap(\.raw) == b)
     }
 
+    /// LF-only streams (the memchr path: no CR in the chunk) split anywhere give the events of a byte-by-byte feed.
+    @Test func lfOnlyEverySplit() throws {
+        let s = "data: {\"a\":1}\n\n: ping\n\nevent: e\ndata: x\ndata: y\n\ndata: [DONE]\n\ndata: tail"
+        let b = bytes(s)
+        let bytewise = try sse(b.map { [$0] })
+        #expect(bytewise.events.map(\.data) == ["{\"a\":1}", "", "x\ny", "[DONE]"])
+        #expect(bytewise.rest?.raw == bytes("data: tail"))
+        for cut in 0...b.count {
+            let r = try sse([Array(b[..<cut]), Array(b[cut...])])
+            #expect(r.events.map(\.data) == bytewise.events.map(\.data), "cut at \(cut)")
+            #expect(r.events.map(\.raw) == bytewise.events.map(\.raw), "cut at \(cut)")
+            #expect(r.rest?.raw == bytewise.rest?.raw, "cut at \(cut)")
+        }
+    }
+
     /// A CR at the end of one feed and its LF at the start of the next is one line end, not two.
     @Test func crlfAcrossFeeds() throws {
         let r = try sse([bytes("data: a\r"), bytes("\ndata: b\r\n\r"), bytes("\ndata: c\r\n\r\n")])

@@ -262,3 +262,20 @@ extension SidecarSyncStateTests {
         #expect(m.coordinator.ledger.totalCharge(Fx.key) <= 3_000)
     }
 }
+
+extension SidecarSyncStateTests {
+    /// Custodians are counted among members believed alive: a suspect peer (likely dead) does not hold every new lease unspendable until it is declared dead.
+    @Test func suspectPeerDoesNotBlockActivation() {
+        var m = MiniCluster(sidecars: 3, budget: Self.budget(), config: Self.config())
+        m.advance(1)
+        m.drop = { from, msg in from == "s2" || msg.to == "s2" }
+        var steps = 0
+        while m.sidecars["s0"]!.membership.state(of: "s2") != .suspect && steps < 100 {
+            m.advance(100_000_000)
+            steps += 1
+        }
+        #expect(m.sidecars["s0"]!.membership.state(of: "s2") == .suspect)
+        let r = m.admitWaiting("s0", 100, maxSteps: 50)
+        if case .admitted = r {} else { Issue.record("admission with one alive custodian: \(r)") }
+    }
+}

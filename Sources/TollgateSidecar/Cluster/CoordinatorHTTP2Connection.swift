@@ -15,7 +15,6 @@ final class CoordinatorHTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate
     private let onClose: (CoordinatorHTTP2Connection) -> Void
     private var requests: [Int32: (head: HTTPRequestHead, body: [UInt8])] = [:]
     private let pump = HTTP2OutputPump()
-    private var inCallback = false
     private var closed = false
     private var lastRead = MonotonicClock.now()
     private var idleTimer: LoopTimer?
@@ -58,7 +57,7 @@ final class CoordinatorHTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate
     }
 
     private func flush() {
-        guard !inCallback, !closed else { return }
+        guard !closed else { return }
         do {
             guard try pump.pump(session, isClosed: { connection.isClosed }, write: { connection.write($0) }) else { return }
         } catch {
@@ -101,12 +100,9 @@ final class CoordinatorHTTP2Connection: ConnectionDelegate, HTTP2SessionDelegate
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         lastRead = MonotonicClock.now()
-        inCallback = true
         do {
-            try session.receive(bytes)
-            inCallback = false
+            try pump.receive(bytes, into: session)
         } catch {
-            inCallback = false
             Log.debug("coordinator: HTTP/2 connection error from \(connection.peer?.host ?? "?"): \(error.message)")
             flush()
             close(flushing: true)

@@ -55,6 +55,8 @@ final class ProxyExchange {
     private var bufferedBody: [UInt8] = []
     /// The response is being split into SSE events for the filters.
     private var events: SSEParser?
+    /// The first event of the stream went out (sent at once, not with the rest of its read).
+    private var firstEventSent = false
     private var cut = false
     /// Where the filter chain stopped for a `.suspend` verdict (see `resumeFilters`).
     private var suspended: FilterSuspension?
@@ -375,8 +377,14 @@ final class ProxyExchange {
                 }
                 switch action {
                 case .forward: event.raw.withUnsafeBytes { down.sendResponseBody($0) }
-                case .drop: break
+                case .drop: return
                 case .replace(let b): b.withUnsafeBytes { down.sendResponseBody($0) }
+                }
+                if !firstEventSent {
+                    // Time to first token: the head and this event leave now, not after the
+                    // filters have seen every other event of the same upstream read.
+                    firstEventSent = true
+                    down.sendNow()
                 }
             }
         } catch {

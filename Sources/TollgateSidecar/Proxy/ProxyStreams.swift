@@ -19,6 +19,9 @@ protocol DownstreamStream: AnyObject {
     /// Brackets the handling of one upstream read: writes in between leave together.
     func cork()
     func uncork()
+    /// Sends what is queued now, inside a cork too: a stream's first event is the client's
+    /// time to first token and must not wait for the rest of the upstream read to be processed.
+    func sendNow()
 }
 
 /// The upstream half of one request: an HTTP/1.1 upstream connection or one HTTP/2 stream.

@@ -297,6 +297,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     var responseBufferedBytes: Int { connection.outputBufferedBytes }
     func cork() { connection.cork() }
     func uncork() { connection.uncork() }
+    func sendNow() { connection.flushNow() }
 
     func pauseRequestBody() {
         bodyPaused = true

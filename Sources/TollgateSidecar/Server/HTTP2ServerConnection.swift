@@ -7,8 +7,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     let context: LoopContext
     let connection: Connection
     let session: HTTP2Session
-    private var streams: [Int32: HTTP2ServerStream] = [:]
-    private var inCallback = false
+    private var streams = HTTP2StreamMap<HTTP2ServerStream>()
     private var closed = false
     private var idleTimer: LoopTimer?
     private var draining = false
@@ -35,7 +34,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     }
 
     func flush() {
-        guard !inCallback, !closed else { return }
+        guard !closed else { return }
         do {
             let done = try pump.pump(session, isClosed: { closed }) { out in
                 context.metrics.sent(out.count)
@@ -61,6 +60,20 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         if pump.uncork() { flush() }
     }
 
+    /// Serializes and sends what the session holds now, corked or not (see `DownstreamStream.sendNow`).
+    func sendNow() {
+        guard !closed else { return }
+        do {
+            guard try pump.pumpNow(session, isClosed: { closed }, write: { out in
+                context.metrics.sent(out.count)
+                connection.write(out)
+            }) else { return }
+        } catch {
+            return  // the session is dead: the next flush closes the connection
+        }
+        connection.flushNow()
+    }
+
     private func armIdle() {
         idleTimer?.cancel()
         idleTimer = context.loop.schedule(afterSeconds: context.options.idleTimeout) { [self] in
@@ -81,12 +94,9 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         context.metrics.received(bytes.count)
-        inCallback = true
         do {
-            try session.receive(bytes)
-            inCallback = false
+            try pump.receive(bytes, into: session)
         } catch {
-            inCallback = false
             Log.debug("HTTP/2 connection error from \(connection.peer?.host ?? "?"): \(error.message)")
             flush()
             close(flushing: true)
@@ -278,6 +288,7 @@ final class HTTP2ServerStream: DownstreamStream {
     var responseBufferedBytes: Int { connection.session.outboundBufferedBytes(streamID: streamID) }
     func cork() { connection.cork() }
     func uncork() { connection.uncork() }
+    func sendNow() { connection.sendNow() }
 
     func pauseRequestBody() { gate.pause() }
 

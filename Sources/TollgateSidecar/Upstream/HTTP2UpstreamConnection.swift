@@ -14,7 +14,6 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     private var isActive = false
     private var goingAway = false
     private var connectTimer: LoopTimer?
-    private var inCallback = false
 
     init(pool: UpstreamPool, target: UpstreamTarget, connection: Connection) {
         self.pool = pool
@@ -62,7 +61,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     }
 
     func flush() {
-        guard !inCallback, !connection.isClosed else { return }
+        guard !connection.isClosed else { return }
         do {
             let done = try pump.pump(session, isClosed: { connection.isClosed }) { connection.write($0) }
             guard done else { return }
@@ -100,12 +99,9 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
         let downs = streams.values.compactMap { $0.exchange?.downstream }
         for d in downs { d.cork() }
         defer { for d in downs { d.uncork() } }
-        inCallback = true
         do {
-            try session.receive(bytes)
-            inCallback = false
+            try pump.receive(bytes, into: session)
         } catch {
-            inCallback = false
             flush()
             failAll(.upstreamUnavailable("HTTP/2 protocol error from \(target.authority): \(error.message)"))
             return
