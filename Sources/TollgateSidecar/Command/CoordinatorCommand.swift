@@ -140,24 +140,11 @@ public enum CoordinatorCommand {
             Log.error("cannot start coordinator: \(error)")
             return 1
         }
-        var watcher = options.configPath.map { ConfigFileWatcher(path: $0) }
-        while true {
-            let poll = options.configPath != nil && options.configPollInterval > 0 ? options.configPollInterval : nil
-            guard let sig = signals.wait(timeout: poll) else {
-                if watcher?.changed() == true { reload(server, reason: "\(options.configPath!) changed", watcher: &watcher) }
-                continue
-            }
-            if sig == SIGHUP {
-                if options.configPath == nil {
-                    Log.info("SIGHUP: nothing to reload (no config file)")
-                } else {
-                    reload(server, reason: "SIGHUP", watcher: &watcher)
-                }
-                continue
-            }
-            Log.info("coordinator stopping")
-            server.stop()
-            return 0
+        _ = signals.waitForStop(configPath: options.configPath, pollInterval: options.configPollInterval) { reason, watcher in
+            reload(server, reason: reason, watcher: &watcher)
         }
+        Log.info("coordinator stopping")
+        server.stop()
+        return 0
     }
 }

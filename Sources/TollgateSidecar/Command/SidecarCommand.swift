@@ -185,25 +185,12 @@ public enum SidecarCommand {
             return 1
         }
         Log.info("tollgate \(TollgateVersion.string) sidecar listening on \(server.boundAddress.map { "\($0)" } ?? "?")\(options.tlsCertFile != nil ? " (TLS)" : "") with \(options.threads) loop(s); admin on \(server.boundAdminAddress.map { "\($0)" } ?? "off"); upstream \(options.upstream?.description ?? "none")\(EgressSettings.startupNote(options.egress, bound: server.boundEgressAddress))")
-        var watcher = options.configPath.map { ConfigFileWatcher(path: $0) }
-        while true {
-            let poll = options.configPath != nil && options.configPollInterval > 0 ? options.configPollInterval : nil
-            guard let sig = signals.wait(timeout: poll) else {
-                if watcher?.changed() == true { reload(server, reason: "\(options.configPath!) changed", watcher: &watcher) }
-                continue
-            }
-            if sig == SIGHUP {
-                if options.configPath == nil {
-                    Log.info("SIGHUP: nothing to reload (no config file)")
-                } else {
-                    reload(server, reason: "SIGHUP", watcher: &watcher)
-                }
-                continue
-            }
-            Log.info("\(sig == SIGTERM ? "SIGTERM" : "SIGINT"): draining (up to \(options.drainTimeout)s)")
-            let clean = server.drain(timeout: options.drainTimeout)
-            Log.info(clean ? "drained; exiting" : "drain timed out; exiting")
-            return 0
+        let sig = signals.waitForStop(configPath: options.configPath, pollInterval: options.configPollInterval) { reason, watcher in
+            reload(server, reason: reason, watcher: &watcher)
         }
+        Log.info("\(sig == SIGTERM ? "SIGTERM" : "SIGINT"): draining (up to \(options.drainTimeout)s)")
+        let clean = server.drain(timeout: options.drainTimeout)
+        Log.info(clean ? "drained; exiting" : "drain timed out; exiting")
+        return 0
     }
 }

@@ -30,3 +30,26 @@ public struct SignalWaiter {
         return sig
     }
 }
+
+extension SignalWaiter {
+    /// The main thread's life after start-up: reloads the config file on SIGHUP and when the file
+    /// changes (polled every `pollInterval` seconds; 0 polls never), and returns the signal that
+    /// ends the process (SIGTERM or SIGINT).
+    func waitForStop(configPath: String?, pollInterval: Double,
+                     reload: (_ reason: String, _ watcher: inout ConfigFileWatcher?) -> Void) -> Int32 {
+        var watcher = configPath.map { ConfigFileWatcher(path: $0) }
+        let poll = configPath != nil && pollInterval > 0 ? pollInterval : nil
+        while true {
+            guard let sig = wait(timeout: poll) else {
+                if watcher?.changed() == true, let path = configPath { reload("\(path) changed", &watcher) }
+                continue
+            }
+            guard sig == SIGHUP else { return sig }
+            if configPath == nil {
+                Log.info("SIGHUP: nothing to reload (no config file)")
+            } else {
+                reload("SIGHUP", &watcher)
+            }
+        }
+    }
+}
