@@ -159,6 +159,7 @@ class Chaos:
         self.served_tokens: list[tuple[float, int]] = []
         self.faults: list[str] = []
         self.resume_times: list[float] = []
+        self.restarts = 0
 
     # ---------------------------------------------------------------- processes
     def spawn(self, name: str, args: list[str]):
@@ -252,14 +253,17 @@ class Chaos:
                 time.sleep(rng.uniform(0, 0.05))
 
     # ---------------------------------------------------------------- faults
-    def measure_resume(self, restarted_at: float):
+    def measure_resume(self, restarted_at: float, restart: int):
+        """Restart to first grant. A restart killed again before it granted is not counted: the
+        next one measures from its own start (else back-to-back kills read as one slow resume)."""
         url = f"http://127.0.0.1:{self.coord_admin_port}/metrics"
-        while not self.stop.is_set() and time.monotonic() - restarted_at < 30:
+        while not self.stop.is_set() and time.monotonic() - restarted_at < 30 and restart == self.restarts:
             try:
                 m = httpx.get(url, timeout=1).text
                 grants = [l for l in m.splitlines() if l.startswith("tollgate_coordinator_grants_total ")]
                 if grants and int(grants[0].split()[1]) > 0:
-                    self.resume_times.append(time.monotonic() - restarted_at)
+                    if restart == self.restarts:
+                        self.resume_times.append(time.monotonic() - restarted_at)
                     return
             except httpx.HTTPError:
                 pass
@@ -273,12 +277,13 @@ class Chaos:
             kind = self.rng.choice(["coordinator", "sidecar", "sidecar", "partition", "partition"])
             if kind == "coordinator":
                 self.kill9("coordinator")
+                self.restarts += 1
                 time.sleep(self.rng.uniform(0.2, 1.5))
                 skew = self.rng.choice([-5.0, 0.0, 5.0])
                 t0 = time.monotonic()
                 self.start_coordinator(learning=True, skew=skew)
                 self.faults.append(f"kill -9 coordinator (restart, clock skew {skew:+.0f} s)")
-                threading.Thread(target=self.measure_resume, args=(t0,), daemon=True).start()
+                threading.Thread(target=self.measure_resume, args=(t0, self.restarts), daemon=True).start()
             elif kind == "sidecar":
                 i = self.rng.randrange(self.n)
                 self.kill9(f"sc{i}")
