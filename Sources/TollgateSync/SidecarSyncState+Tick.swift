@@ -85,8 +85,7 @@ extension SidecarSyncState {
             && !ks.reserveGranted && active && !ks.tight
         // A waiting admission is covered by grants still waiting for custodians: asking again
         // would only escrow more leases that wait too.
-        let activating = ks.leases.reduce(Int64(0)) { $0 + (!$1.activated && !$1.closed && !$1.isReserve ? $1.available : 0) }
-        if (ks.need > activating) || wantsReserve || (!ks.tight && active && ks.rate > 0 && balance < lowWater) {
+        if ks.need > activating(ks, now: now) || wantsReserve || (!ks.tight && active && ks.rate > 0 && balance < lowWater) {
             maybeAsk(&ks, now: now)
         }
     }

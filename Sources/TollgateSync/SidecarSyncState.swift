@@ -206,8 +206,7 @@ public struct SidecarSyncState: Sendable {
         ks.starved = true
         // A grant already here, waiting for its custodians' acknowledgements, covers it: wait for
         // that rather than ask again (every ask would escrow another lease that waits too).
-        let activating = ks.leases.reduce(Int64(0)) { $0 + (!$1.activated && !$1.closed && !$1.isReserve && now < $1.expiresAt ? $1.available : 0) }
-        if usable + activating >= amount { return .wait }
+        if usable + activating(ks, now: now) >= amount { return .wait }
         ks.need = max(ks.need, amount - usable)
         ks.smallestNeed = min(ks.smallestNeed, amount - usable)
         maybeAsk(&ks, now: now)
@@ -296,6 +295,11 @@ public struct SidecarSyncState: Sendable {
         ks.waiting = 0
         ks.exhaustedSince = nil
         return LeaseTicket(id: nextID)
+    }
+
+    /// Escrow granted but not spendable yet: unexpired leases waiting for their custodians' acks.
+    func activating(_ ks: KeyState, now: Int64) -> Int64 {
+        ks.leases.reduce(Int64(0)) { $0 + (!$1.activated && !$1.closed && !$1.isReserve && now < $1.expiresAt ? $1.available : 0) }
     }
 
     /// Closes expired leases; what they still hold is returned (never spent after ttl).
