@@ -185,6 +185,13 @@ extension SidecarSyncState {
             ks.returnsDirty = true
         }
         var keep = max(ks.need, ks.waiting)
+        if let ex = ks.exhausted, now - ex.at < config.requestTimeout, ks.need > ex.remaining {
+            // This node's waiting admissions cannot complete from what the coordinator has left:
+            // holding escrow for them strands units a peer's request could use (every node
+            // holding a lease too small for its own request, none served). Yield it; the
+            // admission asks for its whole shortfall again and gets it once enough comes back.
+            keep = 0
+        }
         for i in ks.leases.indices.sorted(by: { ks.leases[$0].expiresAt > ks.leases[$1].expiresAt })
         where !ks.leases[i].closed && !ks.leases[i].isReserve && ks.leases[i].activated {
             let k = min(keep, ks.leases[i].available)

@@ -166,7 +166,11 @@ final class DemoRun: @unchecked Sendable {
             let now = MonotonicClockSeconds.now()
             if table.used != lastUsed { lastUsed = table.used; stableSince = now }
             let allRefused = refused.withLock { $0.allSatisfy { $0 >= 2 } }
-            if allRefused && table.outstanding == 0 && now - stableSince >= 1.5 { break }
+            // Done when every sidecar is refused and the total has settled, with nothing left to
+            // grant: all escrow returned, or what is still escrowed is exactly the rest of the
+            // limit (a lease no waiting request fits; it expires unspent).
+            let nothingLeft = table.outstanding == 0 || table.used + table.outstanding >= table.limit
+            if allRefused && nothingLeft && now - stableSince >= 1.5 { break }
             if now - started >= s.duration {
                 say("duration cap reached (\(Int(s.duration)) s)")
                 break
