@@ -116,18 +116,6 @@ public enum CoordinatorCommand {
         do { return try SocketAddress(parsing: v) } catch { throw ConfigError("\(flag): \(error)") }
     }
 
-    static func reload(_ server: CoordinatorServer, reason: String, watcher: inout ConfigFileWatcher?) {
-        switch server.reloadConfig() {
-        case .success(let hash):
-            watcher?.accept(hash: hash)
-            Log.info("\(reason): configuration reloaded (sha256 \(hash.prefix(12)))")
-        case .failure(let e):
-            // Remember the bad content too, so it is reported once, not every poll.
-            watcher?.acceptCurrent()
-            Log.error("\(reason): reload failed, keeping the running configuration: \(e)")
-        }
-    }
-
     /// Runs until SIGTERM or SIGINT; SIGHUP (or a changed --config file) reloads the file.
     public static func run(_ options: CoordinatorOptions) -> Int32 {
         Log.level = options.logLevel
@@ -140,9 +128,7 @@ public enum CoordinatorCommand {
             Log.error("cannot start coordinator: \(error)")
             return 1
         }
-        _ = signals.waitForStop(configPath: options.configPath, pollInterval: options.configPollInterval) { reason, watcher in
-            reload(server, reason: reason, watcher: &watcher)
-        }
+        _ = signals.waitForStop(configPath: options.configPath, pollInterval: options.configPollInterval) { server.reloadConfig() }
         Log.info("coordinator stopping")
         server.stop()
         return 0

@@ -160,18 +160,6 @@ public enum SidecarCommand {
         return o
     }
 
-    static func reload(_ server: SidecarServer, reason: String, watcher: inout ConfigFileWatcher?) {
-        switch server.reload() {
-        case .success(let hash):
-            watcher?.accept(hash: hash)
-            Log.info("\(reason): configuration reloaded (sha256 \(hash.prefix(12)))")
-        case .failure(let e):
-            // Remember the bad content too, so it is reported once, not every poll.
-            watcher?.acceptCurrent()
-            Log.error("\(reason): reload failed, keeping the running configuration: \(e)")
-        }
-    }
-
     /// Runs until SIGTERM or SIGINT, then drains and returns the exit status.
     public static func run(_ options: SidecarOptions) -> Int32 {
         Log.level = options.logLevel
@@ -185,9 +173,7 @@ public enum SidecarCommand {
             return 1
         }
         Log.info("tollgate \(TollgateVersion.string) sidecar listening on \(server.boundAddress.map { "\($0)" } ?? "?")\(options.tlsCertFile != nil ? " (TLS)" : "") with \(options.threads) loop(s); admin on \(server.boundAdminAddress.map { "\($0)" } ?? "off"); upstream \(options.upstream?.description ?? "none")\(EgressSettings.startupNote(options.egress, bound: server.boundEgressAddress))")
-        let sig = signals.waitForStop(configPath: options.configPath, pollInterval: options.configPollInterval) { reason, watcher in
-            reload(server, reason: reason, watcher: &watcher)
-        }
+        let sig = signals.waitForStop(configPath: options.configPath, pollInterval: options.configPollInterval) { server.reload() }
         Log.info("\(sig == SIGTERM ? "SIGTERM" : "SIGINT"): draining (up to \(options.drainTimeout)s)")
         let clean = server.drain(timeout: options.drainTimeout)
         Log.info(clean ? "drained; exiting" : "drain timed out; exiting")

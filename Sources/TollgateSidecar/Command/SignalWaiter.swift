@@ -35,21 +35,33 @@ extension SignalWaiter {
     /// The main thread's life after start-up: reloads the config file on SIGHUP and when the file
     /// changes (polled every `pollInterval` seconds; 0 polls never), and returns the signal that
     /// ends the process (SIGTERM or SIGINT).
-    func waitForStop(configPath: String?, pollInterval: Double,
-                     reload: (_ reason: String, _ watcher: inout ConfigFileWatcher?) -> Void) -> Int32 {
+    func waitForStop(configPath: String?, pollInterval: Double, reload: () -> Result<String, ConfigError>) -> Int32 {
         var watcher = configPath.map { ConfigFileWatcher(path: $0) }
         let poll = configPath != nil && pollInterval > 0 ? pollInterval : nil
         while true {
             guard let sig = wait(timeout: poll) else {
-                if watcher?.changed() == true, let path = configPath { reload("\(path) changed", &watcher) }
+                if watcher?.changed() == true, let path = configPath { Self.reload(reason: "\(path) changed", reload, &watcher) }
                 continue
             }
             guard sig == SIGHUP else { return sig }
             if configPath == nil {
                 Log.info("SIGHUP: nothing to reload (no config file)")
             } else {
-                reload("SIGHUP", &watcher)
+                Self.reload(reason: "SIGHUP", reload, &watcher)
             }
+        }
+    }
+
+    /// Applies a reload and logs the outcome; a bad file is remembered too, so it is reported
+    /// once, not at every poll.
+    static func reload(reason: String, _ apply: () -> Result<String, ConfigError>, _ watcher: inout ConfigFileWatcher?) {
+        switch apply() {
+        case .success(let hash):
+            watcher?.accept(hash: hash)
+            Log.info("\(reason): configuration reloaded (sha256 \(hash.prefix(12)))")
+        case .failure(let e):
+            watcher?.acceptCurrent()
+            Log.error("\(reason): reload failed, keeping the running configuration: \(e)")
         }
     }
 }
