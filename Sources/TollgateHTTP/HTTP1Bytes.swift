@@ -37,14 +37,14 @@ enum HTTP1Bytes {
         if let base = bytes.baseAddress {
             let ones: UInt64 = 0x0101_0101_0101_0101
             let highs: UInt64 = 0x8080_8080_8080_8080
-            while i + 8 <= to {
+            while i &+ 8 <= to {
                 let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 // A byte < 0x20, a byte == 0x7F (zero after xor), or a byte >= 0x80 stops the fast path.
                 let below = (w &- ones &* 0x20) & ~w & highs
                 let x = w ^ (ones &* 0x7F)
                 let del = (x &- ones) & ~x & highs
                 if (below | del | (w & highs)) != 0 { break }
-                i += 8
+                i &+= 8
             }
         }
         while i < to {

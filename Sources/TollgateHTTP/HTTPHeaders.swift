@@ -253,21 +253,24 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     /// `name` field, as bytes, until it returns false.
     public func forEachToken(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
         var name = name
-        name.withUTF8 { n in
-            storage.withUnsafeBufferPointer { st in
-                for s in spans where s.nameCount == n.count {
-                    guard asciiCaseInsensitiveBytesEqual(UnsafeBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)]), n) else { continue }
-                    let v = UnsafeBufferPointer(rebasing: st[Int(s.valueStart)..<Int(s.valueEnd)])
-                    var i = 0
-                    while i < v.count {
-                        var start = i
-                        while i < v.count && v[i] != UInt8(ascii: ",") { i += 1 }
-                        var end = i
-                        i += 1
-                        while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
-                        while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
-                        if end > start && !body(UnsafeBufferPointer(rebasing: v[start..<end])) { return }
-                    }
+        name.withUTF8 { n in forEachToken(nameBytes: n, body) }
+    }
+
+    /// `forEachToken` for a name given as bytes.
+    func forEachToken(nameBytes n: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
+        storage.withUnsafeBufferPointer { st in
+            for s in spans where s.nameCount == n.count {
+                guard asciiCaseInsensitiveBytesEqual(UnsafeBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)]), n) else { continue }
+                let v = UnsafeBufferPointer(rebasing: st[Int(s.valueStart)..<Int(s.valueEnd)])
+                var i = 0
+                while i < v.count {
+                    var start = i
+                    while i < v.count && v[i] != UInt8(ascii: ",") { i += 1 }
+                    var end = i
+                    i += 1
+                    while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
+                    while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
+                    if end > start && !body(UnsafeBufferPointer(rebasing: v[start..<end])) { return }
                 }
             }
         }
