@@ -170,8 +170,7 @@ enum HTTP1HeadParser {
             if B.isOWS(c0) {
                 throw HTTP1ParseError(.obsFold, "obsolete line folding (a field line starting with whitespace) is not allowed")
             }
-            var i = ls
-            while B.isToken(p[i]) { i &+= 1 }
+            let i = B.skipTokens(p, from: ls)
             let stop = p[i]
             if stop != B.colon {
                 if stop == B.cr && p[i + 1] == B.lf { throw HTTP1ParseError(.badHeaderName, "field line has no colon") }
@@ -222,9 +221,9 @@ enum HTTP1HeadParser {
                 return true
             }
         case 14:
-            if B.equalsLowercase(b, name, "content-length") { facts.addContentLength(b, value) }
+            if B.nameEqualsLowercase(b, name, "content-length") { facts.addContentLength(b, value) }
         case 17:
-            if B.equalsLowercase(b, name, "transfer-encoding") { facts.addTransferEncoding(b, value) }
+            if B.nameEqualsLowercase(b, name, "transfer-encoding") { facts.addTransferEncoding(b, value) }
         default: break
         }
         return false

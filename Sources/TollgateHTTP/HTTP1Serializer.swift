@@ -14,19 +14,22 @@ public enum HTTP1Serializer {
     /// Calls `body` with the wire bytes of `head` (as `appendRequestHead` writes them), plus
     /// `extra` as the last field: the bytes go straight to a connection, with no array built.
     public static func withRequestHead(_ head: HTTPRequestHead, extra: ExtraField? = nil, _ body: (UnsafeRawBufferPointer) -> Void) {
+        // The parts the closures need, taken out once: capturing `head` copied the whole head
+        // (four references retained and released) per request.
         var method = head.method, target = head.target
+        let headers = head.headers, version = head.version
         method.withUTF8 { m in
             target.withUTF8 { t in
-                let size = m.count + 1 + t.count + 1 + 8 + 2 + head.headers.wireSize + extraSize(extra) + 2
+                let size = m.count + 1 + t.count + 1 + 8 + 2 + headers.wireSize + extraSize(extra) + 2
                 withWritten(size, body) { p in
                     var q = p
                     if m.count > 0 { q.update(from: m.baseAddress!, count: m.count); q += m.count }
                     q[0] = 0x20; q += 1
                     if t.count > 0 { q.update(from: t.baseAddress!, count: t.count); q += t.count }
                     q[0] = 0x20; q += 1
-                    q += writeVersion(head.version, to: q)
+                    q += writeVersion(version, to: q)
                     q[0] = 0x0D; q[1] = 0x0A; q += 2
-                    q += head.headers.writeWire(to: q)
+                    q += headers.writeWire(to: q)
                     q += writeExtra(extra, to: q)
                     q[0] = 0x0D; q[1] = 0x0A; q += 2
                     return q - p
@@ -45,19 +48,20 @@ public enum HTTP1Serializer {
     public static func withResponseHead(_ head: HTTPResponseHead, version: HTTPVersion? = nil, extra: ExtraField? = nil,
                                         extra2: ExtraField? = nil, _ body: (UnsafeRawBufferPointer) -> Void) {
         var reason = head.reason
+        let headers = head.headers, version = version ?? head.version, status = head.status
         reason.withUTF8 { r in
-            let size = 8 + 1 + 3 + 1 + r.count + 2 + head.headers.wireSize + extraSize(extra) + extraSize(extra2) + 2
+            let size = 8 + 1 + 3 + 1 + r.count + 2 + headers.wireSize + extraSize(extra) + extraSize(extra2) + 2
             withWritten(size, body) { p in
                 var q = p
-                q += writeVersion(version ?? head.version, to: q)
+                q += writeVersion(version, to: q)
                 q[0] = 0x20
-                let s = min(max(head.status, 0), 999)
+                let s = min(max(status, 0), 999)
                 q[1] = UInt8(0x30 + s / 100); q[2] = UInt8(0x30 + s / 10 % 10); q[3] = UInt8(0x30 + s % 10)
                 q[4] = 0x20
                 q += 5
                 if r.count > 0 { q.update(from: r.baseAddress!, count: r.count); q += r.count }
                 q[0] = 0x0D; q[1] = 0x0A; q += 2
-                q += head.headers.writeWire(to: q)
+                q += headers.writeWire(to: q)
                 q += writeExtra(extra, to: q)
                 q += writeExtra(extra2, to: q)
                 q[0] = 0x0D; q[1] = 0x0A; q += 2
