@@ -14,7 +14,7 @@ extension HTTPHeaders {
 
     /// Appends field `i` of `source`, which must be the headers this one was made from with
     /// `init(forwardingFrom:...)` (its bytes are the prefix of this storage).
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func addForwarded(fieldAt i: Int, of source: HTTPHeaders) {
         precondition(source.storage.count <= storage.count, "addForwarded: not made from this source")
         spans.append(source.spans[i])
@@ -99,12 +99,25 @@ extension HTTPHeaders {
     /// Whether any `name` field (a lowercase literal) lists `token` (a lowercase literal),
     /// ASCII case-insensitively: `hasToken` without Strings.
     public func hasToken(lowercase name: StaticString, _ token: StaticString) -> Bool {
-        var found = false
-        forEachToken(lowercase: name) { piece in
-            found = piece.count == token.utf8CodeUnitCount && piece.baseAddress.map { asciiEqualsLowercase($0, token.utf8Start, piece.count) } ?? true
-            return !found
+        // Plain loops over pointers: this runs twice per proxied request.
+        let n = name.utf8CodeUnitCount, tn = token.utf8CodeUnitCount
+        return withParts { st, sp -> Bool in
+            for s in sp where s.nameCount == n && asciiEqualsLowercase(st + Int(s.nameStart), name.utf8Start, n) {
+                let v = st + Int(s.valueStart)
+                let vc = s.valueCount
+                var i = 0
+                while i < vc {
+                    var start = i
+                    while i < vc && v[i] != 0x2C { i &+= 1 }
+                    var end = i
+                    i &+= 1
+                    while start < end && (v[start] == 32 || v[start] == 9) { start &+= 1 }
+                    while end > start && (v[end &- 1] == 32 || v[end &- 1] == 9) { end &-= 1 }
+                    if end &- start == tn && asciiEqualsLowercase(v + start, token.utf8Start, tn) { return true }
+                }
+            }
+            return false
         }
-        return found
     }
 
     /// `forEachToken` for a lowercase literal name.
@@ -159,7 +172,7 @@ extension HTTPHeaders {
     }
 
     /// Whether `name` is one of the fixed hop-by-hop field names (checked by length first).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func isHopByHop(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         switch name.count {
         case 2: return asciiEqualsLowercase(name, "te")
