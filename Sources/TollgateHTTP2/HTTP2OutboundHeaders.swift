@@ -62,14 +62,22 @@ struct HTTP2OutboundHeaders {
                 if allowTETrailers && Self.isTrailersToken(value) { append(name: "te", value: "trailers") }
                 return
             }
-            if asciiEqualsAny(name, nominated) { return }
-            // Lowercased as copied (HTTP/2 field names are lowercase).
-            let n = bytes.count
-            for c in name { bytes.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
-            let v = bytes.count
-            bytes.append(contentsOf: value)
-            spans.append((n..<v, v..<bytes.count))
+            if !nominated.isEmpty && asciiEqualsAny(name, nominated) { return }
+            appendLowercased(name: name, value: value)
         }
+    }
+
+    /// One field from bytes: copied whole, then the name lowercased in place (a per-byte
+    /// append checked uniqueness and capacity for every byte).
+    private mutating func appendLowercased(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+        let n = bytes.count
+        bytes.append(contentsOf: name)
+        let v = bytes.count
+        bytes.append(contentsOf: value)
+        bytes.withUnsafeMutableBufferPointer { b in
+            for i in n..<v where b[i] &- 65 < 26 { b[i] |= 0x20 }
+        }
+        spans.append((n..<v, v..<bytes.count))
     }
 
     /// `host` and the fields RFC 9113 section 8.2.2 forbids (te is decided apart).

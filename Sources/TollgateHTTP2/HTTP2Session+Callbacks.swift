@@ -2,18 +2,19 @@ internal import CNghttp2
 import TollgateHTTP
 
 // nghttp2 callbacks. Each is a captureless C function that recovers the session from
-// user_data and hands over to a method at once. Nothing here throws across C: failures become
+// user_data and hands over to a method at once, without a retain/release pair: the session is
+// alive throughout, since nghttp2 calls back only from inside calls the session makes. Nothing here throws across C: failures become
 // nghttp2 return codes (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE resets just the stream).
 
 @inline(__always)
-private func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
-    Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+private func owner(_ userData: UnsafeMutableRawPointer?) -> Unmanaged<HTTP2Session> {
+    Unmanaged<HTTP2Session>.fromOpaque(userData!)
 }
 
 private func onBeginHeaders(
     _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleBeginHeaders(frame!)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleBeginHeaders(frame!) }
 }
 
 private func onHeader(
@@ -21,41 +22,41 @@ private func onHeader(
     _ name: UnsafePointer<UInt8>?, _ nameLength: Int, _ value: UnsafePointer<UInt8>?, _ valueLength: Int,
     _ flags: UInt8, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleHeader(
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleHeader(
         frame!, name: UnsafeBufferPointer(start: name, count: nameLength),
-        value: UnsafeBufferPointer(start: value, count: valueLength))
+        value: UnsafeBufferPointer(start: value, count: valueLength)) }
 }
 
 private func onFrameRecv(
     _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleFrameRecv(frame!)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleFrameRecv(frame!) }
 }
 
 private func onDataChunkRecv(
     _ session: OpaquePointer?, _ flags: UInt8, _ streamID: Int32,
     _ data: UnsafePointer<UInt8>?, _ length: Int, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleDataChunk(streamID: streamID, UnsafeRawBufferPointer(start: data, count: length))
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleDataChunk(streamID: streamID, UnsafeRawBufferPointer(start: data, count: length)) }
 }
 
 private func onStreamClose(
     _ session: OpaquePointer?, _ streamID: Int32, _ errorCode: UInt32, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleStreamClose(streamID: streamID, errorCode: errorCode)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleStreamClose(streamID: streamID, errorCode: errorCode) }
 }
 
 private func onFrameSend(
     _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleFrameSend(frame!)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleFrameSend(frame!) }
 }
 
 private func onFrameNotSend(
     _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ libErrorCode: Int32,
     _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleFrameNotSend(frame!, libErrorCode: libErrorCode)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleFrameNotSend(frame!, libErrorCode: libErrorCode) }
 }
 
 private func onError(
@@ -63,7 +64,7 @@ private func onError(
     _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
     let text = message.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? ""
-    owner(userData).lastLibraryError = (libErrorCode, text)
+    owner(userData)._withUnsafeGuaranteedRef { $0.lastLibraryError = (libErrorCode, text) }
     return 0
 }
 
@@ -73,7 +74,7 @@ private func onDataSourceRead(
     _ dataFlags: UnsafeMutablePointer<UInt32>?, _ source: UnsafeMutablePointer<nghttp2_data_source>?,
     _ userData: UnsafeMutableRawPointer?
 ) -> Int {
-    owner(userData).readOutbound(streamID: streamID, into: buffer!, length: length, flags: dataFlags!)
+    owner(userData)._withUnsafeGuaranteedRef { $0.readOutbound(streamID: streamID, into: buffer!, length: length, flags: dataFlags!) }
 }
 
 extension HTTP2Session {
@@ -154,8 +155,9 @@ extension HTTP2Session {
     /// A complete header block: the request (server), a response head (client; 1xx heads come
     /// first, then the final one) or trailers.
     func deliverHeaderBlock(_ s: HTTP2StreamState, endStream: Bool) {
-        let block = s.inbound
-        s.inbound = HTTP2InboundHeaders()
+        // Swapped out rather than copied: a copy retained every String and buffer in it.
+        var block = HTTP2InboundHeaders()
+        swap(&block, &s.inbound)
         let id = s.id
         if s.headReceived {
             let trailers = block.trailers()

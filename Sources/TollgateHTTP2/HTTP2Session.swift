@@ -72,6 +72,9 @@ public final class HTTP2Session {
         // consume() is the only thing that reopens receive windows: a proxy acknowledges bytes
         // once forwarded, so a slow reader throttles a fast writer. HTTP messaging checks stay on.
         nghttp2_option_set_no_auto_window_update(option, 1)
+        // Closed streams are kept only to rebuild RFC 7540 priority trees, which a proxy does
+        // not honour; keeping them cost an allocation and a tree update per request.
+        nghttp2_option_set_no_closed_streams(option, 1)
 
         let user = Unmanaged.passUnretained(self).toOpaque()
         var s: OpaquePointer?
