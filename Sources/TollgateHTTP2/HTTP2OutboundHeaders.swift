@@ -58,7 +58,7 @@ struct HTTP2OutboundHeaders {
         spans.reserveCapacity(spans.count + headers.count)
         headers.forEachField { _, name, value in
             if name.first == UInt8(ascii: ":") || Self.isConnectionSpecific(name) { return }
-            if asciiEqualsLowercase(name, "te") {
+            if name.count == 2 && asciiEqualsLowercase(name, "te") {
                 if allowTETrailers && Self.isTrailersToken(value) { append(name: "te", value: "trailers") }
                 return
             }
