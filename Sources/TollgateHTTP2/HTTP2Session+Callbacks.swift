@@ -100,18 +100,21 @@ extension HTTP2Session {
         let id = frame.pointee.hd.stream_id
         if role == .server && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
             streams[id] = HTTP2StreamState(id: id)
-        } else if let s = streams[id] {
-            s.inbound = HTTP2InboundHeaders()
+        } else if streams[id] == nil {
+            inboundStreamID = 0  // a stream we do not know: its fields are ignored
+            return 0
         }
+        inbound = HTTP2InboundHeaders()
+        inboundStreamID = id
         return 0
     }
 
     func handleHeader(_ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Int32 {
-        guard let s = streams[frame.pointee.hd.stream_id] else { return 0 }
+        guard frame.pointee.hd.stream_id == inboundStreamID, inboundStreamID != 0 else { return 0 }
         // nghttp2 advertises SETTINGS_MAX_HEADER_LIST_SIZE but does not enforce it; we do, so a
         // peer cannot make us hold more than that per stream.
-        if !s.inbound.add(name: name, value: value, limit: Int(settings.maxHeaderListSize)) {
-            s.inbound = HTTP2InboundHeaders()
+        if !inbound.add(name: name, value: value, limit: Int(settings.maxHeaderListSize)) {
+            inbound = HTTP2InboundHeaders()
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
         }
         return 0
@@ -157,7 +160,10 @@ extension HTTP2Session {
     func deliverHeaderBlock(_ s: HTTP2StreamState, endStream: Bool) {
         // Swapped out rather than copied: a copy retained every String and buffer in it.
         var block = HTTP2InboundHeaders()
-        swap(&block, &s.inbound)
+        if inboundStreamID == s.id {
+            swap(&block, &inbound)
+            inboundStreamID = 0
+        }
         let id = s.id
         if s.headReceived {
             let trailers = block.trailers()

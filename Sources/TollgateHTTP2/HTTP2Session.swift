@@ -23,6 +23,11 @@ public final class HTTP2Session {
     /// Scratch for the header blocks we submit (nghttp2 copies them during the submit call).
     var outboundHeaders = HTTP2OutboundHeaders()
     var reportedStreamCount = 0
+    /// The header block being received and its stream (0: none). Blocks never interleave on a
+    /// connection (RFC 9113 section 4.3: CONTINUATION follows at once), so one serves every
+    /// stream, and a field costs no stream lookup.
+    var inbound = HTTP2InboundHeaders()
+    var inboundStreamID: Int32 = 0
 
     /// Frames already serialized by `receive` (see `flushControlFrames`), handed out first by
     /// the next `takeOutput`.
