@@ -160,19 +160,30 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         ex.start()
     }
 
-    /// The first content-length as a number, read from its bytes (nghttp2 has checked it is
-    /// digits); anything else is parsed as before, from a String.
+    /// The first content-length as a number, read from its bytes in one pass over the fields
+    /// (the String lookup and parse cost ~500 instructions a request); a value that is not
+    /// plain digits is parsed as before, from a String (nghttp2 has checked it is digits).
     static func contentLength(_ headers: HTTPHeaders) -> Int64? {
-        let fast: Int64?? = headers.withValue("content-length") { v -> Int64? in
-            guard !v.isEmpty, v.count <= 18 else { return Int64(String(decoding: v, as: UTF8.self)) }
+        var found = false
+        var result: Int64?
+        headers.forEachField { _, name, v in
+            guard !found, name.count == 14, asciiEqualsLowercase(name, "content-length") else { return }
+            found = true
+            guard !v.isEmpty, v.count <= 18 else {
+                result = Int64(String(decoding: v, as: UTF8.self))
+                return
+            }
             var n: Int64 = 0
             for c in v {
-                guard c &- 48 < 10 else { return Int64(String(decoding: v, as: UTF8.self)) }
+                guard c &- 48 < 10 else {
+                    result = Int64(String(decoding: v, as: UTF8.self))
+                    return
+                }
                 n = n * 10 + Int64(c &- 48)
             }
-            return n
+            result = n
         }
-        return fast ?? nil
+        return result
     }
 
     func http2Session(_ session: HTTP2Session, didReceiveResponse head: HTTPResponseHead, streamID: Int32, endStream: Bool) {
