@@ -48,6 +48,7 @@ struct HTTPHeadersForwardingTests {
             if let i = h.firstIndex(of: "te") {
                 #expect(h.firstIndex(lowercase: "te", from: i + 1) == h.firstIndex(of: "te", from: i + 1))
             }
+            #expect(h.withValue(lowercase: "connection", { Array($0) }) == h.withValue("Connection", { Array($0) }))
         }
     }
 

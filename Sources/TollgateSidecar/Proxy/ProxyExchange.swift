@@ -74,7 +74,7 @@ final class ProxyExchange {
         self.protocolIndex = downstream.protocolIndex
         self.startNanos = context.loop.now
         self.requestID = context.nextRequestID()
-        self.traceID = head.headers["traceparent"].flatMap(ProxyExchange.traceID(fromTraceparent:))
+        self.traceID = head.headers.firstIndex(lowercase: "traceparent").flatMap { ProxyExchange.traceID(fromTraceparent: head.headers.value(at: $0)) }
         self.policy = context.policy
         self.filters = context.services.makeFilters(policy: policy)
     }
@@ -513,7 +513,7 @@ final class ProxyExchange {
     }
 
     static func isEventStream(_ head: HTTPResponseHead) -> Bool {
-        head.headers.withValue("content-type") { ct in
+        head.headers.withValue(lowercase: "content-type") { ct in
             ct.count >= 17 && asciiEqualsLowercase(UnsafeBufferPointer(rebasing: ct[0..<17]), "text/event-stream")
         } ?? false
     }
