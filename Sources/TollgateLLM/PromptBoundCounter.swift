@@ -76,7 +76,7 @@ struct PromptBoundCounter {
         let base = doc.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var hint = false
         doc.tape.forEachChildNoThrow(of: index) { c in
-            let e = doc.tape.entries[c]
+            let e = doc.tape[c]
             if hint { return }
             if e.keyEscaped { hint = true; return }
             hint = Self.isMediaHint(UnsafeBufferPointer(start: base + e.keyStart + 1, count: e.keyEnd - e.keyStart - 2))

@@ -14,22 +14,29 @@ enum OpenAIChat {
         "functions", "tool_choice", "response_format", "reasoning_effort",
     ])
 
+    /// Positions in `requestKeys` (same order, checked by a test), for array-read lookups.
+    enum RequestKey: Int, CaseIterable {
+        case model, stream, maxTokens, maxCompletionTokens, streamOptions, n, messages, tools
+        case functions, toolChoice, responseFormat, reasoningEffort
+    }
+    typealias Key = RequestKey
+
     static func inspect(_ doc: JSONDocument, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
         let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }
         var info = LLMRequestInfo(api: .openAIChat)
-        info.model = try doc.requestString(f, "model")
-        info.stream = try doc.requestBool(f["stream"], "stream") ?? false
+        info.model = try doc.requestString(f[Key.model], "model")
+        info.stream = try doc.requestBool(f[Key.stream], "stream") ?? false
         try readOutputCap(doc, f, into: &info)
-        info.outputMultiplier = max(1, try doc.requestCount(f["n"], "n") ?? 1)
-        info.includeUsageRequested = try includeUsage(doc, f["stream_options"])
-        info.hiddenReasoningPossible = OpenAIChat.isReasoningModel(info.model) || f["reasoning_effort"].map { !$0.isNull } == true
+        info.outputMultiplier = max(1, try doc.requestCount(f[Key.n], "n") ?? 1)
+        info.includeUsageRequested = try includeUsage(doc, f[Key.streamOptions])
+        info.hiddenReasoningPossible = OpenAIChat.isReasoningModel(info.model) || f[Key.reasoningEffort].map { !$0.isNull } == true
         var counter = PromptBoundCounter(doc: doc, rules: rules, model: info.model)
         try requestJSON { () throws(JSONParseError) in
-            try counter.walkMessages(f["messages"], classifyPart)
-            try counter.addTools(f["tools"])
-            try counter.addTools(f["functions"])
-            counter.addRaw(f["tool_choice"])
-            counter.addRaw(f["response_format"])
+            try counter.walkMessages(f[Key.messages], classifyPart)
+            try counter.addTools(f[Key.tools])
+            try counter.addTools(f[Key.functions])
+            counter.addRaw(f[Key.toolChoice])
+            counter.addRaw(f[Key.responseFormat])
         }
         info.apply(counter)
         return info
@@ -38,8 +45,8 @@ enum OpenAIChat {
     /// max_completion_tokens / max_tokens: the larger one when both are set, so the bound holds
     /// whichever the upstream honours.
     static func readOutputCap(_ doc: JSONDocument, _ f: JSONFields, into info: inout LLMRequestInfo) throws(LLMRequestError) {
-        let completion = try doc.requestCount(f["max_completion_tokens"], "max_completion_tokens")
-        let legacy = try doc.requestCount(f["max_tokens"], "max_tokens")
+        let completion = try doc.requestCount(f[Key.maxCompletionTokens], "max_completion_tokens")
+        let legacy = try doc.requestCount(f[Key.maxTokens], "max_tokens")
         switch (completion, legacy) {
         case let (c?, l?):
             info.maxOutputTokens = max(c, l)
