@@ -5,17 +5,17 @@ extension Usage {
     /// error body, a provider that omits it). Throws for malformed JSON.
     ///
     /// Where usage is one member of the root object (OpenAI, Anthropic messages) the body is
-    /// validated with the skip path and only that member is taped (the whole-body tape was
-    /// ~5,300 of ~9,400 instructions per OpenAI chat response); same answers and errors as
-    /// `fromResponseViaTape`, which the agreement tests and the fuzz target check.
+    /// validated without a tape and only that member is read (the whole-body tape and its
+    /// readers were ~9,400 instructions per OpenAI chat response); same answers and errors
+    /// as `fromResponseViaTape`, which the agreement tests and the fuzz target check.
     public static func fromResponse(api: LLMAPI, body: UnsafeRawBufferPointer) throws(JSONParseError) -> Usage? {
         switch api {
         case .openAIChat, .openAICompletions, .openAIEmbeddings:
-            guard let u = try JSONDocument.rootMemberObject("usage", in: body) else { return nil }
-            return try OpenAIChat.usage(u, u.root)
+            guard let u = try JSONScanner().rootMember("usage", in: body), u.kind == .object else { return nil }
+            return try OpenAIChat.usageReader.read(validated: u, in: body)
         case .openAIResponses:
-            guard let u = try JSONDocument.rootMemberObject("usage", in: body) else { return nil }
-            return try OpenAIResponses.usage(u, u.root)
+            guard let u = try JSONScanner().rootMember("usage", in: body), u.kind == .object else { return nil }
+            return try OpenAIResponses.usageReader.read(validated: u, in: body)
         case .anthropicMessages:
             guard let u = try JSONDocument.rootMemberObject("usage", in: body) else { return nil }
             return try Anthropic.usage(u, u.root)
