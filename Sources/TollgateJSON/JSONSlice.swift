@@ -9,14 +9,14 @@ public struct JSONSlice: Sendable, Hashable {
     public var kind: Kind
     public var range: Range<Int>
 
-    public init(kind: Kind, range: Range<Int>) {
+    @inlinable public init(kind: Kind, range: Range<Int>) {
         self.kind = kind
         self.range = range
     }
 
     /// Byte length of the value as written (a string's includes its quotes and escapes).
-    public var byteCount: Int { range.count }
-    public var isNull: Bool { kind == .null }
+    @inlinable public var byteCount: Int { range.count }
+    @inlinable public var isNull: Bool { kind == .null }
 
     /// The bytes of this value within `document`.
     public func bytes(in document: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {

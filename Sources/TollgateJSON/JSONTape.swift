@@ -18,18 +18,20 @@ public struct JSONTape: @unchecked Sendable {
         /// The key literal holds escapes (then it is compared decoded, else as bytes).
         public var keyEscaped = false
 
-        public var slice: JSONSlice { JSONSlice(kind: kind, range: start..<end) }
+        @inlinable public var slice: JSONSlice { JSONSlice(kind: kind, range: start..<end) }
         public var key: JSONSlice? { keyEnd > keyStart ? JSONSlice(kind: .string, range: keyStart..<keyEnd) : nil }
     }
 
     /// The entries, in one tail-allocated buffer written through a pointer while recording:
     /// `Array.append` (capacity and uniqueness checks, a call per value) was most of the
     /// ~90 instructions a value cost (callgrind). Immutable once built.
-    let storage: Storage
+    @usableFromInline let storage: Storage
     /// Number of entries (values in the document).
-    public var count: Int { storage.header }
+    @inlinable public var count: Int { storage.header }
 
-    final class Storage: ManagedBuffer<Int, Entry> {}
+    /// Inlinable accessors: the provider readers in TollgateLLM step through entries per
+    /// member, and a call per step into this module cost more than the step.
+    @usableFromInline final class Storage: ManagedBuffer<Int, Entry> {}
 
     /// Validates `bytes` (strict RFC 8259, the same rules and errors as `JSONScanner`) and
     /// records every value.
@@ -58,7 +60,7 @@ public struct JSONTape: @unchecked Sendable {
     }
 
     /// Entry `i` (0 ..< count).
-    @inline(__always)
+    @inlinable @inline(__always)
     public subscript(i: Int) -> Entry {
         precondition(i >= 0 && i < count, "tape index out of range")
         return storage.withUnsafeMutablePointerToElements { $0[i] }
@@ -69,7 +71,7 @@ public struct JSONTape: @unchecked Sendable {
         storage.withUnsafeMutablePointerToElements { Array(UnsafeBufferPointer(start: $0, count: count)) }
     }
 
-    public var root: JSONSlice { self[0].slice }
+    @inlinable public var root: JSONSlice { self[0].slice }
 
     /// Index of the value that starts at `slice`'s first byte (values start at distinct
     /// bytes, and the tape is in document order), or nil for a slice of another document.
@@ -88,7 +90,7 @@ public struct JSONTape: @unchecked Sendable {
     }
 
     /// Calls `body` with the index of each child of the container at `index`, in order.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func forEachChild(of index: Int, _ body: (Int) throws(JSONParseError) -> Void) throws(JSONParseError) {
         let end = self[index].next
         var c = index + 1
@@ -197,7 +199,7 @@ public struct JSONTape: @unchecked Sendable {
 
 extension JSONTape {
     /// `forEachChild` for bodies that cannot fail.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func forEachChildNoThrow(of index: Int, _ body: (Int) -> Void) {
         let end = self[index].next
         var c = index + 1
