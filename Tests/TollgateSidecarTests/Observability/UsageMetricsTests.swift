@@ -20,7 +20,7 @@ struct UsageMetricsTests {
         #expect(text.contains(#"tollgate_llm_tokens_total{model="a",kind="input"} 17"#))
         #expect(text.contains(#"tollgate_llm_cost_microdollars_total{model="b"} 30"#))
         #expect(text.contains(#"tollgate_llm_estimated_total{model="unknown"} 2"#))
-        #expect(text.contains(#"tollgate_llm_estimated_total{model="b"} 1"#))
+        #expect(text.contains(#"tollgate_llm_estimated_total{model="b"} 2"#))
     }
 
     /// Past the model cap new names count as "other"; known models keep their own line.
