@@ -141,39 +141,43 @@ struct JSONReader {
     /// Returns whether it holds escapes (if not, its bytes are its UTF-8 text).
     @discardableResult
     mutating func scanString() throws(JSONParseError) -> Bool {
+        // The cursor in a local (stored back on every exit): `pos` lives in memory behind
+        // `self`, and each update was a load and a store.
         let n = bytes.count
-        pos += 1
+        let base = bytes.baseAddress!
+        var p = pos + 1
         var escaped = false
         while true {
             // Fast path, eight bytes at a time: the mask marks control bytes, non-ASCII bytes,
             // '"' and '\\'. Borrows only run upward, so its lowest set bit is exact: jump
             // straight to the first special byte instead of re-reading the word bytewise.
             var found = false
-            while pos + 8 <= n {
-                let w = bytes.loadUnaligned(fromByteOffset: pos, as: UInt64.self)
+            while p + 8 <= n {
+                let w = (base + p).loadUnaligned(as: UInt64.self)
                 let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
                 let control = (w &- lo &* 0x20) & ~w & hi
                 let quote = ((w ^ (lo &* 0x22)) &- lo) & ~(w ^ (lo &* 0x22)) & hi
                 let backslash = ((w ^ (lo &* 0x5C)) &- lo) & ~(w ^ (lo &* 0x5C)) & hi
                 let mask = control | (w & hi) | quote | backslash
                 if mask != 0 {
-                    pos += mask.trailingZeroBitCount >> 3
+                    p += mask.trailingZeroBitCount >> 3
                     found = true
                     break
                 }
-                pos += 8
+                p += 8
             }
             // Printable ASCII other than '"' and '\\' (the tail, under eight bytes).
             if !found {
-                while pos < n {
-                    let b = bytes[pos]
+                while p < n {
+                    let b = base.load(fromByteOffset: p, as: UInt8.self)
                     guard b >= 0x20 && b < 0x80 && b != 0x22 && b != 0x5C else { break }
-                    pos += 1
+                    p += 1
                 }
             }
-            guard pos < n else { throw fail(.unexpectedEnd, "unterminated string") }
-            let b = bytes[pos]
-            if b == 0x22 { pos += 1; return escaped }
+            guard p < n else { pos = p; throw fail(.unexpectedEnd, "unterminated string") }
+            let b = base.load(fromByteOffset: p, as: UInt8.self)
+            if b == 0x22 { pos = p + 1; return escaped }
+            pos = p
             if b == 0x5C {
                 escaped = true
                 _ = try scanEscape()
@@ -182,6 +186,7 @@ struct JSONReader {
             } else {
                 try scanUTF8Scalar()
             }
+            p = pos
         }
     }
 

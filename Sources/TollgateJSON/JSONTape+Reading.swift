@@ -57,7 +57,7 @@ extension JSONTape {
 extension JSONTape {
     /// Whether the key literal at `range` (quotes included; `escaped` if it holds escapes)
     /// spells `key`: one memcmp, decoding only a literal whose escapes could spell it.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func keyLiteral(_ range: Range<Int>, escaped: Bool, equals key: StaticString, in bytes: UnsafeRawBufferPointer) -> Bool {
         let k = UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
         let inner = range.count - 2

@@ -76,4 +76,45 @@ struct JSONRootMemberTests {
             #expect(n == 5000)
         }
     }
+
+    /// The non-validating member walk of a validated object gives the tape's members (keys,
+    /// escapes, value kinds and ranges), over generated documents with whitespace.
+    @Test func validatedMembersAgreeWithTape() throws {
+        var rng = SystemRandomNumberGenerator()
+        let ws = ["", " ", "\n", "\t ", "\r\n"]
+        func pad() -> String { ws.randomElement(using: &rng)! }
+        func scalar() -> String {
+            [#""s""#, #""a\"b\\""#, #""\u00e9""#, "\"é🚀\"", "0", "-12.5e+3", "7", "true", "false", "null", #""""#].randomElement(using: &rng)!
+        }
+        func value(_ depth: Int) -> String {
+            switch Int.random(in: 0..<(depth > 3 ? 1 : 4), using: &rng) {
+            case 0: return scalar()
+            case 1: return "[" + pad() + (0..<Int.random(in: 0...3, using: &rng)).map { _ in value(depth + 1) }.joined(separator: pad() + "," + pad()) + pad() + "]"
+            default: return object(depth + 1)
+            }
+        }
+        func object(_ depth: Int) -> String {
+            let keys = ["a", "usage", #"k\u0065y"#, "", "x y", #"q\"q"#]
+            let n = Int.random(in: 0...4, using: &rng)
+            return "{" + pad() + (0..<n).map { _ in "\"\(keys.randomElement(using: &rng)!)\"" + pad() + ":" + pad() + value(depth) }
+                .joined(separator: pad() + "," + pad()) + pad() + "}"
+        }
+        for _ in 0..<2000 {
+            let text = pad() + object(0) + pad()
+            let bytes = Array(text.utf8)
+            try bytes.withUnsafeBytes { (b) throws in
+                let tape = try JSONTape(b)
+                var fromTape: [(Range<Int>, Bool, JSONSlice)] = []
+                try tape.forEachChild(of: 0) { c in
+                    let e = tape[c]
+                    fromTape.append((e.keyStart..<e.keyEnd, e.keyEscaped, e.slice))
+                }
+                var walked: [(Range<Int>, Bool, JSONSlice)] = []
+                var m = JSONValidatedMembers(object: tape.root, in: b)
+                while let x = m.next() { walked.append((x.key, x.keyEscaped, x.value)) }
+                #expect(walked.count == fromTape.count, "\(text)")
+                for (x, y) in zip(walked, fromTape) { #expect(x.0 == y.0 && x.1 == y.1 && x.2 == y.2, "\(text)") }
+            }
+        }
+    }
 }

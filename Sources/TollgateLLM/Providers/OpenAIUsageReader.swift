@@ -31,18 +31,12 @@ struct OpenAIUsageReader: Sendable {
     /// The same answer and the same duplicate-key errors, in the same order.
     func read(validated usage: JSONSlice, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> Usage {
         var input: JSONSlice?, output: JSONSlice?, inputDetails: JSONSlice?, outputDetails: JSONSlice?
-        let names = names
-        try JSONScanner.forEachValidatedMember(of: usage, in: bytes) { (key, escaped, value) throws(JSONParseError) in
-            func take(_ slot: inout JSONSlice?, _ name: StaticString) throws(JSONParseError) -> Bool {
-                guard JSONScanner.keyLiteral(key, escaped: escaped, equals: name, in: bytes) else { return false }
-                if slot != nil { throw JSONParseError(.duplicateKey, "duplicate key \"\(name)\"", offset: key.lowerBound, in: bytes) }
-                slot = value
-                return true
-            }
-            if try take(&input, names.0) { return }
-            if try take(&output, names.1) { return }
-            if try take(&inputDetails, names.2) { return }
-            _ = try take(&outputDetails, names.3)
+        var members = JSONValidatedMembers(object: usage, in: bytes)
+        while let m = members.next() {
+            if try Self.take(m, names.0, into: &input, in: bytes) { continue }
+            if try Self.take(m, names.1, into: &output, in: bytes) { continue }
+            if try Self.take(m, names.2, into: &inputDetails, in: bytes) { continue }
+            _ = try Self.take(m, names.3, into: &outputDetails, in: bytes)
         }
         let cached = try Self.validatedCount(inputDetails, "cached_tokens", in: bytes)
         let reasoning = try Self.validatedCount(outputDetails, "reasoning_tokens", in: bytes)
@@ -51,16 +45,25 @@ struct OpenAIUsageReader: Sendable {
             cachedInputTokens: cached, reasoningTokens: reasoning)
     }
 
+    /// Stores `m`'s value in `slot` when its key is `name` (a repeat throws, as
+    /// `JSONDocument.fields` does); whether it matched.
+    @inline(__always)
+    static func take(
+        _ m: JSONValidatedMembers.Member, _ name: StaticString, into slot: inout JSONSlice?, in bytes: UnsafeRawBufferPointer
+    ) throws(JSONParseError) -> Bool {
+        guard JSONScanner.keyLiteral(m.key, escaped: m.keyEscaped, equals: name, in: bytes) else { return false }
+        if slot != nil { throw JSONParseError(.duplicateKey, "duplicate key \"\(name)\"", offset: m.key.lowerBound, in: bytes) }
+        slot = m.value
+        return true
+    }
+
     /// The count at member `name` of a validated details object (0 when absent or not an
     /// object); a repeated `name` throws as `JSONDocument.fields` does.
     static func validatedCount(_ object: JSONSlice?, _ name: StaticString, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> Int64 {
         guard let object else { return 0 }
         var found: JSONSlice?
-        try JSONScanner.forEachValidatedMember(of: object, in: bytes) { (key, escaped, value) throws(JSONParseError) in
-            guard JSONScanner.keyLiteral(key, escaped: escaped, equals: name, in: bytes) else { return }
-            if found != nil { throw JSONParseError(.duplicateKey, "duplicate key \"\(name)\"", offset: key.lowerBound, in: bytes) }
-            found = value
-        }
+        var members = JSONValidatedMembers(object: object, in: bytes)
+        while let m = members.next() { _ = try take(m, name, into: &found, in: bytes) }
         return count(found, in: bytes)
     }
 
