@@ -52,8 +52,10 @@ final class RouteFilter: ExchangeFilter {
     }
 
     private func defaultPlan(api: LLMAPI?, alias: String?, replayable: Bool) -> RoutePlan? {
-        let endpoint = policy.passthrough ?? policy.routing.defaultProvider.flatMap { policy.providers[$0] }
-        guard let endpoint else { return nil }
+        if policy.passthrough != nil {
+            return RoutePlan(api: api, alias: alias, order: policy.passthroughOrder, maxAttempts: 1, replayable: replayable)
+        }
+        guard let endpoint = policy.routing.defaultProvider.flatMap({ policy.providers[$0] }) else { return nil }
         return RoutePlan(api: api, alias: alias, order: [endpoint], maxAttempts: 1, replayable: replayable)
     }
 

@@ -15,6 +15,8 @@ final class GatewayPolicy: Sendable {
     let keys: [[UInt8]: VirtualKeyConfig]
     /// `--upstream`: where requests for unconfigured models (or naming none) go.
     let passthrough: UpstreamEndpoint?
+    /// `[passthrough]`, made once: each passthrough request's plan shares it.
+    let passthroughOrder: [UpstreamEndpoint]
     let routing: RoutingConfig
     let prices: ModelPriceTable
     let addresses: [String: [SocketAddress]]
@@ -36,6 +38,7 @@ final class GatewayPolicy: Sendable {
         for key in keys { k[key.keyDigest] = key }
         self.keys = k
         self.passthrough = passthrough
+        self.passthroughOrder = passthrough.map { [$0] } ?? []
         self.routing = routing
         self.prices = prices
         self.addresses = addresses

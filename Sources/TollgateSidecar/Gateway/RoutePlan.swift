@@ -3,7 +3,9 @@ import TollgateRouting
 
 /// The routing decision for one request: the endpoints to try in order, how many attempts
 /// the retry budget allows, and which attempt is current. Loop-confined (one per exchange).
-final class RoutePlan {
+/// A value kept inside the exchange: a class cost two allocations per request (the plan and
+/// its one-endpoint order), now the passthrough order is shared from the policy.
+struct RoutePlan {
     let api: LLMAPI?
     /// The model alias the client asked for (nil when the request names none).
     let alias: String?
@@ -25,7 +27,7 @@ final class RoutePlan {
 
     /// The next endpoint whose breaker admits a request now (an expired open breaker admits
     /// this request as its probe), or nil when the retry budget or the candidates are spent.
-    func next(now: UInt64) -> UpstreamEndpoint? {
+    mutating func next(now: UInt64) -> UpstreamEndpoint? {
         guard attempts < maxAttempts, !order.isEmpty else { return nil }
         // Each call looks at every candidate at most once, starting after the last one tried.
         for _ in 0..<order.count {

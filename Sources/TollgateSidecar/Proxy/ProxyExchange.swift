@@ -43,6 +43,9 @@ final class ProxyExchange {
     private let startNanos: UInt64
     private var ttfbNanos: UInt64?
     private var pendingBody = ByteQueue()
+    /// The whole (filtered) body for the attempt being opened, sent as is once the upstream
+    /// attaches: copying it through `pendingBody` cost an allocation and a copy per request.
+    private var attemptBody: [UInt8]?
     private var requestEnded: Bool
     private(set) var responseStarted = false
     private(set) var finished = false
@@ -118,20 +121,22 @@ final class ProxyExchange {
         if let route {
             if let body = retainedBody {
                 pendingBody.removeAll()
-                pendingBody.append(body)
+                attemptBody = body
             }
             open(route: route)
             return
         }
-        if plan == nil, let p = policy.passthrough {
-            plan = RoutePlan(api: nil, alias: nil, order: [p], maxAttempts: 1, replayable: false)
+        if plan == nil, policy.passthrough != nil {
+            plan = RoutePlan(api: nil, alias: nil, order: policy.passthroughOrder, maxAttempts: 1, replayable: false)
         }
-        guard let plan else {
+        guard plan != nil else {
             fail(ProxyError(status: 404, type: "invalid_request_error", code: "no_route", message: "no upstream is configured for \(requestHead.path)"), upstreamFault: false)
             return
         }
         let now = context.loop.now
-        guard let e = plan.next(now: now) else {
+        let next = plan!.next(now: now)
+        let plan = plan!
+        guard let e = next else {
             let which = plan.alias.map { "model '\($0)'" } ?? "this request"
             fail(ProxyError(status: 503, type: "upstream_error", code: "upstream_unavailable",
                             message: "every deployment of \(which) is unavailable (circuit breaker open or provider asked to wait); retry later"),
@@ -155,7 +160,7 @@ final class ProxyExchange {
         e.adapt(head: &head, body: &body, api: plan.api, alias: plan.alias, stripClientCredentials: stripClientCredentials)
         if let body {
             pendingBody.removeAll()
-            pendingBody.append(body)
+            attemptBody = body
             bodyShape = .length(Int64(body.count))
         }
         if plan.hasFallback, policy.routing.attemptTimeoutSeconds > 0, plan.canRetry(now: now, horizonNanos: 0) {
@@ -305,6 +310,10 @@ final class ProxyExchange {
             return
         }
         upstream = up
+        if let body = attemptBody {
+            attemptBody = nil
+            body.withUnsafeBytes { up.sendRequestBody($0) }
+        }
         if !pendingBody.isEmpty {
             pendingBody.withReadableBytes { up.sendRequestBody($0) }
             pendingBody.removeAll()
