@@ -155,8 +155,10 @@ private struct LineWriter {
 
     @inline(__always) static func hex(_ d: UInt8) -> UInt8 { d < 10 ? 0x30 + d : 0x57 + d }
 
+    /// "null" in one store.
     @inline(__always) mutating func nullValue() {
-        byte(0x6E); byte(0x75); byte(0x6C); byte(0x6C)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: UInt32(0x6C6C_756E).littleEndian, as: UInt32.self)
+        count += 4
     }
 
     /// A key literal (with its separator) then the integer or null.
