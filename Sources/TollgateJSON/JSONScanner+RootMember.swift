@@ -27,7 +27,7 @@ extension JSONScanner {
             while true {
                 guard try r.peekToken("a key") == 0x22 else { throw r.fail(.unexpectedByte, "expected a string key") }
                 let keyStart = r.pos
-                let escaped = try r.scanString()
+                let escaped = try r.scanStringInline()
                 let keyEnd = r.pos
                 guard try r.peekToken("':'") == 0x3A else { throw r.fail(.unexpectedByte, "expected ':' after a key") }
                 r.pos += 1

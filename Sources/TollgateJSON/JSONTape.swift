@@ -138,7 +138,7 @@ public struct JSONTape: @unchecked Sendable {
                 switch b {
                 case 0x22:
                     kind = .string
-                    try r.scanString()
+                    try r.scanStringInline()
                 case 0x74:
                     kind = .true
                     try r.literal("true")
@@ -189,7 +189,7 @@ public struct JSONTape: @unchecked Sendable {
     private static func key(_ r: inout JSONReader) throws(JSONParseError) -> (Int, Int, Bool) {
         guard try r.peekToken("a key") == 0x22 else { throw r.fail(.unexpectedByte, "expected a string key") }
         let ks = r.pos
-        let escaped = try r.scanString()
+        let escaped = try r.scanStringInline()
         let ke = r.pos
         guard try r.peekToken("':'") == 0x3A else { throw r.fail(.unexpectedByte, "expected ':' after a key") }
         r.pos += 1
