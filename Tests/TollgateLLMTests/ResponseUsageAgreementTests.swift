@@ -112,4 +112,13 @@ struct RequestKeyOrderTests {
             #expect(OpenAIChat.requestKeys.names[k.rawValue] == snake, "\(k)")
         }
     }
+
+    /// The stream chunk and choice key positions name their keys.
+    @Test func openAIChatStreamKeys() {
+        func snake(_ s: String) -> String { String(s.flatMap { $0.isUppercase ? ["_", Character($0.lowercased())] : [$0] }) }
+        #expect(OpenAIChat.ChoiceKey.allCases.count == OpenAIChat.choiceKeys.count)
+        for k in OpenAIChat.ChoiceKey.allCases { #expect(OpenAIChat.choiceKeys.names[k.rawValue] == snake("\(k)")) }
+        #expect(OpenAIChat.ChunkKey.allCases.count == OpenAIChat.chunkKeys.count)
+        for k in OpenAIChat.ChunkKey.allCases { #expect(OpenAIChat.chunkKeys.names[k.rawValue] == snake("\(k)")) }
+    }
 }

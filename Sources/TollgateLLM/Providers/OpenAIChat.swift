@@ -132,25 +132,25 @@ enum OpenAIChat {
     /// include_usage, that chunk is dropped and every "usage" member (null on all the other
     /// chunks) is cut out, so the client gets the bytes it would have got without Tollgate.
     static func observe(
-        _ doc: JSONDocument, textKey: StaticString?, into t: inout StreamUsageTracker
+        _ doc: JSONDocument, text: ChoiceKey?, into t: inout StreamUsageTracker
     ) throws(JSONParseError) -> StreamObservation {
         guard doc.root.kind == .object else { return .forward }
         // The top level comes from the validating pass; the removal range of `usage` (a walk
         // of its own) is only needed on the one chunk that carries it.
         let top = try doc.fields(doc.root, Self.chunkKeys)
-        let choices = top["choices"]
+        let choices = top[ChunkKey.choices]
         try doc.elements(choices) { (choice) throws(JSONParseError) in
             let c = try doc.fields(choice, Self.choiceKeys)
-            if let textKey {
-                t.addOutput(bytes: try doc.stringBytes(c[textKey]))
+            if let text {
+                t.addOutput(bytes: try doc.stringBytes(c[text]))
             }
-            if let calls = try doc.field(c["delta"], "tool_calls") {
+            if let calls = try doc.field(c[ChoiceKey.delta], "tool_calls") {
                 try doc.elements(calls) { (_) throws(JSONParseError) in t.toolCalls += 1 }
             }
-            t.noteChoice(index: doc.count(c["index"]))
-            if let fr = c["finish_reason"], !fr.isNull { t.finishSeen = true }
+            t.noteChoice(index: doc.count(c[ChoiceKey.index]))
+            if let fr = c[ChoiceKey.finishReason], !fr.isNull { t.finishSeen = true }
         }
-        guard let usageValue = top["usage"] else { return .forward }
+        guard let usageValue = top[ChunkKey.usage] else { return .forward }
         if usageValue.kind == .object {
             t.report(try Self.usage(doc, usageValue), final: true)
         }
@@ -178,4 +178,8 @@ extension OpenAIChat {
     static let partKeys = JSONKeys(["type", "image_url", "input_audio", "file"])
     static let choiceKeys = JSONKeys(["delta", "text", "finish_reason", "index"])
     static let chunkKeys = JSONKeys(["choices", "usage"])
+
+    /// Positions in `choiceKeys` and `chunkKeys` (same order, checked by a test).
+    enum ChoiceKey: Int, CaseIterable { case delta, text, finishReason, index }
+    enum ChunkKey: Int, CaseIterable { case choices, usage }
 }
