@@ -20,8 +20,12 @@ public struct SSEParser: Sendable {
 
     // Fields of the current event.
     var eventType: String?
+    /// The value of the event's first "data:" line, in `raw`.
+    var firstData: Range<Int> = 0..<0
+    /// Several "data:" lines: their values joined (else unused).
     var data: [UInt8] = []
-    var hasData = false
+    var dataLines = 0
+    var hasData: Bool { dataLines > 0 }
     var id: String?
     var retry: Int?
     var sawComment = false
@@ -126,17 +130,22 @@ public struct SSEParser: Sendable {
         while colon < end && raw[colon] != Self.colon { colon += 1 }
         var valueStart = min(colon + 1, end)
         if valueStart < end && raw[valueStart] == 0x20 { valueStart += 1 }
-        let name = raw[start..<colon]
         let value = raw[valueStart..<end]
-        if name.elementsEqual("data".utf8) {
-            if hasData { data.append(Self.lf) }
-            data.append(contentsOf: value)
-            hasData = true
-        } else if name.elementsEqual("event".utf8) {
+        if nameIs(start, colon, "data") {
+            // One line (the usual case) stays a range of `raw`; a second one starts the copy.
+            if dataLines == 0 {
+                firstData = valueStart..<end
+            } else {
+                if dataLines == 1 { data.append(contentsOf: raw[firstData]) }
+                data.append(Self.lf)
+                data.append(contentsOf: value)
+            }
+            dataLines += 1
+        } else if nameIs(start, colon, "event") {
             eventType = String(decoding: value, as: UTF8.self)
-        } else if name.elementsEqual("id".utf8) {
+        } else if nameIs(start, colon, "id") {
             if !value.contains(0) { id = String(decoding: value, as: UTF8.self) }
-        } else if name.elementsEqual("retry".utf8) {
+        } else if nameIs(start, colon, "retry") {
             if !value.isEmpty && value.allSatisfy({ $0 &- 0x30 < 10 }) {
                 var r = 0
                 var overflow = false
@@ -152,10 +161,21 @@ public struct SSEParser: Sendable {
         return nil
     }
 
+    /// Whether the field name `raw[start..<end]` is `name` (a byte compare: `elementsEqual`
+    /// on the slice ran generic, ~300 instructions a line).
+    @inline(__always)
+    private func nameIs(_ start: Int, _ end: Int, _ name: StaticString) -> Bool {
+        let n = name.utf8CodeUnitCount
+        guard end - start == n else { return false }
+        let p = name.utf8Start
+        for i in 0..<n where raw[start + i] != p[i] { return false }
+        return true
+    }
+
     private func makeEvent() -> SSEEvent {
         SSEEvent(
-            raw: raw, event: eventType, data: String(decoding: data, as: UTF8.self), hasData: hasData,
-            id: id, retry: retry, isCommentOnly: sawComment && !sawField)
+            raw: raw, event: eventType, dataStorage: dataLines > 1 ? .joined(data) : .inRaw(dataLines == 1 ? firstData : 0..<0),
+            hasData: hasData, id: id, retry: retry, isCommentOnly: sawComment && !sawField)
     }
 
     private mutating func resetEvent() {
@@ -163,7 +183,7 @@ public struct SSEParser: Sendable {
         lineStart = 0
         eventType = nil
         data.removeAll(keepingCapacity: true)
-        hasData = false
+        dataLines = 0
         id = nil
         retry = nil
         sawComment = false

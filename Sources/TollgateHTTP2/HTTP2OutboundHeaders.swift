@@ -2,50 +2,51 @@ internal import CNghttp2
 import TollgateHTTP
 
 /// A header block being prepared for an nghttp2 submit call. Names and values are packed into
-/// one byte array so the `nghttp2_nv` array can point into it; nghttp2 copies the fields during
+/// one byte buffer so the `nghttp2_nv` array can point into it; nghttp2 copies the fields during
 /// the submit call, so the storage only has to outlive `withNVArray`'s body. The session keeps
 /// one and clears it per block, so a response head costs no allocation once it has grown.
 struct HTTP2OutboundHeaders {
-    private var bytes: [UInt8] = []
+    private let bytes = HTTP2HeaderBytes()
     private var spans: [(name: Range<Int>, value: Range<Int>)] = []
 
     var isEmpty: Bool { spans.isEmpty }
 
     /// Empties the block, keeping its storage for the next one.
     mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
+        bytes.removeAll()
         spans.removeAll(keepingCapacity: true)
     }
 
     /// `:status` with the three digits written directly (no String made).
     mutating func appendStatus(_ status: Int) {
         let n = bytes.count
-        (":status" as StaticString).withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(":status" as StaticString)
         let v = bytes.count
         if (100...999).contains(status) {
             bytes.append(UInt8(48 + status / 100))
             bytes.append(UInt8(48 + status / 10 % 10))
             bytes.append(UInt8(48 + status % 10))
         } else {
-            bytes.append(contentsOf: String(status).utf8)
+            bytes.append(String(status))
         }
         spans.append((n..<v, v..<bytes.count))
     }
 
     mutating func appendPseudo(_ name: StaticString, _ value: String) {
         let n = bytes.count
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(name)
         let v = bytes.count
-        bytes.append(contentsOf: value.utf8)
+        bytes.append(value)
         spans.append((n..<v, v..<bytes.count))
     }
 
     /// Appends a regular field, lowercasing the name (HTTP/2 field names are lowercase).
     mutating func append(name: String, value: String) {
         let n = bytes.count
-        for c in name.utf8 { bytes.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
+        var name = name
+        name.withUTF8 { bytes.appendLowercased($0) }
         let v = bytes.count
-        bytes.append(contentsOf: value.utf8)
+        bytes.append(value)
         spans.append((n..<v, v..<bytes.count))
     }
 
@@ -54,20 +55,18 @@ struct HTTP2OutboundHeaders {
     /// `te: trailers` survives.
     mutating func appendRegular(_ headers: HTTPHeaders, allowTETrailers: Bool) {
         let nominated = headers.contains("connection") ? headers.tokens("connection") : []
-        bytes.reserveCapacity(bytes.count + headers.wireSize)
         spans.reserveCapacity(spans.count + headers.count)
         headers.forEachField { _, name, value in
             if name.first == UInt8(ascii: ":") || Self.isConnectionSpecific(name) { return }
-            if asciiEqualsLowercase(name, "te") {
+            if name.count == 2 && asciiEqualsLowercase(name, "te") {
                 if allowTETrailers && Self.isTrailersToken(value) { append(name: "te", value: "trailers") }
                 return
             }
-            if asciiEqualsAny(name, nominated) { return }
-            // Lowercased as copied (HTTP/2 field names are lowercase).
+            if !nominated.isEmpty && asciiEqualsAny(name, nominated) { return }
             let n = bytes.count
-            for c in name { bytes.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
+            bytes.appendLowercased(name)
             let v = bytes.count
-            bytes.append(contentsOf: value)
+            bytes.append(value)
             spans.append((n..<v, v..<bytes.count))
         }
     }
@@ -96,12 +95,12 @@ struct HTTP2OutboundHeaders {
     /// Calls `body` with an `nghttp2_nv` array whose pointers stay valid for the call only.
     mutating func withNVArray<R>(_ body: (UnsafePointer<nghttp2_nv>?, Int) -> R) -> R {
         if spans.isEmpty { return body(nil, 0) }
-        let spans = self.spans
         let count = spans.count
+        let base = bytes.base
         return withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: count) { nva -> R in
-            bytes.withUnsafeMutableBufferPointer { buf -> R in
-                let base = buf.baseAddress!
-                for (i, s) in spans.enumerated() {
+            spans.withUnsafeBufferPointer { spans in
+                for i in 0..<count {
+                    let s = spans[i]
                     (nva.baseAddress! + i).initialize(to: nghttp2_nv(
                         name: base + s.name.lowerBound,
                         value: base + s.value.lowerBound,
@@ -110,8 +109,8 @@ struct HTTP2OutboundHeaders {
                         flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
                     ))
                 }
-                return body(UnsafePointer(nva.baseAddress), count)
             }
+            return withExtendedLifetime(bytes) { body(UnsafePointer(nva.baseAddress), count) }
         }
     }
 }

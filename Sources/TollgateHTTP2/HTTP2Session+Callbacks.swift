@@ -2,18 +2,19 @@ internal import CNghttp2
 import TollgateHTTP
 
 // nghttp2 callbacks. Each is a captureless C function that recovers the session from
-// user_data and hands over to a method at once. Nothing here throws across C: failures become
+// user_data and hands over to a method at once, without a retain/release pair: the session is
+// alive throughout, since nghttp2 calls back only from inside calls the session makes. Nothing here throws across C: failures become
 // nghttp2 return codes (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE resets just the stream).
 
 @inline(__always)
-private func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
-    Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+private func owner(_ userData: UnsafeMutableRawPointer?) -> Unmanaged<HTTP2Session> {
+    Unmanaged<HTTP2Session>.fromOpaque(userData!)
 }
 
 private func onBeginHeaders(
     _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleBeginHeaders(frame!)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleBeginHeaders(frame!) }
 }
 
 private func onHeader(
@@ -21,41 +22,41 @@ private func onHeader(
     _ name: UnsafePointer<UInt8>?, _ nameLength: Int, _ value: UnsafePointer<UInt8>?, _ valueLength: Int,
     _ flags: UInt8, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleHeader(
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleHeader(
         frame!, name: UnsafeBufferPointer(start: name, count: nameLength),
-        value: UnsafeBufferPointer(start: value, count: valueLength))
+        value: UnsafeBufferPointer(start: value, count: valueLength)) }
 }
 
 private func onFrameRecv(
     _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleFrameRecv(frame!)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleFrameRecv(frame!) }
 }
 
 private func onDataChunkRecv(
     _ session: OpaquePointer?, _ flags: UInt8, _ streamID: Int32,
     _ data: UnsafePointer<UInt8>?, _ length: Int, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleDataChunk(streamID: streamID, UnsafeRawBufferPointer(start: data, count: length))
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleDataChunk(streamID: streamID, UnsafeRawBufferPointer(start: data, count: length)) }
 }
 
 private func onStreamClose(
     _ session: OpaquePointer?, _ streamID: Int32, _ errorCode: UInt32, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleStreamClose(streamID: streamID, errorCode: errorCode)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleStreamClose(streamID: streamID, errorCode: errorCode) }
 }
 
 private func onFrameSend(
     _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleFrameSend(frame!)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleFrameSend(frame!) }
 }
 
 private func onFrameNotSend(
     _ session: OpaquePointer?, _ frame: UnsafePointer<nghttp2_frame>?, _ libErrorCode: Int32,
     _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
-    owner(userData).handleFrameNotSend(frame!, libErrorCode: libErrorCode)
+    owner(userData)._withUnsafeGuaranteedRef { $0.handleFrameNotSend(frame!, libErrorCode: libErrorCode) }
 }
 
 private func onError(
@@ -63,7 +64,7 @@ private func onError(
     _ userData: UnsafeMutableRawPointer?
 ) -> Int32 {
     let text = message.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? ""
-    owner(userData).lastLibraryError = (libErrorCode, text)
+    owner(userData)._withUnsafeGuaranteedRef { $0.lastLibraryError = (libErrorCode, text) }
     return 0
 }
 
@@ -73,7 +74,7 @@ private func onDataSourceRead(
     _ dataFlags: UnsafeMutablePointer<UInt32>?, _ source: UnsafeMutablePointer<nghttp2_data_source>?,
     _ userData: UnsafeMutableRawPointer?
 ) -> Int {
-    owner(userData).readOutbound(streamID: streamID, into: buffer!, length: length, flags: dataFlags!)
+    owner(userData)._withUnsafeGuaranteedRef { $0.readOutbound(streamID: streamID, into: buffer!, length: length, flags: dataFlags!) }
 }
 
 extension HTTP2Session {
@@ -99,18 +100,21 @@ extension HTTP2Session {
         let id = frame.pointee.hd.stream_id
         if role == .server && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
             streams[id] = HTTP2StreamState(id: id)
-        } else if let s = streams[id] {
-            s.inbound = HTTP2InboundHeaders()
+        } else if streams[id] == nil {
+            inboundStreamID = 0  // a stream we do not know: its fields are ignored
+            return 0
         }
+        inbound = HTTP2InboundHeaders()
+        inboundStreamID = id
         return 0
     }
 
     func handleHeader(_ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Int32 {
-        guard let s = streams[frame.pointee.hd.stream_id] else { return 0 }
+        guard frame.pointee.hd.stream_id == inboundStreamID, inboundStreamID != 0 else { return 0 }
         // nghttp2 advertises SETTINGS_MAX_HEADER_LIST_SIZE but does not enforce it; we do, so a
         // peer cannot make us hold more than that per stream.
-        if !s.inbound.add(name: name, value: value, limit: Int(settings.maxHeaderListSize)) {
-            s.inbound = HTTP2InboundHeaders()
+        if !inbound.add(name: name, value: value, limit: Int(settings.maxHeaderListSize)) {
+            inbound = HTTP2InboundHeaders()
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
         }
         return 0
@@ -154,8 +158,12 @@ extension HTTP2Session {
     /// A complete header block: the request (server), a response head (client; 1xx heads come
     /// first, then the final one) or trailers.
     func deliverHeaderBlock(_ s: HTTP2StreamState, endStream: Bool) {
-        let block = s.inbound
-        s.inbound = HTTP2InboundHeaders()
+        // Swapped out rather than copied: a copy retained every String and buffer in it.
+        var block = HTTP2InboundHeaders()
+        if inboundStreamID == s.id {
+            swap(&block, &inbound)
+            inboundStreamID = 0
+        }
         let id = s.id
         if s.headReceived {
             let trailers = block.trailers()

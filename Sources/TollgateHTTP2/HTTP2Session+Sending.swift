@@ -151,14 +151,14 @@ extension HTTP2Session {
             }
             if s.endQueued {
                 flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-                if var trailers = s.trailers.map({ t -> HTTP2OutboundHeaders in
-                    var f = HTTP2OutboundHeaders()
-                    f.appendRegular(t, allowTETrailers: false)
-                    return f
-                }), !trailers.isEmpty {
-                    s.trailers = nil
-                    let rv = trailers.withNVArray { nva, count in nghttp2_submit_trailer(session, streamID, nva, count) }
-                    if rv == 0 { flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue }
+                if let t = s.trailers {
+                    var trailers = HTTP2OutboundHeaders()
+                    trailers.appendRegular(t, allowTETrailers: false)
+                    if !trailers.isEmpty {
+                        s.trailers = nil
+                        let rv = trailers.withNVArray { nva, count in nghttp2_submit_trailer(session, streamID, nva, count) }
+                        if rv == 0 { flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue }
+                    }
                 }
                 return n
             }

@@ -23,6 +23,11 @@ public final class HTTP2Session {
     /// Scratch for the header blocks we submit (nghttp2 copies them during the submit call).
     var outboundHeaders = HTTP2OutboundHeaders()
     var reportedStreamCount = 0
+    /// The header block being received and its stream (0: none). Blocks never interleave on a
+    /// connection (RFC 9113 section 4.3: CONTINUATION follows at once), so one serves every
+    /// stream, and a field costs no stream lookup.
+    var inbound = HTTP2InboundHeaders()
+    var inboundStreamID: Int32 = 0
 
     /// Frames already serialized by `receive` (see `flushControlFrames`), handed out first by
     /// the next `takeOutput`.
@@ -72,6 +77,9 @@ public final class HTTP2Session {
         // consume() is the only thing that reopens receive windows: a proxy acknowledges bytes
         // once forwarded, so a slow reader throttles a fast writer. HTTP messaging checks stay on.
         nghttp2_option_set_no_auto_window_update(option, 1)
+        // Closed streams are kept only to rebuild RFC 7540 priority trees, which a proxy does
+        // not honour; keeping them cost an allocation and a tree update per request.
+        nghttp2_option_set_no_closed_streams(option, 1)
 
         let user = Unmanaged.passUnretained(self).toOpaque()
         var s: OpaquePointer?

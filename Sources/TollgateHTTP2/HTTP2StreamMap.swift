@@ -38,6 +38,11 @@ public struct HTTP2StreamMap<Value> {
             if let newValue {
                 if found {
                     items[i] = newValue
+                } else if i == ids.count {
+                    // The usual case (ids only grow): insert(at:) went through a generic
+                    // replaceSubrange.
+                    ids.append(id)
+                    items.append(newValue)
                 } else {
                     ids.insert(id, at: i)
                     items.insert(newValue, at: i)

@@ -10,8 +10,7 @@ final class HTTP2StreamState {
     /// owed exactly one `streamDidClose`.
     var reported = false
 
-    // Inbound.
-    var inbound = HTTP2InboundHeaders()
+    // Inbound (the header block being received is the session's `inbound`).
     /// Server: the request head was delivered. Client: the final (non-1xx) response head was.
     var headReceived = false
 

@@ -135,16 +135,33 @@ public final class Connection: FDHandler, DeferredFlush {
 
     /// Sends what is queued right away, even while corked: for bytes whose latency matters
     /// more than one extra system call (a stream's first event, the client's time to first
-    /// token). Plain TCP only, and best effort: whatever is left, and any error, goes through
+    /// token). TCP and TLS alike, and best effort: whatever is left, and any error, goes through
     /// the deferred flush as usual, so no delegate is called from here.
     public func flushNow() {
-        guard state == .active, ssl == nil else { return }
+        guard state == .active else { return }
         while !output.isEmpty {
-            let n = output.withReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = output.withReadableBytes { sendNow($0) }
             if n <= 0 { break }
             bytesWritten &+= UInt64(n)
             output.consume(n)
         }
+    }
+
+    /// One send for `flushNow`: bytes sent, or 0 for "later" (socket full, TLS wants to wait,
+    /// or an error the deferred flush will meet again and report).
+    private func sendNow(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let ssl else { return max(0, Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))) }
+        ERR_clear_error()
+        let n = SSL_write(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max))))
+        if n > 0 {
+            tlsWantsWrite = false
+            return Int(n)
+        }
+        // A retried SSL_write must see the same bytes: they stay first in `output`, and the
+        // contexts accept a moved buffer.
+        tlsWantsWrite = SSL_get_error(ssl, n) == SSL_ERROR_WANT_WRITE
+        ERR_clear_error()
+        return 0
     }
 
     public func flushDeferred() {

@@ -223,11 +223,16 @@ def split_sse(buf: bytearray) -> list[bytes]:
 
 
 def sse_over_h1(url: str, target: str, headers=None, body: bytes | None = None, method: str = "GET",
-                timeout: float = 20.0) -> tuple[RawResponse, list[TimedEvent]]:
+                timeout: float = 20.0, cafile: str | None = None) -> tuple[RawResponse, list[TimedEvent]]:
     """Issue a request on a raw socket and timestamp each SSE event as its bytes arrive.
-    Handles chunked and close-delimited bodies (chunk framing is stripped incrementally)."""
+    Handles chunked and close-delimited bodies (chunk framing is stripped incrementally).
+    An https:// url is spoken to over TLS (ALPN http/1.1), trusting `cafile`."""
     host = url.split("://", 1)[1]
     s = connect(url, timeout)
+    if url.startswith("https://"):
+        ctx = ssl.create_default_context(cafile=cafile)
+        ctx.set_alpn_protocols(["http/1.1"])
+        s = ctx.wrap_socket(s, server_hostname=hostport(url)[0])
     try:
         s.sendall(request_bytes(method, target, host, headers, body))
         rd = H1Reader(s, timeout)

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from helpers import H2Client, assert_openai_error
+from helpers import H2Client, assert_openai_error, sse_over_h1
 from mock_upstream import SECRET_KEY
 
 pytestmark = pytest.mark.proxy_only
@@ -119,3 +119,31 @@ def test_tls_upstream_alpn_h2(make_mock, sidecar, certs):
     assert j["tls"] is True and j["protocol"] == "h2"
     rc, v, code, body = curl("--http2-prior-knowledge", *AUTH, "--data-binary", CHAT, sc.url + "/v1/chat/completions")
     assert (rc, v, code) == (0, "2", 200)
+
+
+def assert_first_event_not_held(events, sent):
+    """Two SSE events sent 1 s apart: the first must reach the client before the upstream even
+    sent the second (a first event held until more output would arrive together with it)."""
+    assert len(events) == 2 and len(sent) == 2, [e.data for e in events]
+    assert [json.loads(e.data.split(b"data: ", 1)[1])["i"] for e in events] == [0, 1]
+    assert events[0].arrived < sent[1], f"first event arrived {events[0].arrived - sent[1]:.3f} s after the second was sent"
+
+
+def test_tls_downstream_sse_first_event_http1(mock, sidecar, certs):
+    """Over TLS with HTTP/1.1 the first SSE event is delivered at once, not with the next one."""
+    sc = sidecar(mock.url, tls=certs)
+    resp, events = sse_over_h1(sc.url, "/sse?n=2&interval_ms=1000", cafile=certs["ca"])
+    assert resp.status == 200
+    assert_first_event_not_held(events, mock.find("/sse")[0].events_sent)
+
+
+def test_tls_downstream_sse_first_event_h2(mock, sidecar, certs):
+    """Over TLS with HTTP/2 the first SSE event is delivered at once, not with the next one."""
+    sc = sidecar(mock.url, tls=certs)
+    c = H2Client(sc.url, cafile=certs["ca"])
+    try:
+        st = c.wait(c.request("GET", "/sse?n=2&interval_ms=1000"), 15)
+    finally:
+        c.close()
+    assert st.status == 200 and st.reset_code is None
+    assert_first_event_not_held(st.events, mock.find("/sse")[0].events_sent)

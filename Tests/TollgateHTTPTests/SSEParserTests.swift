@@ -189,3 +189,55 @@ struct SSEEventTests {
         #expect(SSEParseError(.eventTooLarge, "event is larger than 5 bytes").description.contains("eventTooLarge"))
     }
 }
+
+struct SSEEventDataTests {
+    /// Random streams over a small alphabet (data/event lines, CR/LF/CRLF, comments, BOM) give
+    /// the same `data` whether it is kept as a range of `raw` or joined, as a reference decoder
+    /// of each event's own complete lines says.
+    @Test func dataMatchesReferenceOnRandomStreams() {
+        var state: UInt64 = 1
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        let alphabet: [[UInt8]] = [Array("data: ".utf8), Array("data:".utf8), Array("x".utf8), Array("{}".utf8), [0x0A], [0x0D],
+                                   Array("\r\n".utf8), Array(": c".utf8), Array("event: e".utf8), [0xEF, 0xBB, 0xBF], [0xC3, 0xA9]]
+        for _ in 0..<20_000 {
+            let b = (0..<(next() % 12)).flatMap { _ in alphabet[next() % alphabet.count] }
+            var p = SSEParser()
+            var events: [SSEEvent] = []
+            b.withUnsafeBytes { try? p.feed($0) { events.append($0) } }
+            for (i, e) in events.enumerated() {
+                #expect(e.data == Self.referenceData(e.raw, streamStart: i == 0), "input \(b)")
+                if let r = e.dataRangeInRaw { #expect(r.upperBound <= e.raw.count) }
+            }
+        }
+    }
+
+    /// The data of one complete event from its raw bytes: every "data" line's value joined
+    /// with LF (a BOM is skipped only where the stream starts).
+    static func referenceData(_ raw: [UInt8], streamStart: Bool) -> String {
+        var text = raw
+        if streamStart && text.starts(with: [0xEF, 0xBB, 0xBF]) { text.removeFirst(3) }
+        var lines: [[UInt8]] = []
+        var cur: [UInt8] = []
+        var i = 0
+        while i < text.count {
+            let c = text[i]
+            if c == 0x0D || c == 0x0A {
+                lines.append(cur)
+                cur = []
+                if c == 0x0D, i + 1 < text.count, text[i + 1] == 0x0A { i += 1 }
+            } else {
+                cur.append(c)
+            }
+            i += 1
+        }
+        var values: [[UInt8]] = []
+        for l in lines {
+            let name = l.prefix { $0 != 0x3A }
+            guard Array(name) == Array("data".utf8) else { continue }
+            var v = Array(l.dropFirst(name.count + 1))
+            if v.first == 0x20 { v.removeFirst() }
+            values.append(v)
+        }
+        return String(decoding: Array(values.joined(separator: [0x0A])), as: UTF8.self)
+    }
+}

@@ -3,7 +3,7 @@ import TollgateHTTP2
 import TollgateTransport
 
 /// A downstream HTTP/2 connection (h2c prior knowledge or TLS ALPN h2): one exchange per stream.
-final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, DownstreamConnection {
+final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, DownstreamConnection, DeferredFlush {
     let context: LoopContext
     let connection: Connection
     let session: HTTP2Session
@@ -33,7 +33,25 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         }
     }
 
+    /// Asks for the session's frames to be written once this dispatch round is over: every
+    /// stream answered in the round (one upstream read each) leaves in one serialization pass
+    /// and one write, instead of one pass per stream (measured: a pass per response cost more
+    /// than batching them under h2load -m10).
     func flush() {
+        guard !closed, !flushQueued else { return }
+        flushQueued = true
+        context.loop.deferFlush(self)
+    }
+
+    func flushDeferred() {
+        flushQueued = false
+        flushOutput()
+    }
+
+    private var flushQueued = false
+
+    /// Serializes and queues what the session holds now; closes once the session is done.
+    private func flushOutput() {
         guard !closed else { return }
         do {
             let done = try pump.pump(session, isClosed: { closed }) { out in
@@ -57,7 +75,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     func cork() { pump.cork() }
 
     func uncork() {
-        if pump.uncork() { flush() }
+        if pump.uncork() { flushOutput() }
     }
 
     /// Serializes and sends what the session holds now, corked or not (see `DownstreamStream.sendNow`).
@@ -80,7 +98,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
             guard !self.closed else { return }
             if self.streams.isEmpty {
                 self.session.goAway(errorCode: .noError, graceful: false)
-                self.flush()
+                self.flushOutput()
                 self.close(flushing: true)
             } else {
                 self.armIdle()
@@ -98,7 +116,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
             try pump.receive(bytes, into: session)
         } catch {
             Log.debug("HTTP/2 connection error from \(connection.peer?.host ?? "?"): \(error.message)")
-            flush()
+            flushOutput()
             close(flushing: true)
             return
         }
@@ -125,7 +143,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         let shape: RequestBodyShape
         if endStream {
             shape = .none
-        } else if let cl = head.headers["content-length"], let n = Int64(cl), n >= 0 {
+        } else if let n = Self.contentLength(head.headers), n >= 0 {
             if n > context.options.maxBodyBytes {
                 let err = ProxyError.badRequest(413, code: "bodyTooLarge", "request body of \(n) bytes exceeds the limit of \(context.options.maxBodyBytes)")
                 stream.sendError(err, path: head.path)
@@ -140,6 +158,32 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         stream.exchange = ex
         stream.isHead = head.method == "HEAD"
         ex.start()
+    }
+
+    /// The first content-length as a number, read from its bytes in one pass over the fields
+    /// (the String lookup and parse cost ~500 instructions a request); a value that is not
+    /// plain digits is parsed as before, from a String (nghttp2 has checked it is digits).
+    static func contentLength(_ headers: HTTPHeaders) -> Int64? {
+        var found = false
+        var result: Int64?
+        headers.forEachField { _, name, v in
+            guard !found, name.count == 14, asciiEqualsLowercase(name, "content-length") else { return }
+            found = true
+            guard !v.isEmpty, v.count <= 18 else {
+                result = Int64(String(decoding: v, as: UTF8.self))
+                return
+            }
+            var n: Int64 = 0
+            for c in v {
+                guard c &- 48 < 10 else {
+                    result = Int64(String(decoding: v, as: UTF8.self))
+                    return
+                }
+                n = n * 10 + Int64(c &- 48)
+            }
+            result = n
+        }
+        return result
     }
 
     func http2Session(_ session: HTTP2Session, didReceiveResponse head: HTTPResponseHead, streamID: Int32, endStream: Bool) {
@@ -198,7 +242,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         context.loop.schedule(afterNanos: 0) { [self] in
             guard self.draining, self.streams.isEmpty, !self.closed else { return }
             self.session.goAway(errorCode: .noError, graceful: false)
-            self.flush()
+            self.flushOutput()
             self.close(flushing: true)
         }
     }
@@ -253,10 +297,9 @@ final class HTTP2ServerStream: DownstreamStream {
 
     func sendResponseHead(_ head: HTTPResponseHead, endStream: Bool) {
         guard !ended else { return }
-        var h = head
-        h.version = .http2
         let end = endStream || isHead
-        connection.session.sendResponseHead(h, streamID: streamID, endStream: end)
+        // The session writes only status and fields; the version needs no copy of the head.
+        connection.session.sendResponseHead(head, streamID: streamID, endStream: end)
         if end { finish() }
         connection.flush()
     }
