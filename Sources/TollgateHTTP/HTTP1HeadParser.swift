@@ -154,42 +154,51 @@ enum HTTP1HeadParser {
     // MARK: Fields
 
     /// Header (or trailer) fields from `from` up to the blank line that ends at `end`.
+    ///
+    /// One pass per line through a typed pointer: the scanner already proved every LF in the
+    /// section follows a CR, so a CR followed by LF ends the line and no per-line memchr is
+    /// needed (this loop ran ~500 instructions per field before, measured).
     static func parseFields(_ b: UnsafeRawBufferPointer, from: Int, end: Int, facts: inout HTTP1FramingFacts, isRequest: Bool) throws(HTTP1ParseError) -> HTTPHeaders {
         // The field lines are copied once; each field is a span into that copy.
         var fields = HTTPHeaders(block: UnsafeRawBufferPointer(rebasing: b[from..<end]), fieldCapacity: 16)
+        guard from < end, let base = b.baseAddress else { return fields }
+        let p = base.assumingMemoryBound(to: UInt8.self)
         var ls = from
         while ls < end {
-            let (le, next) = line(b, from: ls, end: end)
-            if le == ls { break }  // the blank line
-            let c0 = b[ls]
+            let c0 = p[ls]
+            if c0 == B.cr && p[ls + 1] == B.lf { break }  // the blank line
             if B.isOWS(c0) {
                 throw HTTP1ParseError(.obsFold, "obsolete line folding (a field line starting with whitespace) is not allowed")
             }
-            var i = ls
-            while i < le && b[i] != B.colon {
-                let c = b[i]
-                guard B.isToken(c) else {
-                    if B.isOWS(c) { throw HTTP1ParseError(.badHeaderName, "whitespace between a field name and its colon") }
-                    throw misplaced(c, .badHeaderName, "field name has an invalid byte")
-                }
-                i += 1
+            let i = B.skipTokens(p, from: ls)
+            let stop = p[i]
+            if stop != B.colon {
+                if stop == B.cr && p[i + 1] == B.lf { throw HTTP1ParseError(.badHeaderName, "field line has no colon") }
+                if B.isOWS(stop) { throw HTTP1ParseError(.badHeaderName, "whitespace between a field name and its colon") }
+                throw misplaced(stop, .badHeaderName, "field name has an invalid byte")
             }
-            guard i < le else { throw HTTP1ParseError(.badHeaderName, "field line has no colon") }
             guard i > ls else { throw HTTP1ParseError(.badHeaderName, "field name is empty") }
             let nameRange = ls..<i
-            let valueRange = B.trimOWS(b, (i + 1)..<le)
+            var vs = i &+ 1
+            while B.isOWS(p[vs]) { vs &+= 1 }
+            // Up to the line's CR: printable ASCII eight bytes at a time, then whatever stopped it.
+            var j = vs
             var ascii = true
-            var j = B.skipPrintableASCII(b, from: valueRange.lowerBound, to: valueRange.upperBound)
-            while j < valueRange.upperBound {
-                let c = b[j]
+            while true {
+                j = B.skipPrintableASCII(b, from: j, to: end)
+                let c = p[j]
+                if c == B.cr && p[j + 1] == B.lf { break }
                 if !B.isFieldValueByte(c) {
                     throw misplaced(c, .badHeaderValue, "field value has a control byte")
                 }
                 if c >= 0x80 { ascii = false }
-                j += 1
+                j &+= 1
             }
-            noteFramingField(b, nameRange, valueRange, &facts)
-            if isRequest && B.equalsLowercase(b, nameRange, "host") {
+            let next = j &+ 2
+            var ve = j
+            while ve > vs && B.isOWS(p[ve - 1]) { ve &-= 1 }
+            let valueRange = vs..<ve
+            if noteFramingField(b, nameRange, valueRange, &facts) && isRequest {
                 try checkHost(b, valueRange)
             }
             if !ascii && B.string(b, valueRange, asciiOnly: false) == nil {
@@ -202,17 +211,22 @@ enum HTTP1HeadParser {
         return fields
     }
 
+    /// Notes Host, Content-Length and Transfer-Encoding; returns whether the field is Host.
     @inline(__always)
-    static func noteFramingField(_ b: UnsafeRawBufferPointer, _ name: Range<Int>, _ value: Range<Int>, _ facts: inout HTTP1FramingFacts) {
+    static func noteFramingField(_ b: UnsafeRawBufferPointer, _ name: Range<Int>, _ value: Range<Int>, _ facts: inout HTTP1FramingFacts) -> Bool {
         switch name.count {
         case 4:
-            if B.equalsLowercase(b, name, "host") { facts.hostCount += 1 }
+            if B.equalsLowercase(b, name, "host") {
+                facts.hostCount += 1
+                return true
+            }
         case 14:
-            if B.equalsLowercase(b, name, "content-length") { facts.addContentLength(b, value) }
+            if B.nameEqualsLowercase(b, name, "content-length") { facts.addContentLength(b, value) }
         case 17:
-            if B.equalsLowercase(b, name, "transfer-encoding") { facts.addTransferEncoding(b, value) }
+            if B.nameEqualsLowercase(b, name, "transfer-encoding") { facts.addTransferEncoding(b, value) }
         default: break
         }
+        return false
     }
 
     /// Host = uri-host [ ":" port ]: reg-name, IPv4 or IP-literal characters only. No comma (a

@@ -31,6 +31,9 @@ struct HTTP1MessageDecoder: Sendable {
     var scanner = HTTP1SectionScanner()
     /// Chunked body bytes announced so far (for maxBodyBytes).
     var chunkedTotal: Int64 = 0
+    /// Messages finished so far: a wrapper tells that a call returned `.end` by this changing,
+    /// without inspecting (and copying) the event it returns.
+    var messagesEnded = 0
 
     init(limits: HTTP1Limits) { self.limits = limits }
 
@@ -43,6 +46,7 @@ struct HTTP1MessageDecoder: Sendable {
     }
 
     mutating func finishMessage() {
+        messagesEnded &+= 1
         state = .head
         buffer.removeAll(keepingCapacity: true)
         scanner.reset()

@@ -4,19 +4,33 @@
 public enum HTTP1Serializer {
     /// "METHOD target HTTP/1.1\r\n" + fields + "\r\n".
     public static func appendRequestHead(_ head: HTTPRequestHead, to out: inout [UInt8]) {
+        withRequestHead(head) { out.append(contentsOf: $0) }
+    }
+
+    /// A field the serializer writes after a head's own fields, for a caller that would
+    /// otherwise copy the head just to add it (the framing field a connection decides).
+    public typealias ExtraField = (name: StaticString, value: StaticString)
+
+    /// Calls `body` with the wire bytes of `head` (as `appendRequestHead` writes them), plus
+    /// `extra` as the last field: the bytes go straight to a connection, with no array built.
+    public static func withRequestHead(_ head: HTTPRequestHead, extra: ExtraField? = nil, _ body: (UnsafeRawBufferPointer) -> Void) {
+        // The parts the closures need, taken out once: capturing `head` copied the whole head
+        // (four references retained and released) per request.
         var method = head.method, target = head.target
+        let headers = head.headers, version = head.version
         method.withUTF8 { m in
             target.withUTF8 { t in
-                let size = m.count + 1 + t.count + 1 + 8 + 2 + head.headers.wireSize + 2
-                appendWritten(size, to: &out) { p in
+                let size = m.count + 1 + t.count + 1 + 8 + 2 + headers.wireSize + extraSize(extra) + 2
+                withWritten(size, body) { p in
                     var q = p
                     if m.count > 0 { q.update(from: m.baseAddress!, count: m.count); q += m.count }
                     q[0] = 0x20; q += 1
                     if t.count > 0 { q.update(from: t.baseAddress!, count: t.count); q += t.count }
                     q[0] = 0x20; q += 1
-                    q += writeVersion(head.version, to: q)
+                    q += writeVersion(version, to: q)
                     q[0] = 0x0D; q[1] = 0x0A; q += 2
-                    q += head.headers.writeWire(to: q)
+                    q += headers.writeWire(to: q)
+                    q += writeExtra(extra, to: q)
                     q[0] = 0x0D; q[1] = 0x0A; q += 2
                     return q - p
                 }
@@ -26,23 +40,61 @@ public enum HTTP1Serializer {
 
     /// "HTTP/1.1 status reason\r\n" + fields + "\r\n" (the SP before an empty reason is kept, as RFC 9112 requires).
     public static func appendResponseHead(_ head: HTTPResponseHead, to out: inout [UInt8]) {
+        withResponseHead(head) { out.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the wire bytes of `head` as `appendResponseHead` writes them, with
+    /// `version` instead of the head's when given, and `extra` then `extra2` as its last fields.
+    public static func withResponseHead(_ head: HTTPResponseHead, version: HTTPVersion? = nil, extra: ExtraField? = nil,
+                                        extra2: ExtraField? = nil, _ body: (UnsafeRawBufferPointer) -> Void) {
         var reason = head.reason
+        let headers = head.headers, version = version ?? head.version, status = head.status
         reason.withUTF8 { r in
-            let size = 8 + 1 + 3 + 1 + r.count + 2 + head.headers.wireSize + 2
-            appendWritten(size, to: &out) { p in
+            let size = 8 + 1 + 3 + 1 + r.count + 2 + headers.wireSize + extraSize(extra) + extraSize(extra2) + 2
+            withWritten(size, body) { p in
                 var q = p
-                q += writeVersion(head.version, to: q)
+                q += writeVersion(version, to: q)
                 q[0] = 0x20
-                let s = min(max(head.status, 0), 999)
+                let s = min(max(status, 0), 999)
                 q[1] = UInt8(0x30 + s / 100); q[2] = UInt8(0x30 + s / 10 % 10); q[3] = UInt8(0x30 + s % 10)
                 q[4] = 0x20
                 q += 5
                 if r.count > 0 { q.update(from: r.baseAddress!, count: r.count); q += r.count }
                 q[0] = 0x0D; q[1] = 0x0A; q += 2
-                q += head.headers.writeWire(to: q)
+                q += headers.writeWire(to: q)
+                q += writeExtra(extra, to: q)
+                q += writeExtra(extra2, to: q)
                 q[0] = 0x0D; q[1] = 0x0A; q += 2
                 return q - p
             }
+        }
+    }
+
+    @inline(__always)
+    static func extraSize(_ f: ExtraField?) -> Int {
+        guard let f else { return 0 }
+        return f.name.utf8CodeUnitCount + f.value.utf8CodeUnitCount + 4
+    }
+
+    /// "name: value\r\n" for `f`, if any; returns the bytes written.
+    @inline(__always)
+    static func writeExtra(_ f: ExtraField?, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let f else { return 0 }
+        var q = p
+        let nc = f.name.utf8CodeUnitCount, vc = f.value.utf8CodeUnitCount
+        q.update(from: f.name.utf8Start, count: nc); q += nc
+        q[0] = 0x3A; q[1] = 0x20; q += 2
+        q.update(from: f.value.utf8Start, count: vc); q += vc
+        q[0] = 0x0D; q[1] = 0x0A; q += 2
+        return q - p
+    }
+
+    /// Calls `body` with at most `size` bytes that `write` put in scratch memory (on the
+    /// stack for head-sized sizes).
+    static func withWritten(_ size: Int, _ body: (UnsafeRawBufferPointer) -> Void, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { buf in
+            let n = write(buf.baseAddress!)
+            body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[..<n])))
         }
     }
 

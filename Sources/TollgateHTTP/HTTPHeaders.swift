@@ -88,16 +88,30 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     func firstIndex(ofBytes n: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Int? {
-        storage.withUnsafeBufferPointer { st -> Int? in
-            var i = start
-            while i < spans.count {
-                let s = spans[i]
-                if s.nameCount == n.count && asciiCaseInsensitiveBytesEqual(UnsafeBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)]), n) { return i }
-                i += 1
+        withParts { st, sp -> Int? in
+            var i = Swift.max(start, 0)
+            while i < sp.count {
+                let s = sp[i]
+                if s.nameCount == n.count && asciiCaseInsensitiveBytesEqual(UnsafeBufferPointer(start: st + Int(s.nameStart), count: s.nameCount), n) { return i }
+                i &+= 1
             }
             return nil
         }
     }
+
+    /// Calls `body` with the field bytes and the spans, as pointers: the lookups below run
+    /// on every request, and indexing the arrays inside closures kept retaining them.
+    @inline(__always)
+    func withParts<R>(_ body: (UnsafePointer<UInt8>, UnsafeBufferPointer<Span>) -> R) -> R {
+        storage.withUnsafeBufferPointer { st in
+            spans.withUnsafeBufferPointer { sp in
+                // No bytes (only empty names and values): any valid pointer will do.
+                body(st.baseAddress ?? HTTPHeaders.emptyBytes.utf8Start, sp)
+            }
+        }
+    }
+
+    static let emptyBytes: StaticString = ""
 
     /// The first value of `name`, if any.
     public subscript(name: String) -> String? {
@@ -253,21 +267,25 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     /// `name` field, as bytes, until it returns false.
     public func forEachToken(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
         var name = name
-        name.withUTF8 { n in
-            storage.withUnsafeBufferPointer { st in
-                for s in spans where s.nameCount == n.count {
-                    guard asciiCaseInsensitiveBytesEqual(UnsafeBufferPointer(rebasing: st[Int(s.nameStart)..<Int(s.nameEnd)]), n) else { continue }
-                    let v = UnsafeBufferPointer(rebasing: st[Int(s.valueStart)..<Int(s.valueEnd)])
-                    var i = 0
-                    while i < v.count {
-                        var start = i
-                        while i < v.count && v[i] != UInt8(ascii: ",") { i += 1 }
-                        var end = i
-                        i += 1
-                        while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
-                        while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
-                        if end > start && !body(UnsafeBufferPointer(rebasing: v[start..<end])) { return }
-                    }
+        name.withUTF8 { n in forEachToken(nameBytes: n, body) }
+    }
+
+    /// `forEachToken` for a name given as bytes (inlined: the closures become plain loops).
+    @inline(__always)
+    func forEachToken(nameBytes n: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
+        withParts { st, sp in
+            for s in sp where s.nameCount == n.count {
+                guard asciiCaseInsensitiveBytesEqual(UnsafeBufferPointer(start: st + Int(s.nameStart), count: s.nameCount), n) else { continue }
+                let v = UnsafeBufferPointer(start: st + Int(s.valueStart), count: s.valueCount)
+                var i = 0
+                while i < v.count {
+                    var start = i
+                    while i < v.count && v[i] != UInt8(ascii: ",") { i += 1 }
+                    var end = i
+                    i += 1
+                    while start < end && (v[start] == 32 || v[start] == 9) { start += 1 }
+                    while end > start && (v[end - 1] == 32 || v[end - 1] == 9) { end -= 1 }
+                    if end > start && !body(UnsafeBufferPointer(rebasing: v[start..<end])) { return }
                 }
             }
         }
@@ -275,18 +293,19 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// Bytes `appendWire` writes.
     public var wireSize: Int {
-        var n = 0
-        for s in spans { n += s.nameCount + s.valueCount + 4 }
-        return n
+        spans.withUnsafeBufferPointer { sp in
+            var n = 0
+            for s in sp { n &+= s.nameCount &+ s.valueCount &+ 4 }
+            return n
+        }
     }
 
     /// Writes every field as "name: value\r\n" (HTTP/1.1) at `p`, which has room for
     /// `wireSize` bytes; returns the bytes written. The caller guarantees valid fields.
     public func writeWire(to p: UnsafeMutablePointer<UInt8>) -> Int {
-        storage.withUnsafeBufferPointer { st -> Int in
-            guard let src = st.baseAddress else { return 0 }
+        withParts { src, sp -> Int in
             var q = p
-            for s in spans {
+            for s in sp {
                 let nc = s.nameCount, vc = s.valueCount
                 q.update(from: src + Int(s.nameStart), count: nc)
                 q += nc
@@ -369,7 +388,8 @@ public func asciiEqualsAny(_ name: UnsafeBufferPointer<UInt8>, _ tokens: [String
 }
 
 /// Whether `a` equals the lowercase literal `lower`, ASCII case-insensitively (field names).
-@inline(__always)
+/// Inlinable: called per field from other modules, it cost ~96 instructions a call when not inlined.
+@inlinable @inline(__always)
 public func asciiEqualsLowercase(_ a: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
     let n = lower.utf8CodeUnitCount
     guard a.count == n else { return false }

@@ -28,8 +28,8 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
     /// Whether the connection stays open after this request (RFC 9112 section 9.3).
     public var isKeepAlive: Bool {
-        if version == .http1_0 { return headers.hasToken("connection", "keep-alive") }
-        return !headers.hasToken("connection", "close")
+        if version == .http1_0 { return headers.hasToken(lowercase: "connection", "keep-alive") }
+        return !headers.hasToken(lowercase: "connection", "close")
     }
 
     /// The path part of the target, without query.

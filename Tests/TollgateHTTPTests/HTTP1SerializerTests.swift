@@ -80,3 +80,48 @@ struct HTTP1SerializerTests {
         #expect(run.events == [.resp(head, .contentLength(3)), .body(bytes("abc")), .end])
     }
 }
+
+/// The serializer's direct paths (extra fields written after a head's own, a forced version)
+/// against the old way: the fields added to a copy of the head, then serialized.
+struct HTTP1SerializerExtraFieldTests {
+    static let extras: [HTTP1Serializer.ExtraField?] = [nil, ("content-length", "0"), ("transfer-encoding", "chunked"),
+                                                         ("connection", "close"), ("connection", "keep-alive")]
+
+    static func headers(_ r: inout TestLCG) -> HTTPHeaders {
+        HTTPHeadersForwardingTests.headers(&r)
+    }
+
+    /// Request heads with an extra field equal the head with that field added, over generated heads.
+    @Test func requestExtraMatchesAddedField() {
+        var r = TestLCG(state: 11)
+        for _ in 0..<2_000 {
+            var head = HTTPRequestHead(method: r.pick(["GET", "POST", "PATCH", "M"]), target: r.pick(["/", "/v1/chat?x=1", "*"]),
+                                       version: r.below(2) == 0 ? .http1_1 : .http1_0, headers: Self.headers(&r))
+            let extra = r.pick(Self.extras)
+            var fast: [UInt8] = []
+            HTTP1Serializer.withRequestHead(head, extra: extra) { fast.append(contentsOf: $0) }
+            if let extra { head.headers.add(extra.name.description, extra.value.description) }
+            var ref: [UInt8] = []
+            HTTP1Serializer.appendRequestHead(head, to: &ref)
+            #expect(fast == ref)
+        }
+    }
+
+    /// Response heads with a forced version and two extra fields equal the old mutation of a copy.
+    @Test func responseExtrasMatchAddedFields() {
+        var r = TestLCG(state: 12)
+        for _ in 0..<2_000 {
+            var head = HTTPResponseHead(status: r.pick([200, 204, 404, 299, 101]), reason: r.pick([nil, "", "Fine"]),
+                                        version: r.pick([.http1_0, .http1_1, .http2]), headers: Self.headers(&r))
+            let e1 = r.pick(Self.extras), e2 = r.pick(Self.extras)
+            var fast: [UInt8] = []
+            HTTP1Serializer.withResponseHead(head, version: .http1_1, extra: e1, extra2: e2) { fast.append(contentsOf: $0) }
+            head.version = .http1_1
+            if let e1 { head.headers.add(e1.name.description, e1.value.description) }
+            if let e2 { head.headers.add(e2.name.description, e2.value.description) }
+            var ref: [UInt8] = []
+            HTTP1Serializer.appendResponseHead(head, to: &ref)
+            #expect(fast == ref)
+        }
+    }
+}

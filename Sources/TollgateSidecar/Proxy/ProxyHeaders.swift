@@ -9,35 +9,12 @@ enum ProxyHeaders {
     ]
 
     /// Whether `name` is a hop-by-hop field (checked by length first: no allocation).
-    static func isHopByHop(bytes name: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch name.count {
-        case 2: return asciiEqualsLowercase(name, "te")
-        case 7: return asciiEqualsLowercase(name, "upgrade") || asciiEqualsLowercase(name, "trailer")
-        case 10: return asciiEqualsLowercase(name, "connection") || asciiEqualsLowercase(name, "keep-alive")
-        case 16: return asciiEqualsLowercase(name, "proxy-connection")
-        case 17: return asciiEqualsLowercase(name, "transfer-encoding")
-        case 18: return asciiEqualsLowercase(name, "proxy-authenticate")
-        case 19: return asciiEqualsLowercase(name, "proxy-authorization")
-        default: return false
-        }
-    }
+    static func isHopByHop(bytes name: UnsafeBufferPointer<UInt8>) -> Bool { HTTPHeaders.isHopByHop(name) }
 
     /// Removes hop-by-hop fields and the ones listed in Connection (one pass over the names
     /// when nothing needs removing, which is the common case).
     static func stripHopByHop(_ headers: inout HTTPHeaders) {
-        var any = false
-        headers.forEachField { _, name, _ in if !any && isHopByHop(bytes: name) { any = true } }
-        guard any else { return }
-        // Connection is itself hop-by-hop, so tokens are only looked up once something goes.
-        // Tokens that are hop-by-hop names already ("keep-alive", the usual value) add
-        // nothing: the token list (an array and a String per token) is only built for others.
-        var namesOthers = false
-        headers.forEachToken("connection") { t in
-            namesOthers = !isHopByHop(bytes: t)
-            return !namesOthers
-        }
-        let listed = namesOthers ? headers.tokens("connection") : []
-        headers.removeAll(whereName: { name in isHopByHop(bytes: name) || (!listed.isEmpty && asciiEqualsAny(name, listed)) })
+        headers.removeHopByHop()
     }
 
     /// The upstream request head: hop-by-hop removed, Host rewritten, X-Forwarded-* appended,
@@ -45,16 +22,16 @@ enum ProxyHeaders {
     /// body length is known; `Expect` is answered by the proxy itself.
     static func upstreamRequest(from head: HTTPRequestHead, target: UpstreamTarget, clientIP: String?, downstreamTLS: Bool,
                                 bodyLength: Int64?) -> HTTPRequestHead {
-        // One pass over the fields, on bytes: this runs on every request.
+        // One pass over the fields, on bytes: this runs on every request. Kept fields are
+        // spans into a copy of the client's field bytes (no per-field copy).
         let source = head.headers
-        let listed = source.contains("connection") ? source.tokens("connection") : []
-        var out = HTTPHeaders(reservingFields: source.count + 4, bytes: source.wireSize + 96)
-        out.add("host", target.authority)
+        let listed = source.contains(lowercase: "connection") ? source.tokens("connection") : []
+        var out = HTTPHeaders(forwardingFrom: source, fieldCapacity: source.count + 5,
+                              extraBytes: target.authority.utf8.count + (clientIP?.utf8.count ?? 0) + 96)
+        out.add(name: "host", value: target.authority)
         var originalHost: Int?
-        var forwardedFor: [Int] = []
+        var forwardedFor = 0, firstForwardedFor = -1
         var hasProto = false, hasForwardedHost = false
-        var keep: [Int] = []
-        keep.reserveCapacity(source.count)
         source.forEachField { i, name, _ in
             switch name.count {
             case 4 where asciiEqualsLowercase(name, "host"):
@@ -65,7 +42,8 @@ enum ProxyHeaders {
             case 14 where asciiEqualsLowercase(name, "content-length"):
                 return
             case 15 where asciiEqualsLowercase(name, "x-forwarded-for"):
-                forwardedFor.append(i)
+                if forwardedFor == 0 { firstForwardedFor = i }
+                forwardedFor += 1
                 return
             case 17 where asciiEqualsLowercase(name, "x-forwarded-proto"):
                 hasProto = true
@@ -74,20 +52,24 @@ enum ProxyHeaders {
             default:
                 break
             }
-            if isHopByHop(bytes: name) { return }
+            if HTTPHeaders.isHopByHop(name) { return }
             if !listed.isEmpty && asciiEqualsAny(name, listed) { return }
-            keep.append(i)
+            out.addForwarded(fieldAt: i, of: source)
         }
-        for i in keep { out.add(fieldAt: i, of: source) }
-        let priorFor = forwardedFor.isEmpty ? nil : forwardedFor.map { source.value(at: $0) }.joined(separator: ", ")
+        let priorFor: String?
+        switch forwardedFor {
+        case 0: priorFor = nil
+        case 1: priorFor = source.value(at: firstForwardedFor)
+        default: priorFor = source.values("x-forwarded-for").joined(separator: ", ")
+        }
         if let ip = clientIP {
-            out.add("x-forwarded-for", priorFor.map { "\($0), \(ip)" } ?? ip)
+            out.add(name: "x-forwarded-for", value: priorFor.map { "\($0), \(ip)" } ?? ip)
         } else if let ff = priorFor {
-            out.add("x-forwarded-for", ff)
+            out.add(name: "x-forwarded-for", value: ff)
         }
-        if !hasProto { out.add("x-forwarded-proto", downstreamTLS ? "https" : "http") }
+        if !hasProto { out.add(name: "x-forwarded-proto", value: downstreamTLS ? "https" : "http") }
         if let oh = originalHost, !hasForwardedHost { out.add(fieldAt: oh, of: source, renamedTo: "x-forwarded-host") }
-        if let n = bodyLength { out.add("content-length", String(n)) }
+        if let n = bodyLength { out.add(name: "content-length", decimal: n) }
         var t = head.target
         if !target.basePath.isEmpty { t = target.basePath + (t.hasPrefix("/") ? t : "/" + t) }
         return HTTPRequestHead(method: head.method, target: t, version: .http1_1, headers: out)

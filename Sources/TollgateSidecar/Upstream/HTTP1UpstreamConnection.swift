@@ -19,6 +19,8 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     /// When the connection last went back to the pool (see `idleTimerFired`).
     private var idleSince: UInt64 = 0
     private(set) var isActive = false
+    /// Where the pool keeps this connection while it is busy (-1 when not busy).
+    var busyIndex = -1
     private var scratch: [UInt8] = []
 
     init(pool: UpstreamPool, target: UpstreamTarget, connection: Connection) {
@@ -69,20 +71,23 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
         sawResponseBytes = false
         responseKeepAlive = true
         parser.expectResponse(toMethod: head.method)
-        var h = head
+        // The framing field goes out after the head's own fields, written by the serializer:
+        // adding it to a copy of the head copied its fields first.
+        var framing: HTTP1Serializer.ExtraField?
         switch bodyShape {
         case .none:
             chunkedRequest = false
-            if ["POST", "PUT", "PATCH"].contains(h.method) { h.headers.add("content-length", "0") }
+            switch head.method {
+            case "POST", "PUT", "PATCH": framing = ("content-length", "0")
+            default: break
+            }
         case .length:
             chunkedRequest = false
         case .streaming:
             chunkedRequest = true
-            h.headers.add("transfer-encoding", "chunked")
+            framing = ("transfer-encoding", "chunked")
         }
-        scratch.removeAll(keepingCapacity: true)
-        HTTP1Serializer.appendRequestHead(h, to: &scratch)
-        connection.write(scratch)
+        HTTP1Serializer.withRequestHead(head, extra: framing) { connection.write($0) }
         if bodyShape == .none { requestDone = true }
         exchange.upstreamAttached(self)
     }
@@ -163,7 +168,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
             switch event {
             case .responseHead(let head, let framing):
                 if head.isInformational { continue }
-                responseKeepAlive = !head.headers.hasToken("connection", "close") && head.version != .http1_0
+                responseKeepAlive = !head.headers.hasToken(lowercase: "connection", "close") && head.version != .http1_0
                 if framing == .none {
                     // No body: the exchange is done now; the parser's .end follows.
                     let ex = exchange
