@@ -3,9 +3,9 @@ extension JSONTape {
     /// duplicate rule (a key asked for twice in one object throws).
     public func fields(of index: Int, keys: JSONKeys, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONFields {
         var found = JSONFields(keys: keys)
-        guard entries[index].kind == .object else { return found }
+        guard self[index].kind == .object else { return found }
         try forEachChild(of: index) { (c) throws(JSONParseError) in
-            let e = entries[c]
+            let e = self[c]
             let i: Int?
             if e.keyEscaped {
                 i = keys.index(of: JSONSlice(kind: .string, range: e.keyStart..<e.keyEnd), in: bytes)
@@ -25,23 +25,11 @@ extension JSONTape {
     /// scanner's duplicate rule. Compared with one memcmp per member (keys
     /// written with escapes are decoded first).
     public func value(forKey key: StaticString, of index: Int, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONSlice? {
-        guard entries[index].kind == .object else { return nil }
-        let k = UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        guard self[index].kind == .object else { return nil }
         var found: JSONSlice?
         try forEachChild(of: index) { (c) throws(JSONParseError) in
-            let e = entries[c]
-            let inner = e.keyEnd - e.keyStart - 2
-            let equal: Bool
-            if !e.keyEscaped {
-                equal = inner == k.count && (k.isEmpty || memcmpEqual(bytes.baseAddress! + e.keyStart + 1, k.baseAddress!, inner))
-            } else if inner == k.count {
-                equal = k.isEmpty || memcmpEqual(bytes.baseAddress! + e.keyStart + 1, k.baseAddress!, inner)
-            } else if inner > k.count {
-                // Only escapes can make a longer literal spell the key.
-                equal = JSONSlice(kind: .string, range: e.keyStart..<e.keyEnd).stringEquals(key.description, in: bytes)
-            } else {
-                equal = false
-            }
+            let e = self[c]
+            let equal = Self.keyLiteral(e.keyStart..<e.keyEnd, escaped: e.keyEscaped, equals: key, in: bytes)
             guard equal else { return }
             if found != nil {
                 throw JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: e.keyStart, in: bytes)
@@ -56,12 +44,31 @@ extension JSONTape {
     public func stringValueBytes(at index: Int) -> Int64 {
         var n: Int64 = 0
         var i = index
-        let end = entries[index].next
+        let end = self[index].next
         while i < end {
-            let e = entries[i]
+            let e = self[i]
             if e.kind == .string { n += Int64(e.end - e.start - 2) }
             i += 1
         }
         return n
+    }
+}
+
+extension JSONTape {
+    /// Whether the key literal at `range` (quotes included; `escaped` if it holds escapes)
+    /// spells `key`: one memcmp, decoding only a literal whose escapes could spell it.
+    @inlinable @inline(__always)
+    static func keyLiteral(_ range: Range<Int>, escaped: Bool, equals key: StaticString, in bytes: UnsafeRawBufferPointer) -> Bool {
+        let k = UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        let inner = range.count - 2
+        if !escaped {
+            return inner == k.count && (k.isEmpty || memcmpEqual(bytes.baseAddress! + range.lowerBound + 1, k.baseAddress!, inner))
+        } else if inner == k.count {
+            return k.isEmpty || memcmpEqual(bytes.baseAddress! + range.lowerBound + 1, k.baseAddress!, inner)
+        } else if inner > k.count {
+            // Only escapes can make a longer literal spell the key.
+            return JSONSlice(kind: .string, range: range).stringEquals(key.description, in: bytes)
+        }
+        return false
     }
 }

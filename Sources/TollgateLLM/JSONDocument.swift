@@ -15,10 +15,27 @@ struct JSONDocument {
         tape = try JSONTape(bytes, maxDepth: scanner.maxDepth)
     }
 
+    /// `value` (a slice of `bytes` from an earlier validating pass) as a document of its own:
+    /// only its values are taped, with their offsets in `bytes`.
+    init(value: JSONSlice, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) {
+        self.bytes = bytes
+        tape = try JSONTape(value: value, in: bytes)
+    }
+
+    /// The object at member `key` of the root object of `bytes` as its own document (see
+    /// `init(value:in:)`), after validating all of `bytes`; nil when the root is not an
+    /// object, has no such member, or its value is not an object. The same answer and errors
+    /// as `JSONDocument(bytes)` then `field(root, key)` with the object check, without a tape
+    /// of the whole document.
+    static func rootMemberObject(_ key: StaticString, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONDocument? {
+        guard let v = try JSONScanner().rootMember(key, in: bytes), v.kind == .object else { return nil }
+        return try JSONDocument(value: v, in: bytes)
+    }
+
     /// The tape index of `slice` (a slice read from this document).
     @inline(__always)
     private func index(_ slice: JSONSlice) -> Int? {
-        if slice.range.lowerBound == tape.entries[0].start { return 0 }
+        if slice.range.lowerBound == tape[0].start { return 0 }
         return tape.index(of: slice)
     }
 
@@ -33,31 +50,38 @@ struct JSONDocument {
     }
 
     /// Member `key` of the root object with its removal range (same ranges as
-    /// `JSONScanner.forEachMember`).
-    func rootMember(_ key: String) throws(JSONParseError) -> JSONMember? {
-        guard tape.entries[0].kind == .object else { return nil }
-        var members: [(key: JSONSlice, value: JSONSlice)] = []
-        tape.forEachChildNoThrow(of: 0) { c in
-            let e = tape.entries[c]
-            members.append((JSONSlice(kind: .string, range: e.keyStart..<e.keyEnd), e.slice))
-        }
+    /// `JSONScanner.forEachMember`). Steps through the root's children on the tape and
+    /// compares keys as bytes: collecting them in an array first, and comparing each as a
+    /// String, cost ~2,400 instructions per streamed chunk (callgrind; it runs on every chunk
+    /// whose injected "usage":null is cut).
+    func rootMember(_ key: StaticString) throws(JSONParseError) -> JSONMember? {
+        guard tape[0].kind == .object else { return nil }
+        let end = tape[0].next
         var found: JSONMember?
-        for (i, m) in members.enumerated() where m.key.stringEquals(key, in: bytes) {
-            if found != nil { throw JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: m.key.range.lowerBound, in: bytes) }
-            let removal: Range<Int>
-            if i > 0 {
-                // Back from the key over whitespace to the comma, then over the whitespace
-                // before it: that whitespace goes with this member.
-                var c = m.key.range.lowerBound - 1
-                while c > 0 && bytes[c] != UInt8(ascii: ",") { c -= 1 }
-                while c > 0 && JSONDocument.isWhitespace(bytes[c - 1]) { c -= 1 }
-                removal = c..<m.value.range.upperBound
-            } else if members.count > 1 {
-                removal = m.key.range.lowerBound..<members[1].key.range.lowerBound
-            } else {
-                removal = m.key.range.lowerBound..<m.value.range.upperBound
+        var c = 1
+        var i = 0
+        while c < end {
+            let e = tape[c]
+            let next = e.next
+            if JSONScanner.keyLiteral(e.keyStart..<e.keyEnd, escaped: e.keyEscaped, equals: key, in: bytes) {
+                if found != nil { throw JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: e.keyStart, in: bytes) }
+                let removal: Range<Int>
+                if i > 0 {
+                    // Back from the key over whitespace to the comma, then over the whitespace
+                    // before it: that whitespace goes with this member.
+                    var k = e.keyStart - 1
+                    while k > 0 && bytes[k] != UInt8(ascii: ",") { k -= 1 }
+                    while k > 0 && JSONDocument.isWhitespace(bytes[k - 1]) { k -= 1 }
+                    removal = k..<e.end
+                } else if next < end {
+                    removal = e.keyStart..<tape[next].keyStart
+                } else {
+                    removal = e.keyStart..<e.end
+                }
+                found = JSONMember(key: JSONSlice(kind: .string, range: e.keyStart..<e.keyEnd), value: e.slice, removalRange: removal)
             }
-            found = JSONMember(key: m.key, value: m.value, removalRange: removal)
+            c = next
+            i += 1
         }
         return found
     }
@@ -66,13 +90,13 @@ struct JSONDocument {
 
     func elements(_ array: JSONSlice?, _ body: (JSONSlice) throws(JSONParseError) -> Void) throws(JSONParseError) {
         guard let array, array.kind == .array, let i = index(array) else { return }
-        try tape.forEachChild(of: i) { (c) throws(JSONParseError) in try body(tape.entries[c].slice) }
+        try tape.forEachChild(of: i) { (c) throws(JSONParseError) in try body(tape[c].slice) }
     }
 
     /// Each member value of the object at `object`, in order.
     func memberValues(_ object: JSONSlice?, _ body: (JSONSlice) throws(JSONParseError) -> Void) throws(JSONParseError) {
         guard let object, object.kind == .object, let i = index(object) else { return }
-        try tape.forEachChild(of: i) { (c) throws(JSONParseError) in try body(tape.entries[c].slice) }
+        try tape.forEachChild(of: i) { (c) throws(JSONParseError) in try body(tape[c].slice) }
     }
 
     /// An integer field for usage counts: 0 when absent, null or not an integer.
@@ -106,7 +130,11 @@ struct JSONDocument {
 /// too, and guessing would let a body slip past its bound); null means absent.
 extension JSONDocument {
     func requestString(_ fields: JSONFields, _ key: StaticString) throws(LLMRequestError) -> String? {
-        guard let s = fields[key], !s.isNull else { return nil }
+        try requestString(fields[key], key)
+    }
+
+    func requestString(_ slice: JSONSlice?, _ key: StaticString) throws(LLMRequestError) -> String? {
+        guard let s = slice, !s.isNull else { return nil }
         guard s.kind == .string, let v = s.string(in: bytes) else {
             throw LLMRequestError(.invalidField, "\(key) must be a string", field: key.description)
         }

@@ -55,11 +55,35 @@ struct PromptBoundCounter {
         switch slice.kind {
         case .string:
             addText(Int64(slice.byteCount - 2))
+        case .array, .object:
+            guard let i = doc.tape.index(of: slice) else { return }
+            try walk(at: i, classify)
+        default:
+            break
+        }
+    }
+
+    /// `walk` by tape index: containers step through their children by index instead of
+    /// finding each child's slice in the tape again (a binary search per container).
+    mutating func walk(at index: Int, _ classify: Classifier) throws(JSONParseError) {
+        let tape = doc.tape
+        let e = tape[index]
+        switch e.kind {
+        case .string:
+            addText(Int64(e.end - e.start - 2))
         case .array:
-            try doc.elements(slice) { (e) throws(JSONParseError) in try walk(e, classify) }
+            var c = index + 1
+            while c < e.next {
+                try walk(at: c, classify)
+                c = tape[c].next
+            }
         case .object:
-            if mayBeMediaPart(slice), try classify(&self, slice) { return }
-            try doc.memberValues(slice) { (v) throws(JSONParseError) in try walk(v, classify) }
+            if mayBeMediaPart(at: index), try classify(&self, e.slice) { return }
+            var c = index + 1
+            while c < e.next {
+                try walk(at: c, classify)
+                c = tape[c].next
+            }
         default:
             break
         }
@@ -73,15 +97,21 @@ struct PromptBoundCounter {
     /// Nested parts are reached by the walk itself, so only this object's keys matter.
     func mayBeMediaPart(_ slice: JSONSlice) -> Bool {
         guard let index = doc.tape.index(of: slice) else { return true }
+        return mayBeMediaPart(at: index)
+    }
+
+    func mayBeMediaPart(at index: Int) -> Bool {
+        let tape = doc.tape
         let base = doc.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var hint = false
-        doc.tape.forEachChildNoThrow(of: index) { c in
-            let e = doc.tape.entries[c]
-            if hint { return }
-            if e.keyEscaped { hint = true; return }
-            hint = Self.isMediaHint(UnsafeBufferPointer(start: base + e.keyStart + 1, count: e.keyEnd - e.keyStart - 2))
+        var c = index + 1
+        let end = tape[index].next
+        while c < end {
+            let e = tape[c]
+            if e.keyEscaped { return true }
+            if Self.isMediaHint(UnsafeBufferPointer(start: base + e.keyStart + 1, count: e.keyEnd - e.keyStart - 2)) { return true }
+            c = e.next
         }
-        return hint
+        return false
     }
 
     /// A key that may name media: contains "image", "audio", "_data" or "Data", starts with
@@ -110,9 +140,14 @@ struct PromptBoundCounter {
     mutating func walkMessages(_ messages: JSONSlice?, _ classify: Classifier) throws(JSONParseError) {
         guard let messages else { return }
         if messages.kind != .array { return try walk(messages, classify) }
-        try doc.elements(messages) { (m) throws(JSONParseError) in
+        guard let index = doc.tape.index(of: messages) else { return }
+        let tape = doc.tape
+        var c = index + 1
+        let end = tape[index].next
+        while c < end {
             add(rules.perMessageOverhead)
-            try walk(m, classify)
+            try walk(at: c, classify)
+            c = tape[c].next
         }
     }
 

@@ -100,7 +100,7 @@ public struct StreamUsageTracker: Sendable {
         do throws(JSONParseError) {
             let doc = try JSONDocument(data, scanner: scanner)
             switch request.api {
-            case .openAIChat: return (try OpenAIChat.observe(doc, textKey: "delta", into: &self), true)
+            case .openAIChat: return (try OpenAIChat.observe(doc, text: .delta, into: &self), true)
             case .openAICompletions: return (try OpenAICompletions.observe(doc, into: &self), true)
             case .openAIResponses: return (try OpenAIResponses.observe(doc, into: &self), true)
             case .anthropicMessages: return (try Anthropic.observe(doc, into: &self), true)

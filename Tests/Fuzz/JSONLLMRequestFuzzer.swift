@@ -4,7 +4,8 @@
 // Input: byte 0 picks the API, the rest is a request body. Nothing may trap. When a body
 // inspects cleanly: the prompt bound is non-negative; setting the output cap yields a body
 // that inspects to exactly that cap; adding include_usage yields a body that inspects as
-// asking for usage, and only stream requests get it.
+// asking for usage, and only stream requests get it. Read as a response, the body gets the
+// same usage (or error) from the fast path as from the whole-tape path.
 
 import TollgateJSON
 import TollgateLLM
@@ -16,7 +17,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let api = apis[Int(data[0]) % apis.count]
     let body = Array(UnsafeRawBufferPointer(start: data + 1, count: size - 1))
     let path = "/v1beta/models/gemini-2.0-flash:generateContent"
-    _ = try? Usage.fromResponse(api: api, body: body)
+    // The response-usage fast path must give the general (whole-tape) path's answer and errors.
+    let fast = Result { () throws(JSONParseError) in try Usage.fromResponse(api: api, body: body) }
+    let general = Result { () throws(JSONParseError) in try Usage.fromResponseViaTape(api: api, body: body) }
+    switch (fast, general) {
+    case (.success(let a), .success(let b)): precondition(a == b, "response usage disagrees: \(String(describing: a)) vs \(String(describing: b))")
+    case (.failure(let a), .failure(let b)): precondition(a == b, "response usage error disagrees: \(a) vs \(b)")
+    default: preconditionFailure("response usage paths disagree on validity")
+    }
     guard let info = try? LLMRequestInfo.inspect(api: api, body: body, path: path) else { return 0 }
     precondition(info.promptTokenBound >= 0 && info.outputMultiplier >= 1, "negative bound")
     _ = Usage.estimate(request: info, responseBody: body)

@@ -4,7 +4,8 @@
 // (each slice in bounds, parsing to the member's value; duplicates refused), number reads
 // must agree with the tree's int64Value, removing a member must leave valid JSON equal to the
 // tree without it, and setting a member must leave valid JSON holding the new value with
-// every other member unchanged. Nothing may trap on any input.
+// every other member unchanged; rootMember must agree with the tape. Nothing may trap on any
+// input.
 
 let fuzzKeys = ["model", "stream", "max_tokens", "usage", "a", "", "b\u{E9}"]
 let fuzzPreparedKeys = JSONKeys(fuzzKeys)
@@ -15,6 +16,14 @@ func members(_ v: JSONValue) -> [(key: String, value: JSONValue)]? { v.objectMem
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: data, count: size)
     let tree = try? JSONValue(parsing: input)
+    // The tape-free root-member lookup must give the tape's answer and errors.
+    let viaTape = Result { () throws(JSONParseError) -> JSONSlice? in try JSONTape(input).value(forKey: "usage", of: 0, in: input) }
+    let direct = Result { () throws(JSONParseError) in try JSONScanner().rootMember("usage", in: input) }
+    switch (viaTape, direct) {
+    case (.success(let a), .success(let b)): precondition(a == b, "rootMember disagrees with the tape")
+    case (.failure(let a), .failure(let b)): precondition(a == b, "rootMember error disagrees with the tape: \(a) vs \(b)")
+    default: preconditionFailure("rootMember and the tape disagree on validity")
+    }
     let fields: [String: JSONSlice]
     do throws(JSONParseError) {
         fields = try JSONScanner.topLevelFields(in: input, keys: fuzzKeys)

@@ -14,22 +14,29 @@ enum OpenAIChat {
         "functions", "tool_choice", "response_format", "reasoning_effort",
     ])
 
+    /// Positions in `requestKeys` (same order, checked by a test), for array-read lookups.
+    enum RequestKey: Int, CaseIterable {
+        case model, stream, maxTokens, maxCompletionTokens, streamOptions, n, messages, tools
+        case functions, toolChoice, responseFormat, reasoningEffort
+    }
+    typealias Key = RequestKey
+
     static func inspect(_ doc: JSONDocument, rules: PromptBoundRules) throws(LLMRequestError) -> LLMRequestInfo {
         let f = try requestJSON { () throws(JSONParseError) in try doc.fields(doc.root, requestKeys) }
         var info = LLMRequestInfo(api: .openAIChat)
-        info.model = try doc.requestString(f, "model")
-        info.stream = try doc.requestBool(f["stream"], "stream") ?? false
+        info.model = try doc.requestString(f[Key.model], "model")
+        info.stream = try doc.requestBool(f[Key.stream], "stream") ?? false
         try readOutputCap(doc, f, into: &info)
-        info.outputMultiplier = max(1, try doc.requestCount(f["n"], "n") ?? 1)
-        info.includeUsageRequested = try includeUsage(doc, f["stream_options"])
-        info.hiddenReasoningPossible = OpenAIChat.isReasoningModel(info.model) || f["reasoning_effort"].map { !$0.isNull } == true
+        info.outputMultiplier = max(1, try doc.requestCount(f[Key.n], "n") ?? 1)
+        info.includeUsageRequested = try includeUsage(doc, f[Key.streamOptions])
+        info.hiddenReasoningPossible = OpenAIChat.isReasoningModel(info.model) || f[Key.reasoningEffort].map { !$0.isNull } == true
         var counter = PromptBoundCounter(doc: doc, rules: rules, model: info.model)
         try requestJSON { () throws(JSONParseError) in
-            try counter.walkMessages(f["messages"], classifyPart)
-            try counter.addTools(f["tools"])
-            try counter.addTools(f["functions"])
-            counter.addRaw(f["tool_choice"])
-            counter.addRaw(f["response_format"])
+            try counter.walkMessages(f[Key.messages], classifyPart)
+            try counter.addTools(f[Key.tools])
+            try counter.addTools(f[Key.functions])
+            counter.addRaw(f[Key.toolChoice])
+            counter.addRaw(f[Key.responseFormat])
         }
         info.apply(counter)
         return info
@@ -38,8 +45,8 @@ enum OpenAIChat {
     /// max_completion_tokens / max_tokens: the larger one when both are set, so the bound holds
     /// whichever the upstream honours.
     static func readOutputCap(_ doc: JSONDocument, _ f: JSONFields, into info: inout LLMRequestInfo) throws(LLMRequestError) {
-        let completion = try doc.requestCount(f["max_completion_tokens"], "max_completion_tokens")
-        let legacy = try doc.requestCount(f["max_tokens"], "max_tokens")
+        let completion = try doc.requestCount(f[Key.maxCompletionTokens], "max_completion_tokens")
+        let legacy = try doc.requestCount(f[Key.maxTokens], "max_tokens")
         switch (completion, legacy) {
         case let (c?, l?):
             info.maxOutputTokens = max(c, l)
@@ -125,25 +132,25 @@ enum OpenAIChat {
     /// include_usage, that chunk is dropped and every "usage" member (null on all the other
     /// chunks) is cut out, so the client gets the bytes it would have got without Tollgate.
     static func observe(
-        _ doc: JSONDocument, textKey: StaticString?, into t: inout StreamUsageTracker
+        _ doc: JSONDocument, text: ChoiceKey?, into t: inout StreamUsageTracker
     ) throws(JSONParseError) -> StreamObservation {
         guard doc.root.kind == .object else { return .forward }
         // The top level comes from the validating pass; the removal range of `usage` (a walk
         // of its own) is only needed on the one chunk that carries it.
         let top = try doc.fields(doc.root, Self.chunkKeys)
-        let choices = top["choices"]
+        let choices = top[ChunkKey.choices]
         try doc.elements(choices) { (choice) throws(JSONParseError) in
             let c = try doc.fields(choice, Self.choiceKeys)
-            if let textKey {
-                t.addOutput(bytes: try doc.stringBytes(c[textKey]))
+            if let text {
+                t.addOutput(bytes: try doc.stringBytes(c[text]))
             }
-            if let calls = try doc.field(c["delta"], "tool_calls") {
+            if let calls = try doc.field(c[ChoiceKey.delta], "tool_calls") {
                 try doc.elements(calls) { (_) throws(JSONParseError) in t.toolCalls += 1 }
             }
-            t.noteChoice(index: doc.count(c["index"]))
-            if let fr = c["finish_reason"], !fr.isNull { t.finishSeen = true }
+            t.noteChoice(index: doc.count(c[ChoiceKey.index]))
+            if let fr = c[ChoiceKey.finishReason], !fr.isNull { t.finishSeen = true }
         }
-        guard let usageValue = top["usage"] else { return .forward }
+        guard let usageValue = top[ChunkKey.usage] else { return .forward }
         if usageValue.kind == .object {
             t.report(try Self.usage(doc, usageValue), final: true)
         }
@@ -171,4 +178,8 @@ extension OpenAIChat {
     static let partKeys = JSONKeys(["type", "image_url", "input_audio", "file"])
     static let choiceKeys = JSONKeys(["delta", "text", "finish_reason", "index"])
     static let chunkKeys = JSONKeys(["choices", "usage"])
+
+    /// Positions in `choiceKeys` and `chunkKeys` (same order, checked by a test).
+    enum ChoiceKey: Int, CaseIterable { case delta, text, finishReason, index }
+    enum ChunkKey: Int, CaseIterable { case choices, usage }
 }

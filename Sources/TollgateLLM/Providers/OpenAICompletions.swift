@@ -60,6 +60,6 @@ enum OpenAICompletions {
 
     /// Stream chunks carry choices[].text; the include_usage protocol is the chat one.
     static func observe(_ doc: JSONDocument, into t: inout StreamUsageTracker) throws(JSONParseError) -> StreamObservation {
-        try OpenAIChat.observe(doc, textKey: "text", into: &t)
+        try OpenAIChat.observe(doc, text: .text, into: &t)
     }
 }

@@ -113,6 +113,6 @@ final class LLMAccountingFilter: ExchangeFilter {
             deployment: x.endpoint?.id, modelRequested: info.model, modelServed: x.endpoint?.model,
             usage: usage, costMicroUSD: cost, status: outcome.status, stream: info.stream,
             latencyMicros: Int64(outcome.durationNanos / 1000), ttfbMicros: outcome.ttfbNanos.map { Int64($0 / 1000) })
-        log.append(record.jsonLine(newline: true))
+        log.append(record)
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Synchronization
+import TollgateLLM
 
 /// Writes usage records as JSON lines to a file (or stdout with "-"), rotating by size. Loops
 /// only append to an in-memory buffer under a short lock; a Dispatch timer writes it out every
@@ -50,6 +51,22 @@ final class UsageLog: Sendable {
                 return
             }
             s.buffer.append(contentsOf: line)
+        }
+    }
+
+    /// Appends one record's line: written in scratch and copied into the buffer under the
+    /// lock, with no array made per record (the line array and its copy cost ~700
+    /// instructions a record).
+    func append(_ record: UsageRecord) {
+        record.withJSONLine(newline: true) { line in
+            state.withLock { s in
+                if s.buffer.count > 16 << 20 {
+                    s.dropped += 1
+                    s.unreported += 1
+                    return
+                }
+                s.buffer.append(contentsOf: line)
+            }
         }
     }
 

@@ -26,7 +26,16 @@ final class UsageMetrics: Sendable {
         }
     }
     static let maxModels = 256
-    private let byModel = Mutex<[String: Totals]>([:])
+    private let byModel = Mutex<ByModel>(ByModel())
+
+    /// Totals by model, and where the last model's totals sit: consecutive requests mostly
+    /// name the same model, and a String compare costs less than hashing it (~350
+    /// instructions a lookup). The index stays valid until a model is added.
+    struct ByModel {
+        var totals: [String: Totals] = [:]
+        var lastModel: String?
+        var lastIndex: Dictionary<String, Totals>.Index?
+    }
     /// The same totals by caller (team and virtual key id); both come from the config, so the
     /// label set is bounded by it.
     private let byCaller = Mutex<[Caller: Totals]>([:])
@@ -45,17 +54,34 @@ final class UsageMetrics: Sendable {
                 m[k, default: Totals()].add(usage, costMicros)
             }
         }
-        byModel.withLock { m in
+        byModel.withLock { b in
             var key = model ?? "unknown"
-            // The count first: below the cap no extra lookup (hashing a String costs ~350 instructions).
-            if m.count >= Self.maxModels && m[key] == nil { key = "other" }
-            m[key, default: Totals()].add(usage, costMicros)
+            if let i = b.lastIndex, b.lastModel == key {
+                b.totals.values[i].add(usage, costMicros)
+                return
+            }
+            var i = b.totals.index(forKey: key)
+            if i == nil {
+                // A new model: past the cap it counts as "other".
+                if b.totals.count >= Self.maxModels {
+                    key = "other"
+                    i = b.totals.index(forKey: key)
+                }
+                if i == nil {
+                    b.totals[key] = Totals()
+                    i = b.totals.index(forKey: key)
+                }
+            }
+            guard let i else { return }
+            b.totals.values[i].add(usage, costMicros)
+            b.lastModel = key
+            b.lastIndex = i
         }
     }
 
     func render() -> String {
         let callers = byCaller.withLock { $0 }
-        let snapshot = byModel.withLock { $0 }
+        let snapshot = byModel.withLock { $0.totals }
         var out = ""
         let models = snapshot.keys.sorted().map { (labels: "model=\(Self.label($0))", totals: snapshot[$0]!) }
         Self.renderFamilies(prefix: "tollgate_llm", by: "model", models, into: &out)
