@@ -99,6 +99,19 @@ struct JSONReader {
         return JSONSlice(kind: kind, range: start..<pos)
     }
 
+    /// A member's key and its ':' (the reader is before the key's opening quote, whitespace
+    /// allowed); returns the key literal's range and whether it holds escapes.
+    @inline(__always)
+    mutating func memberKey() throws(JSONParseError) -> (start: Int, end: Int, escaped: Bool) {
+        guard try peekToken("a key") == 0x22 else { throw fail(.unexpectedByte, "expected a string key") }
+        let ks = pos
+        let escaped = try scanStringInline()
+        let ke = pos
+        guard try peekToken("':'") == 0x3A else { throw fail(.unexpectedByte, "expected ':' after a key") }
+        pos += 1
+        return (ks, ke, escaped)
+    }
+
     @inline(__always) func enter(_ depth: Int) throws(JSONParseError) {
         if depth >= maxDepth { throw fail(.tooDeep, "nesting deeper than \(maxDepth)") }
     }
@@ -137,6 +150,18 @@ struct JSONReader {
         }
     }
 
+    /// For eight string bytes (little-endian), the high bit of each byte that ends a plain run:
+    /// control bytes, non-ASCII bytes, '"' and '\\'. Borrows only run upward, so the lowest
+    /// set bit is exact.
+    @inline(__always)
+    static func specialBytes(_ w: UInt64) -> UInt64 {
+        let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
+        let control = (w &- lo &* 0x20) & ~w & hi
+        let quote = ((w ^ (lo &* 0x22)) &- lo) & ~(w ^ (lo &* 0x22)) & hi
+        let backslash = ((w ^ (lo &* 0x5C)) &- lo) & ~(w ^ (lo &* 0x5C)) & hi
+        return control | (w & hi) | quote | backslash
+    }
+
     /// Scans a string whose opening quote is at `pos`; leaves `pos` after the closing quote.
     /// Returns whether it holds escapes (if not, its bytes are its UTF-8 text).
     /// `scanString` with its common case inline: the first special byte of the string's
@@ -148,11 +173,7 @@ struct JSONReader {
         let p = pos + 1
         if p + 8 <= bytes.count {
             let w = bytes.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-            let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
-            let control = (w &- lo &* 0x20) & ~w & hi
-            let quote = ((w ^ (lo &* 0x22)) &- lo) & ~(w ^ (lo &* 0x22)) & hi
-            let backslash = ((w ^ (lo &* 0x5C)) &- lo) & ~(w ^ (lo &* 0x5C)) & hi
-            let mask = control | (w & hi) | quote | backslash
+            let mask = Self.specialBytes(w)
             if mask != 0 {
                 let end = p + mask.trailingZeroBitCount >> 3
                 if bytes[end] == 0x22 {
@@ -179,11 +200,7 @@ struct JSONReader {
             var found = false
             while p + 8 <= n {
                 let w = (base + p).loadUnaligned(as: UInt64.self)
-                let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
-                let control = (w &- lo &* 0x20) & ~w & hi
-                let quote = ((w ^ (lo &* 0x22)) &- lo) & ~(w ^ (lo &* 0x22)) & hi
-                let backslash = ((w ^ (lo &* 0x5C)) &- lo) & ~(w ^ (lo &* 0x5C)) & hi
-                let mask = control | (w & hi) | quote | backslash
+                let mask = Self.specialBytes(w)
                 if mask != 0 {
                     p += mask.trailingZeroBitCount >> 3
                     found = true

@@ -25,12 +25,7 @@ extension JSONScanner {
             r.pos += 1
         } else {
             while true {
-                guard try r.peekToken("a key") == 0x22 else { throw r.fail(.unexpectedByte, "expected a string key") }
-                let keyStart = r.pos
-                let escaped = try r.scanStringInline()
-                let keyEnd = r.pos
-                guard try r.peekToken("':'") == 0x3A else { throw r.fail(.unexpectedByte, "expected ':' after a key") }
-                r.pos += 1
+                let (keyStart, keyEnd, escaped) = try r.memberKey()
                 let value = try r.skipValue(depth: 1)
                 if JSONTape.keyLiteral(keyStart..<keyEnd, escaped: escaped, equals: key, in: bytes) {
                     if found == nil {

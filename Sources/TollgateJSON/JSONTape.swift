@@ -127,7 +127,7 @@ public struct JSONTape: @unchecked Sendable {
                     open = me
                     depth += 1
                     if isObject {
-                        (keyStart, keyEnd, keyEscaped) = try Self.key(&r)
+                        (keyStart, keyEnd, keyEscaped) = try r.memberKey()
                     } else {
                         keyStart = 0; keyEnd = 0; keyEscaped = false
                     }
@@ -164,7 +164,7 @@ public struct JSONTape: @unchecked Sendable {
                 r.pos += 1
                 if c == 0x2C {
                     if isObject {
-                        (keyStart, keyEnd, keyEscaped) = try Self.key(&r)
+                        (keyStart, keyEnd, keyEscaped) = try r.memberKey()
                     } else {
                         keyStart = 0; keyEnd = 0; keyEscaped = false
                     }
@@ -183,18 +183,6 @@ public struct JSONTape: @unchecked Sendable {
         }
     }
 
-    /// A member's key and its ':' (the reader is before the key's opening quote, whitespace
-    /// allowed); returns the key literal's range and whether it holds escapes.
-    @inline(__always)
-    private static func key(_ r: inout JSONReader) throws(JSONParseError) -> (Int, Int, Bool) {
-        guard try r.peekToken("a key") == 0x22 else { throw r.fail(.unexpectedByte, "expected a string key") }
-        let ks = r.pos
-        let escaped = try r.scanStringInline()
-        let ke = r.pos
-        guard try r.peekToken("':'") == 0x3A else { throw r.fail(.unexpectedByte, "expected ':' after a key") }
-        r.pos += 1
-        return (ks, ke, escaped)
-    }
 }
 
 extension JSONTape {

@@ -44,6 +44,18 @@ final class UsageLog: Sendable {
 
     /// Appends one line (already newline-terminated). Bounded: a stuck disk drops, never grows.
     func append(_ line: [UInt8]) {
+        line.withUnsafeBytes { enqueue($0) }
+    }
+
+    /// Appends one record's line: written in scratch and copied into the buffer under the
+    /// lock, with no array made per record (the line array and its copy cost ~700
+    /// instructions a record).
+    func append(_ record: UsageRecord) {
+        record.withJSONLine(newline: true) { line in enqueue(line) }
+    }
+
+    /// Copies one line into the buffer. Bounded: a stuck disk drops, never grows.
+    private func enqueue(_ line: UnsafeRawBufferPointer) {
         state.withLock { s in
             if s.buffer.count > 16 << 20 {
                 s.dropped += 1
@@ -51,22 +63,6 @@ final class UsageLog: Sendable {
                 return
             }
             s.buffer.append(contentsOf: line)
-        }
-    }
-
-    /// Appends one record's line: written in scratch and copied into the buffer under the
-    /// lock, with no array made per record (the line array and its copy cost ~700
-    /// instructions a record).
-    func append(_ record: UsageRecord) {
-        record.withJSONLine(newline: true) { line in
-            state.withLock { s in
-                if s.buffer.count > 16 << 20 {
-                    s.dropped += 1
-                    s.unreported += 1
-                    return
-                }
-                s.buffer.append(contentsOf: line)
-            }
         }
     }
 
