@@ -95,8 +95,7 @@ extension HTTPHeaders {
     /// `withValue` for a lowercase literal name: the first value as bytes, nil when absent.
     public func withValue<R>(lowercase lower: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         guard let i = firstIndex(lowercase: lower) else { return nil }
-        let s = spans[i]
-        return storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[Int(s.valueStart)..<Int(s.valueEnd)])) }
+        return withValue(at: i, body)
     }
 
     /// Whether a field named `lower` (a lowercase literal) is present.

@@ -122,6 +122,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     /// value without making a String of it.
     public func withValue<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         guard let i = firstIndex(of: name) else { return nil }
+        return withValue(at: i, body)
+    }
+
+    /// Calls `body` with the value of field `i` as bytes.
+    public func withValue<R>(at i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let s = spans[i]
         return storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[Int(s.valueStart)..<Int(s.valueEnd)])) }
     }

@@ -52,9 +52,7 @@ final class RouteFilter: ExchangeFilter {
     }
 
     private func defaultPlan(api: LLMAPI?, alias: String?, replayable: Bool) -> RoutePlan? {
-        if policy.passthrough != nil {
-            return RoutePlan(api: api, alias: alias, order: policy.passthroughOrder, maxAttempts: 1, replayable: replayable)
-        }
+        if let plan = policy.passthroughPlan(api: api, alias: alias, replayable: replayable) { return plan }
         guard let endpoint = policy.routing.defaultProvider.flatMap({ policy.providers[$0] }) else { return nil }
         return RoutePlan(api: api, alias: alias, order: [endpoint], maxAttempts: 1, replayable: replayable)
     }

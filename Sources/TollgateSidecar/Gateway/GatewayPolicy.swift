@@ -59,6 +59,12 @@ final class GatewayPolicy: Sendable {
     }
 
     /// The price for a model alias or a provider model name.
+    /// A one-attempt plan to the passthrough upstream (sharing `passthroughOrder`), nil without one.
+    func passthroughPlan(api: LLMAPI?, alias: String?, replayable: Bool) -> RoutePlan? {
+        guard passthrough != nil else { return nil }
+        return RoutePlan(api: api, alias: alias, order: passthroughOrder, maxAttempts: 1, replayable: replayable)
+    }
+
     func price(alias: String?, served: String?) -> ModelPrice? {
         if let alias, let p = prices.price(for: alias) { return p }
         if let served { return prices.price(for: served) }

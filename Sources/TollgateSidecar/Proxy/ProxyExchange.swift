@@ -126,9 +126,7 @@ final class ProxyExchange {
             open(route: route)
             return
         }
-        if plan == nil, policy.passthrough != nil {
-            plan = RoutePlan(api: nil, alias: nil, order: policy.passthroughOrder, maxAttempts: 1, replayable: false)
-        }
+        if plan == nil { plan = policy.passthroughPlan(api: nil, alias: nil, replayable: false) }
         guard plan != nil else {
             fail(ProxyError(status: 404, type: "invalid_request_error", code: "no_route", message: "no upstream is configured for \(requestHead.path)"), upstreamFault: false)
             return
