@@ -53,11 +53,12 @@ struct HTTP1MessageDecoder: Sendable {
         chunkedTotal = 0
     }
 
-    /// One step; `headRules` delimit a head, `parseHead` turns `bytes[start..<end]` into an outcome.
+    /// One step; `headRules` delimit a head, `parseHead` turns `bytes[start..<end]` into an
+    /// outcome, failing (with any error) past the field limit it is given.
     mutating func next(
         _ input: UnsafeRawBufferPointer,
         headRules: HTTP1SectionScanner.Rules,
-        parseHead: (UnsafeRawBufferPointer, Int, Int) throws(HTTP1ParseError) -> HeadOutcome
+        parseHead: (UnsafeRawBufferPointer, Int, Int, Int) throws(HTTP1ParseError) -> HeadOutcome
     ) throws(HTTP1ParseError) -> (consumed: Int, event: HTTP1ParserEvent?) {
         if case .failed(let e) = state { throw e }
         do throws(HTTP1ParseError) {
@@ -70,7 +71,7 @@ struct HTTP1MessageDecoder: Sendable {
     private mutating func step(
         _ input: UnsafeRawBufferPointer,
         headRules: HTTP1SectionScanner.Rules,
-        parseHead: (UnsafeRawBufferPointer, Int, Int) throws(HTTP1ParseError) -> HeadOutcome
+        parseHead: (UnsafeRawBufferPointer, Int, Int, Int) throws(HTTP1ParseError) -> HeadOutcome
     ) throws(HTTP1ParseError) -> (consumed: Int, event: HTTP1ParserEvent?) {
         var pos = 0
         let count = input.count
@@ -143,9 +144,9 @@ struct HTTP1MessageDecoder: Sendable {
                 let rules = HTTP1SectionScanner.Rules(
                     skipLeadingEmptyLines: false, firstLineLimit: nil, firstLineError: .headerTooLarge,
                     maxBytes: limits.maxHeaderBytes, maxLines: limits.maxHeaderCount, what: "trailer section")
-                let parsed = try readSection(input, from: pos, rules: rules) { (b, s, e) throws(HTTP1ParseError) -> HeadOutcome in
+                let parsed = try readSection(input, from: pos, rules: rules) { (b, s, e, fieldLimit) throws(HTTP1ParseError) -> HeadOutcome in
                     var facts = HTTP1FramingFacts()
-                    let h = try HTTP1HeadParser.parseFields(b, from: s, end: e, facts: &facts, isRequest: false)
+                    let h = try HTTP1HeadParser.parseFields(b, from: s, end: e, facts: &facts, isRequest: false, fieldLimit: fieldLimit)
                     return .message(.trailers(h), .none)
                 }
                 guard case let (used, outcome)? = parsed else { return (count, nil) }
@@ -169,14 +170,21 @@ struct HTTP1MessageDecoder: Sendable {
     /// `input` used and the outcome, or nil after taking every byte into `buffer`.
     private mutating func readSection(
         _ input: UnsafeRawBufferPointer, from: Int, rules: HTTP1SectionScanner.Rules,
-        parse: (UnsafeRawBufferPointer, Int, Int) throws(HTTP1ParseError) -> HeadOutcome
+        parse: (UnsafeRawBufferPointer, Int, Int, Int) throws(HTTP1ParseError) -> HeadOutcome
     ) throws(HTTP1ParseError) -> (Int, HeadOutcome)? {
         let region = UnsafeRawBufferPointer(rebasing: input[from...])
         if buffer.isEmpty {
+            // Fastest path: the whole section is here; parse it in one pass, and redo a failed
+            // parse after `scan` so errors come in the same order as on the general path.
+            if let e = HTTP1SectionScanner.wholeSectionEnd(region, rules) {
+                do throws(HTTP1ParseError) {
+                    return (e, try parse(region, 0, e, HTTP1SectionScanner.fieldLimit(rules)))
+                } catch {}
+            }
             // Fast path: nothing held, scan and parse straight from the caller's bytes.
             switch try scanner.scan(region, rules) {
             case .complete(let s, let e):
-                return (e, try parse(region, s, e))
+                return (e, try parse(region, s, e, .max))
             case .incomplete:
                 buffer.append(contentsOf: region)
                 return nil
@@ -190,7 +198,7 @@ struct HTTP1MessageDecoder: Sendable {
         let result: Result<(Int, HeadOutcome)?, HTTP1ParseError> = buffer.withUnsafeBytes { b in
             do throws(HTTP1ParseError) {
                 switch try sc.scan(b, rules) {
-                case .complete(let s, let e): return .success((e - old, try parse(b, s, e)))
+                case .complete(let s, let e): return .success((e - old, try parse(b, s, e, .max)))
                 case .incomplete: return .success(nil)
                 }
             } catch {

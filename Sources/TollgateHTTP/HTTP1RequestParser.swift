@@ -25,8 +25,8 @@ public struct HTTP1RequestParser: Sendable {
     /// with the rest until the event is nil. After a throw every later call throws the same error.
     public mutating func next(_ input: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> (consumed: Int, event: HTTP1ParserEvent?) {
         let limits = decoder.limits
-        return try decoder.next(input, headRules: headRules) { (b, s, e) throws(HTTP1ParseError) in
-            let (head, framing) = try HTTP1HeadParser.parseRequest(b, start: s, end: e, limits: limits)
+        return try decoder.next(input, headRules: headRules) { (b, s, e, fieldLimit) throws(HTTP1ParseError) in
+            let (head, framing) = try HTTP1HeadParser.parseRequest(b, start: s, end: e, limits: limits, fieldLimit: fieldLimit)
             return .message(.requestHead(head, framing), framing)
         }
     }

@@ -38,8 +38,8 @@ public struct HTTP1ResponseParser: Sendable {
         let limits = decoder.limits
         let kind = requestKind
         let endedBefore = decoder.messagesEnded
-        let result = try decoder.next(input, headRules: headRules) { (b, s, e) throws(HTTP1ParseError) in
-            let (head, facts) = try HTTP1HeadParser.parseResponse(b, start: s, end: e)
+        let result = try decoder.next(input, headRules: headRules) { (b, s, e, fieldLimit) throws(HTTP1ParseError) in
+            let (head, facts) = try HTTP1HeadParser.parseResponse(b, start: s, end: e, fieldLimit: fieldLimit)
             let status = head.status
             if status >= 100 && status < 200 && status != 101 {
                 return .interim(.responseHead(head, .none))

@@ -14,6 +14,13 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         @usableFromInline var nameEnd: UInt32
         @usableFromInline var valueStart: UInt32
         @usableFromInline var valueEnd: UInt32
+        @inlinable
+        init(nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32) {
+            self.nameStart = nameStart
+            self.nameEnd = nameEnd
+            self.valueStart = valueStart
+            self.valueEnd = valueEnd
+        }
         @inlinable var nameCount: Int { Int(nameEnd &- nameStart) }
         @inlinable var valueCount: Int { Int(valueEnd &- valueStart) }
     }
@@ -43,21 +50,22 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         storage.reserveCapacity(bytes)
     }
 
-    /// Fields that will all point into `block` (a parsed head's field lines, copied once).
-    init(block: UnsafeRawBufferPointer, fieldCapacity: Int) {
+    /// Fields `spans` into `block` (a parsed head's field lines): each array made in one copy.
+    init(block: UnsafeRawBufferPointer, spans: UnsafeBufferPointer<Span>) {
         storage = Array(block)
-        spans = []
-        spans.reserveCapacity(fieldCapacity)
+        self.spans = Array(spans)
     }
 
-    /// Adds a field whose name and value are ranges of the block given at init.
-    @inline(__always)
-    mutating func addBlockField(name: Range<Int>, value: Range<Int>) {
-        spans.append(Span(nameStart: UInt32(truncatingIfNeeded: name.lowerBound), nameEnd: UInt32(truncatingIfNeeded: name.upperBound),
-                          valueStart: UInt32(truncatingIfNeeded: value.lowerBound), valueEnd: UInt32(truncatingIfNeeded: value.upperBound)))
+    /// Fields `spanArray` into `block`.
+    init(block: UnsafeRawBufferPointer, spanArray: [Span]) {
+        storage = Array(block)
+        spans = spanArray
     }
 
     public var count: Int { spans.count }
+
+    /// Bytes of names and values held (an upper bound on what the fields use).
+    public var byteCount: Int { storage.count }
 
     /// The fields as Strings (allocates: for code off the hot path).
     public var fields: [Field] {
@@ -101,7 +109,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// Calls `body` with the field bytes and the spans, as pointers: the lookups below run
     /// on every request, and indexing the arrays inside closures kept retaining them.
-    @inline(__always)
+    @inlinable @inline(__always)
     func withParts<R>(_ body: (UnsafePointer<UInt8>, UnsafeBufferPointer<Span>) -> R) -> R {
         storage.withUnsafeBufferPointer { st in
             spans.withUnsafeBufferPointer { sp in
@@ -111,7 +119,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         }
     }
 
-    static let emptyBytes: StaticString = ""
+    @usableFromInline static let emptyBytes: StaticString = ""
 
     /// The first value of `name`, if any.
     public subscript(name: String) -> String? {

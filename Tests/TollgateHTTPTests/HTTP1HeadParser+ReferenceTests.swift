@@ -7,7 +7,7 @@ enum ReferenceFieldParser {
     typealias B = HTTP1Bytes
 
     static func parseFields(_ b: UnsafeRawBufferPointer, from: Int, end: Int, facts: inout HTTP1FramingFacts, isRequest: Bool) throws(HTTP1ParseError) -> HTTPHeaders {
-        var fields = HTTPHeaders(block: UnsafeRawBufferPointer(rebasing: b[from..<end]), fieldCapacity: 16)
+        var fields = HTTPHeaders()
         var ls = from
         while ls < end {
             let (le, next) = HTTP1HeadParser.line(b, from: ls, end: end)
@@ -42,8 +42,7 @@ enum ReferenceFieldParser {
             if !ascii && B.string(b, valueRange, asciiOnly: false) == nil {
                 throw HTTP1ParseError(.badHeaderValue, "field value is not valid UTF-8")
             }
-            fields.addBlockField(name: (nameRange.lowerBound - from)..<(nameRange.upperBound - from),
-                                 value: (valueRange.lowerBound - from)..<(valueRange.upperBound - from))
+            fields.add(name: UnsafeRawBufferPointer(rebasing: b[nameRange]), value: UnsafeRawBufferPointer(rebasing: b[valueRange]))
             ls = next
         }
         return fields

@@ -22,29 +22,33 @@ enum ProxyHeaders {
     /// body length is known; `Expect` is answered by the proxy itself.
     static func upstreamRequest(from head: HTTPRequestHead, target: UpstreamTarget, clientIP: String?, downstreamTLS: Bool,
                                 bodyLength: Int64?) -> HTTPRequestHead {
-        // One pass over the fields, on bytes: this runs on every request. Kept fields are
-        // spans into a copy of the client's field bytes (no per-field copy).
+        // One pass over the fields' names, on bytes, and one allocation per array: kept fields
+        // are spans into a copy of the client's field bytes, added ones are written after them
+        // (appending each added field cost ~230 instructions, measured).
         let source = head.headers
         let listed = source.contains(lowercase: "connection") ? source.tokens("connection") : []
-        var out = HTTPHeaders(forwardingFrom: source, fieldCapacity: source.count + 5,
-                              extraBytes: target.authority.utf8.count + (clientIP?.utf8.count ?? 0) + 96)
-        out.add(name: "host", value: target.authority)
         var originalHost: Int?
         var forwardedFor = 0, firstForwardedFor = -1
         var hasProto = false, hasForwardedHost = false
-        source.forEachField { i, name, _ in
+        let ipBytes = clientIP?.utf8.count ?? 0
+        // Added values are the authority, the client IP, copies of source values (X-Forwarded-For
+        // joined with ", ", the original Host) and short literals.
+        let extraBytes = target.authority.utf8.count + ipBytes + 2 * source.byteCount + 2 * source.count + 128
+        let out = HTTPHeaders(forwarding: source, extraBytes: extraBytes, extraFields: 5, leading: { w in
+            w.add(name: "host", value: target.authority)
+        }, keep: { i, name in
             switch name.count {
             case 4 where asciiEqualsLowercase(name, "host"):
                 if originalHost == nil { originalHost = i }
-                return
+                return false
             case 6 where asciiEqualsLowercase(name, "expect"):
-                return
+                return false
             case 14 where asciiEqualsLowercase(name, "content-length"):
-                return
+                return false
             case 15 where asciiEqualsLowercase(name, "x-forwarded-for"):
                 if forwardedFor == 0 { firstForwardedFor = i }
                 forwardedFor += 1
-                return
+                return false
             case 17 where asciiEqualsLowercase(name, "x-forwarded-proto"):
                 hasProto = true
             case 16 where asciiEqualsLowercase(name, "x-forwarded-host"):
@@ -52,24 +56,22 @@ enum ProxyHeaders {
             default:
                 break
             }
-            if HTTPHeaders.isHopByHop(name) { return }
-            if !listed.isEmpty && asciiEqualsAny(name, listed) { return }
-            out.addForwarded(fieldAt: i, of: source)
-        }
-        let priorFor: String?
-        switch forwardedFor {
-        case 0: priorFor = nil
-        case 1: priorFor = source.value(at: firstForwardedFor)
-        default: priorFor = source.values("x-forwarded-for").joined(separator: ", ")
-        }
-        if let ip = clientIP {
-            out.add(name: "x-forwarded-for", value: priorFor.map { "\($0), \(ip)" } ?? ip)
-        } else if let ff = priorFor {
-            out.add(name: "x-forwarded-for", value: ff)
-        }
-        if !hasProto { out.add(name: "x-forwarded-proto", value: downstreamTLS ? "https" : "http") }
-        if let oh = originalHost, !hasForwardedHost { out.add(fieldAt: oh, of: source, renamedTo: "x-forwarded-host") }
-        if let n = bodyLength { out.add(name: "content-length", decimal: n) }
+            if HTTPHeaders.isHopByHop(name) { return false }
+            if !listed.isEmpty && asciiEqualsAny(name, listed) { return false }
+            return true
+        }, trailing: { w in
+            switch forwardedFor {
+            case 0:
+                if let ip = clientIP { w.add(name: "x-forwarded-for", value: ip) }
+            case 1:
+                w.add(name: "x-forwarded-for", valueOfField: firstForwardedFor, of: source, clientIP)
+            default:
+                w.add(name: "x-forwarded-for", value: source.values("x-forwarded-for").joined(separator: ", "), clientIP)
+            }
+            if !hasProto { w.add(name: "x-forwarded-proto", value: downstreamTLS ? "https" as StaticString : "http") }
+            if let oh = originalHost, !hasForwardedHost { w.add(name: "x-forwarded-host", valueOfField: oh, of: source) }
+            if let n = bodyLength { w.add(name: "content-length", decimal: n) }
+        })
         var t = head.target
         if !target.basePath.isEmpty { t = target.basePath + (t.hasPrefix("/") ? t : "/" + t) }
         return HTTPRequestHead(method: head.method, target: t, version: .http1_1, headers: out)
