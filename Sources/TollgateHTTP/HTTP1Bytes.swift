@@ -68,7 +68,10 @@ enum HTTP1Bytes {
                 let below = (w &- ones &* 0x20) & ~w & highs
                 let x = w ^ (ones &* 0x7F)
                 let del = (x &- ones) & ~x & highs
-                if (below | del | (w & highs)) != 0 { break }
+                let stop = below | del | (w & highs)
+                // The lowest flagged byte is exact (borrows only flag bytes above a real hit):
+                // jump to it rather than re-reading the word a byte at a time.
+                if stop != 0 { return i &+ (stop.trailingZeroBitCount >> 3) }
                 i &+= 8
             }
         }

@@ -16,39 +16,38 @@ extension HTTP1SectionScanner {
         guard n >= 4, let p = bytes.baseAddress else { return nil }
         let c0 = p.load(as: UInt8.self)
         guard c0 != HTTP1Bytes.cr && c0 != HTTP1Bytes.lf else { return nil }
-        var firstLF = -1
         // The LF closing a section lies before index maxBytes; the first one (end of the start
         // line) before firstLineLimit + 2.
         let limit = Swift.min(n, rules.maxBytes)
-        let firstWindow = rules.firstLineLimit.map { $0 + 2 } ?? Int.max
+        let firstWindow = rules.firstLineLimit.map { $0 &+ 2 } ?? Int.max
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         let lfs: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+        let crlfcrlf = UInt32(littleEndian: 0x0A0D_0A0D)
+        var sawFirst = false
         var i = 0
+        // Eight bytes per round; the few left at the end one at a time.
         while i < limit {
-            // Candidate LF positions in the next eight bytes (or the last few, one at a time).
             var mask: UInt64
-            var width = 8
             if i &+ 8 <= limit {
                 let x = p.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ lfs
                 // May flag a byte above a real LF too: every candidate is checked below.
                 mask = (x &- ones) & ~x & highs
+                if mask == 0 { i &+= 8; continue }
             } else {
-                width = 1
                 mask = p.load(fromByteOffset: i, as: UInt8.self) == HTTP1Bytes.lf ? 0x80 : 0
+                if mask == 0 { i &+= 1; continue }
             }
-            while mask != 0 {
-                let k = i &+ (mask.trailingZeroBitCount >> 3)
+            repeat {
+                let k = i &+ (mask.trailingZeroBitCount &>> 3)
                 mask &= mask &- 1
                 guard p.load(fromByteOffset: k, as: UInt8.self) == HTTP1Bytes.lf else { continue }
-                if firstLF < 0 {
+                if !sawFirst {
                     guard k >= 1, k < firstWindow, p.load(fromByteOffset: k &- 1, as: UInt8.self) == HTTP1Bytes.cr else { return nil }
-                    firstLF = k
+                    sawFirst = true
                 }
-                if k >= 3 && p.loadUnaligned(fromByteOffset: k &- 3, as: UInt32.self) == UInt32(littleEndian: 0x0A0D_0A0D) {
-                    return k &+ 1
-                }
-            }
-            i &+= width
+                if k >= 3 && p.loadUnaligned(fromByteOffset: k &- 3, as: UInt32.self) == crlfcrlf { return k &+ 1 }
+            } while mask != 0
+            i &+= i &+ 8 <= limit ? 8 : 1
         }
         return nil
     }
