@@ -55,13 +55,19 @@ extension HTTPHeaders {
         /// A field with a String value (`first`, then ", " and `second` when given).
         @inlinable
         public mutating func add(name: StaticString, value first: String, _ second: String? = nil) {
-            var a = first
-            a.withUTF8 { fa in
-                if var b = second {
-                    b.withUTF8 { fb in add(name: name, value: fa, fb) }
-                } else {
-                    add(name: name, value: fa)
-                }
+            // The UTF-8 in place (`withUTF8` on a copy cost ~90 instructions a call, measured).
+            if let second {
+                Self.withBytes(first) { fa in Self.withBytes(second) { fb in add(name: name, value: fa, fb) } }
+            } else {
+                Self.withBytes(first) { fa in add(name: name, value: fa) }
+            }
+        }
+
+        /// `body` with the UTF-8 bytes of `s`.
+        @inlinable @inline(__always)
+        static func withBytes(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+            if s.utf8.withContiguousStorageIfAvailable(body) == nil {
+                Array(s.utf8).withUnsafeBufferPointer(body)
             }
         }
 
@@ -84,23 +90,24 @@ extension HTTPHeaders {
             }
         }
 
-        /// A field whose value is `n` in decimal (the digits `String(n)` gives).
+        /// A field whose value is `n` in decimal (the digits `String(n)` gives), written in place.
         @inlinable
         public mutating func add(name: StaticString, decimal n: Int64) {
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
-                var m = n.magnitude
-                var k = 20
-                repeat {
-                    k -= 1
-                    buf[k] = UInt8(truncatingIfNeeded: 0x30 &+ m % 10)
-                    m /= 10
-                } while m > 0
-                if n < 0 {
-                    k -= 1
-                    buf[k] = 0x2D
-                }
-                add(name: name, value: UnsafeBufferPointer(rebasing: buf[k..<20]))
-            }
+            var digits = 1
+            var m = n.magnitude
+            while m >= 10 { m /= 10; digits &+= 1 }
+            let nc = name.utf8CodeUnitCount, vc = digits + (n < 0 ? 1 : 0)
+            let q = reserve(nc + vc)
+            q.update(from: name.utf8Start, count: nc)
+            if n < 0 { q[nc] = 0x2D }
+            m = n.magnitude
+            var k = nc + vc
+            repeat {
+                k &-= 1
+                q[k] = UInt8(truncatingIfNeeded: 0x30 &+ m % 10)
+                m /= 10
+            } while m > 0
+            commit(nameCount: nc, valueCount: vc)
         }
     }
 
