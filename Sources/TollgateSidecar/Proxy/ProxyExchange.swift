@@ -50,7 +50,13 @@ final class ProxyExchange {
     private(set) var responseStarted = false
     private(set) var finished = false
     private var status = 0
+    /// The upstream timeout when it is not the loop's default (see `ExchangeDeadlines`).
     private var timeout: LoopTimer?
+    /// Links and deadline in the loop's list of default upstream timeouts.
+    unowned(unsafe) var deadlineNext: ProxyExchange?
+    unowned(unsafe) var deadlinePrev: ProxyExchange?
+    var deadlineNanos: UInt64 = 0
+    var deadlineLinked = false
 
     private let filters: [any ExchangeFilter]
     /// Some filter asked for the whole request body before forwarding.
@@ -64,20 +70,28 @@ final class ProxyExchange {
     /// Where the filter chain stopped for a `.suspend` verdict (see `resumeFilters`).
     private var suspended: FilterSuspension?
 
-    init(context: LoopContext, downstream: any DownstreamStream, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+    init(context: LoopContext, downstream: any DownstreamStream, head: consuming HTTPRequestHead, bodyShape: RequestBodyShape) {
         self.context = context
         self.downstream = downstream
-        self.requestHead = head
-        self.bodyShape = bodyShape
         self.dialect = APIDialect.forPath(head.path)
+        self.traceID = head.headers.firstIndex(lowercase: "traceparent").flatMap { ProxyExchange.traceID(fromTraceparent: head.headers.value(at: $0)) }
+        self.requestHead = consume head
+        self.bodyShape = bodyShape
         self.requestEnded = bodyShape == .none
         self.protocolIndex = downstream.protocolIndex
         self.startNanos = context.loop.now
         self.requestID = context.nextRequestID()
-        self.traceID = head.headers.firstIndex(lowercase: "traceparent").flatMap { ProxyExchange.traceID(fromTraceparent: head.headers.value(at: $0)) }
         self.policy = context.policy
         self.filters = context.services.makeFilters(policy: policy)
     }
+
+    deinit {
+        // The deadline list does not own its exchanges: one must never outlive its link.
+        if deadlineLinked { context.deadlines.remove(self) }
+    }
+
+    /// The default upstream timeout passed (called by the loop's `ExchangeDeadlines`).
+    func deadlinePassed() { timedOut() }
 
     /// Runs the request-head filters, then sends the request on its way (or, when a filter
     /// needs the body, once it is complete).
@@ -99,8 +113,10 @@ final class ProxyExchange {
         }
         // Body bytes that came while the chain was suspended, before a filter asked for them.
         if bufferingBody && !pendingBody.isEmpty { pendingBody.withReadableBytes { bufferedBody.append(contentsOf: $0) }; pendingBody.removeAll() }
-        timeout = context.loop.schedule(afterSeconds: route?.timeout ?? context.options.upstreamTimeout) { [self] in
-            self.timedOut()
+        if let seconds = route?.timeout {
+            timeout = context.loop.schedule(afterSeconds: seconds) { [self] in self.timedOut() }
+        } else {
+            context.deadlines.add(self)
         }
         if bufferingBody {
             if requestEnded { finishBufferedBody() }
@@ -132,10 +148,10 @@ final class ProxyExchange {
             return
         }
         let now = context.loop.now
-        let next = plan!.next(now: now)
-        let plan = plan!
-        guard let e = next else {
-            let which = plan.alias.map { "model '\($0)'" } ?? "this request"
+        // The plan is read field by field in place: binding it to a local copied the whole
+        // value (its alias, order and current endpoint retained) on every request.
+        guard let e = plan!.next(now: now) else {
+            let which = plan!.alias.map { "model '\($0)'" } ?? "this request"
             fail(ProxyError(status: 503, type: "upstream_error", code: "upstream_unavailable",
                             message: "every deployment of \(which) is unavailable (circuit breaker open or provider asked to wait); retry later"),
                  upstreamFault: true)
@@ -143,8 +159,9 @@ final class ProxyExchange {
         }
         endpoint = e
         e.health.attemptStarted()
-        if plan.attempts > 1 {
+        if plan!.attempts > 1 {
             // Each attempt gets the whole upstream timeout.
+            context.deadlines.remove(self)
             timeout?.cancel()
             timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
                 self.timedOut()
@@ -155,13 +172,13 @@ final class ProxyExchange {
         var head = ProxyHeaders.upstreamRequest(
             from: requestHead, target: e.target, clientIP: downstream?.clientIP, downstreamTLS: downstream?.isTLS ?? false,
             bodyLength: lengthBefore ?? { if case .length(let n) = bodyShape { return n } else { return nil } }())
-        e.adapt(head: &head, body: &body, api: plan.api, alias: plan.alias, stripClientCredentials: stripClientCredentials)
+        e.adapt(head: &head, body: &body, api: plan!.api, alias: plan!.alias, stripClientCredentials: stripClientCredentials)
         if let body {
             pendingBody.removeAll()
             attemptBody = body
             bodyShape = .length(Int64(body.count))
         }
-        if plan.hasFallback, policy.routing.attemptTimeoutSeconds > 0, plan.canRetry(now: now, horizonNanos: 0) {
+        if plan!.hasFallback, policy.routing.attemptTimeoutSeconds > 0, plan!.canRetry(now: now, horizonNanos: 0) {
             attemptTimer = context.loop.schedule(afterSeconds: policy.routing.attemptTimeoutSeconds) { [self] in
                 self.attemptTimedOut()
             }
@@ -324,7 +341,7 @@ final class ProxyExchange {
         downstream?.resumeRequestBody()
     }
 
-    func upstreamResponseHead(_ head: HTTPResponseHead, endStream: Bool) {
+    func upstreamResponseHead(_ head: consuming HTTPResponseHead, endStream: Bool) {
         guard !finished, let down = downstream else { return }
         if let e = endpoint {
             let now = context.loop.now
@@ -346,7 +363,9 @@ final class ProxyExchange {
         responseStarted = true
         status = head.status
         ttfbNanos = MonotonicClock.now() &- startNanos
-        var out = ProxyHeaders.downstreamResponse(from: head)
+        // The head is ours (consumed): hop-by-hop fields go in place, without a copy.
+        var out = consume head
+        ProxyHeaders.stripHopByHop(&out.headers)
         for f in filters { f.responseHead(self, &out) }
         if !endStream, filters.contains(where: { $0.wantsEvents }), Self.isEventStream(out) {
             events = SSEParser(maxEventBytes: 8 << 20)
@@ -355,7 +374,7 @@ final class ProxyExchange {
         }
         // Completion is recorded before the last bytes go out, so a client that reads its
         // response and then scrapes /metrics always sees its request counted.
-        if endStream { complete(status: head.status) }
+        if endStream { complete(status: status) }
         down.sendResponseHead(out, endStream: endStream)
     }
 
@@ -497,6 +516,7 @@ final class ProxyExchange {
     private func complete(status: Int) {
         guard !finished else { return }
         finished = true
+        context.deadlines.remove(self)
         timeout?.cancel()
         timeout = nil
         retryTimer?.cancel()
