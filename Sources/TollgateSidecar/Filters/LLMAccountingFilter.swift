@@ -84,6 +84,7 @@ final class LLMAccountingFilter: ExchangeFilter {
             responseCopy = []
             return
         }
+        if responseCopy.capacity == 0 { responseCopy = x.context.takeBuffer() }
         responseCopy.append(contentsOf: bytes)
     }
 
@@ -103,6 +104,7 @@ final class LLMAccountingFilter: ExchangeFilter {
         let cost = price(for: x).map { $0.cost(usage) } ?? 0
         finalUsage = usage
         finalCost = cost
+        x.context.recycle(&responseCopy)
         services.usageMetrics.record(model: info.model, team: x.identity?.team, key: x.identity?.keyID, usage: usage, costMicros: cost)
         guard let log = services.usageLog else { return }
         let record = UsageRecord(

@@ -279,6 +279,7 @@ final class ProxyExchange {
                 fail(.badRequest(413, code: "bodyTooLarge", "request body exceeds the limit of \(context.options.maxBodyBytes) bytes"), upstreamFault: false)
                 return
             }
+            if bufferedBody.capacity == 0 { bufferedBody = context.takeBuffer() }
             bufferedBody.append(contentsOf: bytes)
             return
         }
@@ -528,6 +529,9 @@ final class ProxyExchange {
         context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: Double(elapsed) / 1e9)
         let outcome = ExchangeOutcome(status: status, cut: cut, durationNanos: elapsed, ttfbNanos: ttfbNanos)
         for f in filters { f.complete(self, outcome) }
+        attemptBody = nil
+        if retainedBody != nil { context.recycle(&retainedBody!) }
+        retainedBody = nil
     }
 
     static func isEventStream(_ head: HTTPResponseHead) -> Bool {

@@ -65,6 +65,25 @@ final class LoopContext: @unchecked Sendable {
         return price
     }
 
+    /// Byte buffers reused across this loop's requests (request bodies kept for inspection,
+    /// response copies for usage): an allocation and a free per buffer per request otherwise.
+    private var spareBuffers: [[UInt8]] = []
+    static let maxSpareBuffers = 64
+    static let maxSpareCapacity = 64 << 10
+
+    /// An empty buffer, with capacity when a spare is at hand.
+    func takeBuffer() -> [UInt8] { spareBuffers.popLast() ?? [] }
+
+    /// Takes `buffer` (leaving it empty) for reuse; large ones are freed instead, so a few
+    /// big bodies do not pin memory.
+    func recycle(_ buffer: inout [UInt8]) {
+        var b: [UInt8] = []
+        swap(&b, &buffer)
+        guard b.capacity > 0, b.capacity <= Self.maxSpareCapacity, spareBuffers.count < Self.maxSpareBuffers else { return }
+        b.removeAll(keepingCapacity: true)
+        spareBuffers.append(b)
+    }
+
     /// A request id unique in this process: loop index, then a per-loop counter.
     func nextRequestID() -> String {
         requestCounter &+= 1
