@@ -58,7 +58,7 @@ final class ProxyExchange {
     var deadlineNanos: UInt64 = 0
     var deadlineLinked = false
 
-    private let filters: [any ExchangeFilter]
+    private let filters: FilterChain
     /// Some filter asked for the whole request body before forwarding.
     private var bufferingBody = false
     private var bufferedBody: [UInt8] = []
@@ -96,8 +96,10 @@ final class ProxyExchange {
     /// Runs the request-head filters, then sends the request on its way (or, when a filter
     /// needs the body, once it is complete).
     func start(fromFilter first: Int = 0) {
-        for (i, f) in filters.enumerated() where i >= first {
-            switch f.requestHead(self) {
+        var i = first
+        while i < filters.count {
+            defer { i += 1 }
+            switch filters[i].requestHead(self) {
             case .proceed: continue
             case .needBody: bufferingBody = true
             case .suspend:
@@ -227,8 +229,10 @@ final class ProxyExchange {
     private func finishBufferedBody(fromFilter first: Int = 0) {
         var body = bufferedBody
         bufferedBody = []
-        for (i, f) in filters.enumerated() where i >= first {
-            let verdict = f.requestBody(self, &body)
+        var i = first
+        while i < filters.count {
+            defer { i += 1 }
+            let verdict = filters[i].requestBody(self, &body)
             if case .respond(let e) = verdict {
                 fail(e, upstreamFault: false)
                 return
@@ -367,7 +371,7 @@ final class ProxyExchange {
         // The head is ours (consumed): hop-by-hop fields go in place, without a copy.
         var out = consume head
         ProxyHeaders.stripHopByHop(&out.headers)
-        for f in filters { f.responseHead(self, &out) }
+        filters.forEach { $0.responseHead(self, &out) }
         if !endStream, filters.contains(where: { $0.wantsEvents }), Self.isEventStream(out) {
             events = SSEParser(maxEventBytes: 8 << 20)
             // Filters may drop or rewrite events: the length is no longer the upstream's.
@@ -384,7 +388,7 @@ final class ProxyExchange {
         if events != nil {
             forwardEvents(bytes, to: down)
         } else {
-            for f in filters { f.responseBody(self, bytes) }
+            filters.forEach { $0.responseBody(self, bytes) }
             down.sendResponseBody(bytes)
         }
         if down.responseBufferedBytes > FlowLimits.highWater { upstream?.pauseResponseBody() }
@@ -395,12 +399,14 @@ final class ProxyExchange {
     private func forwardEvents(_ bytes: UnsafeRawBufferPointer, to down: any DownstreamStream) {
         do {
             try events!.feed(bytes) { event in
+                // The first filter that does not forward decides.
                 var action = StreamEventAction.forward
-                for f in filters where f.wantsEvents {
+                _ = filters.first { f in
+                    guard f.wantsEvents else { return false }
                     let a = f.responseEvent(self, event)
-                    if case .forward = a { continue }
+                    if case .forward = a { return false }
                     action = a
-                    break
+                    return true
                 }
                 switch action {
                 case .forward: event.raw.withUnsafeBytes { down.sendResponseBody($0) }
@@ -528,7 +534,7 @@ final class ProxyExchange {
         let elapsed = MonotonicClock.now() &- startNanos
         context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: Double(elapsed) / 1e9)
         let outcome = ExchangeOutcome(status: status, cut: cut, durationNanos: elapsed, ttfbNanos: ttfbNanos)
-        for f in filters { f.complete(self, outcome) }
+        filters.forEach { $0.complete(self, outcome) }
         attemptBody = nil
         if retainedBody != nil { context.recycle(&retainedBody!) }
         retainedBody = nil
