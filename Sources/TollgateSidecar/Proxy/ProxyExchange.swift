@@ -52,11 +52,8 @@ final class ProxyExchange {
     private var status = 0
     /// The upstream timeout when it is not the loop's default (see `ExchangeDeadlines`).
     private var timeout: LoopTimer?
-    /// Links and deadline in the loop's list of default upstream timeouts.
-    unowned(unsafe) var deadlineNext: ProxyExchange?
-    unowned(unsafe) var deadlinePrev: ProxyExchange?
-    var deadlineNanos: UInt64 = 0
-    var deadlineLinked = false
+    /// Its place in the loop's list of default upstream timeouts.
+    var deadlineLink = ExchangeDeadlines.Link()
 
     private let filters: FilterChain
     /// Some filter asked for the whole request body before forwarding.
@@ -87,7 +84,7 @@ final class ProxyExchange {
 
     deinit {
         // The deadline list does not own its exchanges: one must never outlive its link.
-        if deadlineLinked { context.deadlines.remove(self) }
+        if deadlineLink.isLinked { context.deadlines.remove(self) }
     }
 
     /// The default upstream timeout passed (called by the loop's `ExchangeDeadlines`).
