@@ -44,7 +44,8 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     /// Fields that will all point into `block` (a parsed head's field lines, copied once).
-    init(block: UnsafeRawBufferPointer, fieldCapacity: Int) {
+    /// Public for the HTTP/2 session, which collects a header block's fields the same way.
+    public init(block: UnsafeRawBufferPointer, fieldCapacity: Int) {
         storage = Array(block)
         spans = []
         spans.reserveCapacity(fieldCapacity)
@@ -52,7 +53,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// Adds a field whose name and value are ranges of the block given at init.
     @inline(__always)
-    mutating func addBlockField(name: Range<Int>, value: Range<Int>) {
+    public mutating func addBlockField(name: Range<Int>, value: Range<Int>) {
         spans.append(Span(nameStart: UInt32(truncatingIfNeeded: name.lowerBound), nameEnd: UInt32(truncatingIfNeeded: name.upperBound),
                           valueStart: UInt32(truncatingIfNeeded: value.lowerBound), valueEnd: UInt32(truncatingIfNeeded: value.upperBound)))
     }
