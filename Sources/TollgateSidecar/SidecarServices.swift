@@ -74,15 +74,15 @@ final class SidecarServices: Sendable {
     }
 
     /// The filters for one exchange, in order.
-    func makeFilters(policy: GatewayPolicy) -> [any ExchangeFilter] {
-        var filters: [any ExchangeFilter] = []
-        if policy.requiresKeys { filters.append(IdentityFilter(policy: policy)) }
-        if let mcp, mcp.isEnabled { filters.append(MCPFilter(services: mcp)) }
+    func makeFilters(policy: GatewayPolicy) -> FilterChain {
+        var before: [any ExchangeFilter] = []
+        if policy.requiresKeys { before.append(IdentityFilter(policy: policy)) }
+        if let mcp, mcp.isEnabled { before.append(MCPFilter(services: mcp)) }
         let llm = LLMAccountingFilter(services: self, policy: policy)
-        filters.append(llm)
-        if !policy.models.isEmpty || policy.routing.defaultProvider != nil { filters.append(RouteFilter(policy: policy, llm: llm)) }
-        if let budgets { filters.append(BudgetFilter(engine: budgets, llm: llm)) }
-        if let cluster { filters.append(ClusterBudgetFilter(cluster: cluster, llm: llm)) }
-        return filters
+        var after: [any ExchangeFilter] = []
+        if !policy.models.isEmpty || policy.routing.defaultProvider != nil { after.append(RouteFilter(policy: policy, llm: llm)) }
+        if let budgets { after.append(BudgetFilter(engine: budgets, llm: llm)) }
+        if let cluster { after.append(ClusterBudgetFilter(cluster: cluster, llm: llm)) }
+        return FilterChain(before: before, llm: llm, after: after)
     }
 }

@@ -275,6 +275,36 @@ def test_upstream_hang_504_json(mock, sidecar):
     still_serving(sc, mock)
 
 
+def test_upstream_timeouts_staggered_and_interleaved(mock, sidecar):
+    """Staggered hung requests each time out on their own deadline, while requests that finish
+    (and leave the timeout list from its middle) in between are answered normally."""
+    import concurrent.futures
+    sc = sidecar(mock.url, "--upstream-timeout", "2")
+
+    def hang(delay):
+        time.sleep(delay)
+        t0 = time.monotonic()
+        r = h1_request(sc.url, "GET", "/hang", timeout=20)
+        return r, time.monotonic() - t0
+
+    def slow(delay):
+        time.sleep(delay)
+        return h1_request(sc.url, "GET", "/slow?ms=300", timeout=20)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        hung = [pool.submit(hang, d) for d in (0.0, 0.4, 0.8, 1.2)]
+        fine = [pool.submit(slow, d) for d in (0.1, 0.5, 0.9)]
+        for f in fine:
+            assert f.result().status == 200
+        for f in hung:
+            r, elapsed = f.result()
+            assert r.status == 504, r.status
+            assert_openai_error(r.body)
+            # Each request's own deadline, not the first one's and not a later one's.
+            assert 1.7 <= elapsed < 6, elapsed
+    still_serving(sc, mock)
+
+
 def test_upstream_connect_timeout_504(sidecar):
     """An upstream that never completes the TCP handshake -> 502/504 within --connect-timeout."""
     lst = socket.socket()

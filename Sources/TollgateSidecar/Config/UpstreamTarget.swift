@@ -1,43 +1,95 @@
 /// Where requests go: scheme, host, port and an optional base path, parsed from a URL such as
 /// `http://127.0.0.1:18000` or `https://api.openai.com/v1`.
 public struct UpstreamTarget: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var scheme: String
-    public var host: String
-    public var port: UInt16
+    /// The fields, kept together in one immutable box: a target is copied several times per
+    /// request (endpoint -> upstream head -> pool), and with six strings inline each copy cost
+    /// six retain/release pairs (~11 retains per request, measured with perf probes).
+    private struct Fields: Sendable, Hashable {
+        var scheme: String
+        var host: String
+        var port: UInt16
+        var basePath: String
+        var priorKnowledgeH2 = false
+        var caFile: String? = nil
+        var authority = ""
+        var poolKey = ""
+
+        mutating func deriveKeys() {
+            let h = host.contains(":") ? "[\(host)]" : host
+            let defaultPort: UInt16 = scheme == "https" ? 443 : 80
+            authority = port == defaultPort ? h : "\(h):\(port)"
+            poolKey = "\(scheme)://\(host):\(port)"
+        }
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    /// Setters build a new box (configuration time only); the derived keys stay those of
+    /// the initializer, as before.
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var f = box.fields
+        change(&f)
+        box = Box(f)
+    }
+
+    public var scheme: String {
+        get { box.fields.scheme }
+        set { update { $0.scheme = newValue } }
+    }
+    public var host: String {
+        get { box.fields.host }
+        set { update { $0.host = newValue } }
+    }
+    public var port: UInt16 {
+        get { box.fields.port }
+        set { update { $0.port = newValue } }
+    }
     /// Prefix joined to every request path ("" or "/base", never ending in "/").
-    public var basePath: String
+    public var basePath: String {
+        get { box.fields.basePath }
+        set { update { $0.basePath = newValue } }
+    }
 
     public var isTLS: Bool { scheme == "https" }
     /// Speak HTTP/2 with prior knowledge (http:// only; https:// negotiates through ALPN).
-    public var priorKnowledgeH2 = false
+    public var priorKnowledgeH2: Bool {
+        get { box.fields.priorKnowledgeH2 }
+        set { update { $0.priorKnowledgeH2 = newValue } }
+    }
     /// An extra CA bundle for verifying this https:// upstream.
-    public var caFile: String? = nil
+    public var caFile: String? {
+        get { box.fields.caFile }
+        set { update { $0.caFile = newValue } }
+    }
 
     /// The Host header value: the port is omitted when it is the scheme's default.
     /// Stored, not computed: it is read on every request.
-    public private(set) var authority: String = ""
+    public var authority: String { box.fields.authority }
 
     /// A key for connection pooling.
-    public private(set) var poolKey: String = ""
+    public var poolKey: String { box.fields.poolKey }
 
-    private mutating func deriveKeys() {
-        let h = host.contains(":") ? "[\(host)]" : host
-        let defaultPort: UInt16 = isTLS ? 443 : 80
-        authority = port == defaultPort ? h : "\(h):\(port)"
-        poolKey = "\(scheme)://\(host):\(port)"
+    public static func == (a: UpstreamTarget, b: UpstreamTarget) -> Bool {
+        a.box === b.box || a.box.fields == b.box.fields
     }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
 
     public var description: String { "\(scheme)://\(authority)\(basePath)" }
 
     public init(scheme: String, host: String, port: UInt16, basePath: String = "") {
-        self.scheme = scheme
-        self.host = host
-        self.port = port
-        self.basePath = basePath
-        deriveKeys()
+        var f = Fields(scheme: scheme, host: host, port: port, basePath: basePath)
+        f.deriveKeys()
+        box = Box(f)
     }
 
     public init(parsing text: String) throws(ConfigError) {
+        let scheme: String, basePath: String, host: String, port: UInt16
         let lower = text.lowercased()
         let rest: Substring
         if lower.hasPrefix("http://") {
@@ -82,7 +134,7 @@ public struct UpstreamTarget: Sendable, Equatable, Hashable, CustomStringConvert
         } else {
             port = scheme == "https" ? 443 : 80
         }
-        deriveKeys()
+        self.init(scheme: scheme, host: host, port: port, basePath: basePath)
     }
 }
 

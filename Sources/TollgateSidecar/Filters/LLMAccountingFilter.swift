@@ -13,11 +13,9 @@ final class LLMAccountingFilter: ExchangeFilter {
     let services: SidecarServices
     let policy: GatewayPolicy
     private(set) var api: LLMAPI?
-    private(set) var info: LLMRequestInfo? {
-        didSet { hasInfo = info != nil }
-    }
-    /// `info != nil`, kept apart: asked per response event, and testing the optional copies
-    /// the whole request description.
+    private(set) var info: LLMRequestInfo?
+    /// `info != nil`, kept apart (set with it): asked per response event, and testing the
+    /// optional copies the whole request description.
     private var hasInfo = false
     private var injectedIncludeUsage = false
     private var tracker: StreamUsageTracker?
@@ -35,7 +33,7 @@ final class LLMAccountingFilter: ExchangeFilter {
 
     /// The price of this request's model: the alias's configured price, else the served model's.
     func price(for x: ProxyExchange) -> ModelPrice? {
-        policy.price(alias: info?.model, served: x.endpoint?.model)
+        x.context.price(alias: info?.model, served: x.endpoint?.model, in: policy)
     }
 
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
@@ -54,6 +52,7 @@ final class LLMAccountingFilter: ExchangeFilter {
             return .respond(.badRequest(400, code: "invalid_request_body", "cannot read the \(api.rawValue) request: \(error.message)"))
         }
         info = inspected
+        hasInfo = true
         do {
             let (rewritten, added) = try LLMRequestRewriter.ensuringIncludeUsage(api: api, body: body, info: inspected)
             if added {
@@ -85,6 +84,7 @@ final class LLMAccountingFilter: ExchangeFilter {
             responseCopy = []
             return
         }
+        if responseCopy.capacity == 0 { responseCopy = x.context.takeBuffer() }
         responseCopy.append(contentsOf: bytes)
     }
 
@@ -104,6 +104,7 @@ final class LLMAccountingFilter: ExchangeFilter {
         let cost = price(for: x).map { $0.cost(usage) } ?? 0
         finalUsage = usage
         finalCost = cost
+        x.context.recycle(&responseCopy)
         services.usageMetrics.record(model: info.model, team: x.identity?.team, key: x.identity?.keyID, usage: usage, costMicros: cost)
         guard let log = services.usageLog else { return }
         let record = UsageRecord(

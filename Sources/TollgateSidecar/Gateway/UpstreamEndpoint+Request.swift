@@ -16,7 +16,7 @@ extension UpstreamEndpoint {
                 head.headers.add("anthropic-version", "2023-06-01")
             }
         }
-        head.target = mappedTarget(head.target, api: api, alias: alias)
+        if mapsPaths { head.target = mappedTarget(head.target, api: api, alias: alias) }
         if let model, let alias, model != alias, let api, api.provider != .gemini, let b = body, !b.isEmpty {
             var quoted: [UInt8] = []
             JSONValue.writeString(model, to: &quoted)

@@ -94,7 +94,7 @@ final class MCPUpstreamRequest: UpstreamClient {
 
     func upstreamDrained() {}
 
-    func upstreamResponseHead(_ head: HTTPResponseHead, endStream: Bool) {
+    func upstreamResponseHead(_ head: consuming HTTPResponseHead, endStream: Bool) {
         status = head.status
         headers = head.headers
         if ProxyExchange.isEventStream(head) { events = SSEParser(maxEventBytes: Self.maxBytes) }

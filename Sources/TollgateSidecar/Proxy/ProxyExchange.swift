@@ -50,9 +50,12 @@ final class ProxyExchange {
     private(set) var responseStarted = false
     private(set) var finished = false
     private var status = 0
+    /// The upstream timeout when it is not the loop's default (see `ExchangeDeadlines`).
     private var timeout: LoopTimer?
+    /// Its place in the loop's list of default upstream timeouts.
+    var deadlineLink = ExchangeDeadlines.Link()
 
-    private let filters: [any ExchangeFilter]
+    private let filters: FilterChain
     /// Some filter asked for the whole request body before forwarding.
     private var bufferingBody = false
     private var bufferedBody: [UInt8] = []
@@ -64,26 +67,36 @@ final class ProxyExchange {
     /// Where the filter chain stopped for a `.suspend` verdict (see `resumeFilters`).
     private var suspended: FilterSuspension?
 
-    init(context: LoopContext, downstream: any DownstreamStream, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+    init(context: LoopContext, downstream: any DownstreamStream, head: consuming HTTPRequestHead, bodyShape: RequestBodyShape) {
         self.context = context
         self.downstream = downstream
-        self.requestHead = head
-        self.bodyShape = bodyShape
         self.dialect = APIDialect.forPath(head.path)
+        self.traceID = head.headers.firstIndex(lowercase: "traceparent").flatMap { ProxyExchange.traceID(fromTraceparent: head.headers.value(at: $0)) }
+        self.requestHead = consume head
+        self.bodyShape = bodyShape
         self.requestEnded = bodyShape == .none
         self.protocolIndex = downstream.protocolIndex
         self.startNanos = context.loop.now
         self.requestID = context.nextRequestID()
-        self.traceID = head.headers.firstIndex(lowercase: "traceparent").flatMap { ProxyExchange.traceID(fromTraceparent: head.headers.value(at: $0)) }
         self.policy = context.policy
         self.filters = context.services.makeFilters(policy: policy)
     }
 
+    deinit {
+        // The deadline list does not own its exchanges: one must never outlive its link.
+        if deadlineLink.isLinked { context.deadlines.remove(self) }
+    }
+
+    /// The default upstream timeout passed (called by the loop's `ExchangeDeadlines`).
+    func deadlinePassed() { timedOut() }
+
     /// Runs the request-head filters, then sends the request on its way (or, when a filter
     /// needs the body, once it is complete).
     func start(fromFilter first: Int = 0) {
-        for (i, f) in filters.enumerated() where i >= first {
-            switch f.requestHead(self) {
+        var i = first
+        while i < filters.count {
+            defer { i += 1 }
+            switch filters[i].requestHead(self) {
             case .proceed: continue
             case .needBody: bufferingBody = true
             case .suspend:
@@ -99,8 +112,10 @@ final class ProxyExchange {
         }
         // Body bytes that came while the chain was suspended, before a filter asked for them.
         if bufferingBody && !pendingBody.isEmpty { pendingBody.withReadableBytes { bufferedBody.append(contentsOf: $0) }; pendingBody.removeAll() }
-        timeout = context.loop.schedule(afterSeconds: route?.timeout ?? context.options.upstreamTimeout) { [self] in
-            self.timedOut()
+        if let seconds = route?.timeout {
+            timeout = context.loop.schedule(afterSeconds: seconds) { [self] in self.timedOut() }
+        } else {
+            context.deadlines.add(self)
         }
         if bufferingBody {
             if requestEnded { finishBufferedBody() }
@@ -132,10 +147,10 @@ final class ProxyExchange {
             return
         }
         let now = context.loop.now
-        let next = plan!.next(now: now)
-        let plan = plan!
-        guard let e = next else {
-            let which = plan.alias.map { "model '\($0)'" } ?? "this request"
+        // The plan is read field by field in place: binding it to a local copied the whole
+        // value (its alias, order and current endpoint retained) on every request.
+        guard let e = plan!.next(now: now) else {
+            let which = plan!.alias.map { "model '\($0)'" } ?? "this request"
             fail(ProxyError(status: 503, type: "upstream_error", code: "upstream_unavailable",
                             message: "every deployment of \(which) is unavailable (circuit breaker open or provider asked to wait); retry later"),
                  upstreamFault: true)
@@ -143,8 +158,9 @@ final class ProxyExchange {
         }
         endpoint = e
         e.health.attemptStarted()
-        if plan.attempts > 1 {
+        if plan!.attempts > 1 {
             // Each attempt gets the whole upstream timeout.
+            context.deadlines.remove(self)
             timeout?.cancel()
             timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
                 self.timedOut()
@@ -155,13 +171,13 @@ final class ProxyExchange {
         var head = ProxyHeaders.upstreamRequest(
             from: requestHead, target: e.target, clientIP: downstream?.clientIP, downstreamTLS: downstream?.isTLS ?? false,
             bodyLength: lengthBefore ?? { if case .length(let n) = bodyShape { return n } else { return nil } }())
-        e.adapt(head: &head, body: &body, api: plan.api, alias: plan.alias, stripClientCredentials: stripClientCredentials)
+        e.adapt(head: &head, body: &body, api: plan!.api, alias: plan!.alias, stripClientCredentials: stripClientCredentials)
         if let body {
             pendingBody.removeAll()
             attemptBody = body
             bodyShape = .length(Int64(body.count))
         }
-        if plan.hasFallback, policy.routing.attemptTimeoutSeconds > 0, plan.canRetry(now: now, horizonNanos: 0) {
+        if plan!.hasFallback, policy.routing.attemptTimeoutSeconds > 0, plan!.canRetry(now: now, horizonNanos: 0) {
             attemptTimer = context.loop.schedule(afterSeconds: policy.routing.attemptTimeoutSeconds) { [self] in
                 self.attemptTimedOut()
             }
@@ -210,8 +226,10 @@ final class ProxyExchange {
     private func finishBufferedBody(fromFilter first: Int = 0) {
         var body = bufferedBody
         bufferedBody = []
-        for (i, f) in filters.enumerated() where i >= first {
-            let verdict = f.requestBody(self, &body)
+        var i = first
+        while i < filters.count {
+            defer { i += 1 }
+            let verdict = filters[i].requestBody(self, &body)
             if case .respond(let e) = verdict {
                 fail(e, upstreamFault: false)
                 return
@@ -262,6 +280,7 @@ final class ProxyExchange {
                 fail(.badRequest(413, code: "bodyTooLarge", "request body exceeds the limit of \(context.options.maxBodyBytes) bytes"), upstreamFault: false)
                 return
             }
+            if bufferedBody.capacity == 0 { bufferedBody = context.takeBuffer() }
             bufferedBody.append(contentsOf: bytes)
             return
         }
@@ -324,7 +343,7 @@ final class ProxyExchange {
         downstream?.resumeRequestBody()
     }
 
-    func upstreamResponseHead(_ head: HTTPResponseHead, endStream: Bool) {
+    func upstreamResponseHead(_ head: consuming HTTPResponseHead, endStream: Bool) {
         guard !finished, let down = downstream else { return }
         if let e = endpoint {
             let now = context.loop.now
@@ -346,8 +365,10 @@ final class ProxyExchange {
         responseStarted = true
         status = head.status
         ttfbNanos = MonotonicClock.now() &- startNanos
-        var out = ProxyHeaders.downstreamResponse(from: head)
-        for f in filters { f.responseHead(self, &out) }
+        // The head is ours (consumed): hop-by-hop fields go in place, without a copy.
+        var out = consume head
+        ProxyHeaders.stripHopByHop(&out.headers)
+        filters.forEach { $0.responseHead(self, &out) }
         if !endStream, filters.contains(where: { $0.wantsEvents }), Self.isEventStream(out) {
             events = SSEParser(maxEventBytes: 8 << 20)
             // Filters may drop or rewrite events: the length is no longer the upstream's.
@@ -355,7 +376,7 @@ final class ProxyExchange {
         }
         // Completion is recorded before the last bytes go out, so a client that reads its
         // response and then scrapes /metrics always sees its request counted.
-        if endStream { complete(status: head.status) }
+        if endStream { complete(status: status) }
         down.sendResponseHead(out, endStream: endStream)
     }
 
@@ -364,7 +385,7 @@ final class ProxyExchange {
         if events != nil {
             forwardEvents(bytes, to: down)
         } else {
-            for f in filters { f.responseBody(self, bytes) }
+            filters.forEach { $0.responseBody(self, bytes) }
             down.sendResponseBody(bytes)
         }
         if down.responseBufferedBytes > FlowLimits.highWater { upstream?.pauseResponseBody() }
@@ -375,12 +396,14 @@ final class ProxyExchange {
     private func forwardEvents(_ bytes: UnsafeRawBufferPointer, to down: any DownstreamStream) {
         do {
             try events!.feed(bytes) { event in
+                // The first filter that does not forward decides.
                 var action = StreamEventAction.forward
-                for f in filters where f.wantsEvents {
+                _ = filters.first { f in
+                    guard f.wantsEvents else { return false }
                     let a = f.responseEvent(self, event)
-                    if case .forward = a { continue }
+                    if case .forward = a { return false }
                     action = a
-                    break
+                    return true
                 }
                 switch action {
                 case .forward: event.raw.withUnsafeBytes { down.sendResponseBody($0) }
@@ -497,6 +520,7 @@ final class ProxyExchange {
     private func complete(status: Int) {
         guard !finished else { return }
         finished = true
+        context.deadlines.remove(self)
         timeout?.cancel()
         timeout = nil
         retryTimer?.cancel()
@@ -507,7 +531,10 @@ final class ProxyExchange {
         let elapsed = MonotonicClock.now() &- startNanos
         context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: Double(elapsed) / 1e9)
         let outcome = ExchangeOutcome(status: status, cut: cut, durationNanos: elapsed, ttfbNanos: ttfbNanos)
-        for f in filters { f.complete(self, outcome) }
+        filters.forEach { $0.complete(self, outcome) }
+        attemptBody = nil
+        if retainedBody != nil { context.recycle(&retainedBody!) }
+        retainedBody = nil
     }
 
     static func isEventStream(_ head: HTTPResponseHead) -> Bool {

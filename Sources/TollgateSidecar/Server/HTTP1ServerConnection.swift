@@ -10,7 +10,11 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     /// Bytes read but not yet parsed (pipelined requests, or a body while paused).
     private var inbound = ByteQueue()
     private var exchange: ProxyExchange?
-    private var requestHead: HTTPRequestHead?
+    /// What the response side needs from the request in flight; not the head itself, which
+    /// the exchange owns (a second stored copy cost ~4 retains per request).
+    private var requestIsHEAD = false
+    private var requestIsHTTP10 = false
+    private var requestDialect = APIDialect.openAI
     private var requestComplete = true
     private var keepAlive = true
     private var closeAfterResponse = false
@@ -95,7 +99,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         // parser is asked until it has nothing more to say.
         while !blocked {
             let slice = UnsafeRawBufferPointer(rebasing: input[offset...])
-            let step: (consumed: Int, event: HTTP1ParserEvent?)
+            var step: (consumed: Int, event: HTTP1ParserEvent?)
             do {
                 step = try parser.next(slice)
             } catch {
@@ -103,8 +107,10 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
                 return input.count
             }
             offset += step.consumed
-            guard let event = step.event else { break }
-            switch event {
+            guard let event = step.event.take() else { break }
+            // Consumed: the head moves on to the exchange without a copy (each copy of it
+            // retained its strings and header storage).
+            switch consume event {
             case .requestHead(let head, let framing):
                 beginRequest(head, framing)
                 if let c = egressConnect {
@@ -129,11 +135,11 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         return offset
     }
 
-    private func beginRequest(_ head: HTTPRequestHead, _ framing: HTTP1BodyFraming) {
+    private func beginRequest(_ head: consuming HTTPRequestHead, _ framing: HTTP1BodyFraming) {
         // Not an egress proxy (the usual case): the gate would hand the head back unchanged,
         // after two copies of it (~500 instructions per request, measured).
         if case .none = egressRole {
-            startExchange(head, framing, route: nil)
+            startExchange(consume head, framing, route: nil)
             return
         }
         var head = head
@@ -144,7 +150,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
             head = h
         case .refuse(let e):
             waitingForHead = false
-            requestHead = head
+            noteRequest(head, dialect: APIDialect.forPath(head.path))
             requestComplete = false
             keepAlive = false
             sendError(e, path: head.path)
@@ -157,9 +163,8 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     }
 
     /// Starts the exchange for an admitted request (or answers its Expect itself).
-    private func startExchange(_ head: HTTPRequestHead, _ framing: HTTP1BodyFraming, route: UpstreamTarget?) {
+    private func startExchange(_ head: consuming HTTPRequestHead, _ framing: HTTP1BodyFraming, route: UpstreamTarget?) {
         waitingForHead = false
-        requestHead = head
         requestComplete = false
         keepAlive = head.isKeepAlive
         if context.draining { closeAfterResponse = true }
@@ -177,12 +182,14 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
                 }
             } else {
                 keepAlive = false
+                noteRequest(head, dialect: APIDialect.forPath(head.path))
                 let err = ProxyError.badRequest(417, code: "expectation_failed", "unsupported Expect: \(expect)")
                 sendError(err, path: head.path)
                 return
             }
         }
-        let ex = ProxyExchange(context: context, downstream: self, head: head, bodyShape: shape)
+        let ex = ProxyExchange(context: context, downstream: self, head: consume head, bodyShape: shape)
+        noteRequest(ex.requestHead, dialect: ex.dialect)
         ex.pin(to: route)
         exchange = ex
         responseInProgress = true
@@ -204,11 +211,21 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         }
         let err = ProxyError.badRequest(error.status, code: error.code.rawValue, error.message)
         responseInProgress = true
-        sendError(err, path: requestHead?.path ?? "/")
+        sendError(err, dialect: requestDialect)
+    }
+
+    private func noteRequest(_ head: borrowing HTTPRequestHead, dialect: APIDialect) {
+        requestIsHEAD = head.method == "HEAD"
+        requestIsHTTP10 = head.version == .http1_0
+        requestDialect = dialect
     }
 
     private func sendError(_ error: ProxyError, path: Substring) {
-        let (head, body) = error.response(for: APIDialect.forPath(path))
+        sendError(error, dialect: APIDialect.forPath(path))
+    }
+
+    private func sendError(_ error: ProxyError, dialect: APIDialect) {
+        let (head, body) = error.response(for: dialect)
         responseInProgress = true
         sendResponseHead(head, endStream: false)
         body.withUnsafeBytes { sendResponseBody($0) }
@@ -243,7 +260,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
 
     func sendResponseHead(_ head: HTTPResponseHead, endStream: Bool) {
         guard !closed else { return }
-        let isHead = requestHead?.method == "HEAD"
+        let isHead = requestIsHEAD
         let bodiless = head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200)
         responseNoBody = endStream || isHead || bodiless
         responseChunked = false
@@ -252,7 +269,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         var framing: HTTP1Serializer.ExtraField?
         if !responseNoBody {
             if !head.headers.contains(lowercase: "content-length") {
-                if requestHead?.version == .http1_0 {
+                if requestIsHTTP10 {
                     keepAlive = false
                 } else {
                     framing = ("transfer-encoding", "chunked")
@@ -266,7 +283,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         if !keepAlive || closeAfterResponse || !requestCompleteOrBodyless {
             connectionValue = "close"
             keepAlive = false
-        } else if requestHead?.version == .http1_0 {
+        } else if requestIsHTTP10 {
             connectionValue = "keep-alive"
         }
         if let connectionValue, head.headers.contains(lowercase: "connection") {
@@ -350,7 +367,9 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     }
 
     private func finishResponseCycle() {
-        requestHead = nil
+        requestIsHEAD = false
+        requestIsHTTP10 = false
+        requestDialect = .openAI
         if !keepAlive || closeAfterResponse {
             close(flushing: true)
             return

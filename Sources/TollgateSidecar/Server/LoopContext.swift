@@ -1,3 +1,4 @@
+import TollgateLLM
 import TollgateRouting
 import TollgateTransport
 
@@ -17,6 +18,8 @@ final class LoopContext: @unchecked Sendable {
     let metrics: MetricsShard
     let pool: UpstreamPool
     let services: SidecarServices
+    /// Default upstream timeouts of this loop's exchanges.
+    let deadlines: ExchangeDeadlines
     private var requestCounter: UInt64 = 0
     /// This loop's copy of the current gateway policy, refreshed when a reload bumps the version.
     private var cachedPolicy: GatewayPolicy
@@ -32,6 +35,7 @@ final class LoopContext: @unchecked Sendable {
         self.metrics = metrics
         self.pool = pool
         self.services = services
+        self.deadlines = ExchangeDeadlines(loop: loop, timeoutSeconds: options.upstreamTimeout)
         self.cachedPolicy = services.policy
         self.random = SplitMix64(seed: UInt64(bitPattern: MonotonicClock.wallNanos()) &+ UInt64(loop.index) &* 0x9E37_79B9)
     }
@@ -40,6 +44,44 @@ final class LoopContext: @unchecked Sendable {
     var policy: GatewayPolicy {
         if cachedPolicy.version != services.policyVersion { cachedPolicy = services.policy }
         return cachedPolicy
+    }
+
+    /// The last price looked up on this loop, by policy version and model names: traffic
+    /// mostly names a few models, and the table lookup (normalize, hash) cost ~700
+    /// instructions per request. Kept in separate fields: a tuple was copied whole to compare.
+    private var lastPriceVersion: UInt64 = .max
+    private var lastPriceAlias: String?
+    private var lastPriceServed: String?
+    private var lastPrice: ModelPrice?
+
+    /// `policy.price(alias:served:)`, remembered for the last pair of names.
+    func price(alias: String?, served: String?, in policy: GatewayPolicy) -> ModelPrice? {
+        if lastPriceVersion == policy.version && lastPriceAlias == alias && lastPriceServed == served { return lastPrice }
+        let price = policy.price(alias: alias, served: served)
+        lastPriceVersion = policy.version
+        lastPriceAlias = alias
+        lastPriceServed = served
+        lastPrice = price
+        return price
+    }
+
+    /// Byte buffers reused across this loop's requests (request bodies kept for inspection,
+    /// response copies for usage): an allocation and a free per buffer per request otherwise.
+    private var spareBuffers: [[UInt8]] = []
+    static let maxSpareBuffers = 64
+    static let maxSpareCapacity = 64 << 10
+
+    /// An empty buffer, with capacity when a spare is at hand.
+    func takeBuffer() -> [UInt8] { spareBuffers.popLast() ?? [] }
+
+    /// Takes `buffer` (leaving it empty) for reuse; large ones are freed instead, so a few
+    /// big bodies do not pin memory.
+    func recycle(_ buffer: inout [UInt8]) {
+        var b: [UInt8] = []
+        swap(&b, &buffer)
+        guard b.capacity > 0, b.capacity <= Self.maxSpareCapacity, spareBuffers.count < Self.maxSpareBuffers else { return }
+        b.removeAll(keepingCapacity: true)
+        spareBuffers.append(b)
     }
 
     /// A request id unique in this process: loop index, then a per-loop counter.

@@ -156,7 +156,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
         var offset = 0
         while !connection.isClosed {
             let slice = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            let result: (consumed: Int, event: HTTP1ParserEvent?)
+            var result: (consumed: Int, event: HTTP1ParserEvent?)
             do {
                 result = try parser.next(slice)
             } catch {
@@ -164,8 +164,10 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
                 return
             }
             offset += result.consumed
-            guard let event = result.event else { return }
-            switch event {
+            // Moved out, not copied: the head goes on to the exchange, which edits its fields in
+            // place only when it holds the one reference (a shared copy was copied on write).
+            guard let event = result.event.take() else { return }
+            switch consume event {
             case .responseHead(let head, let framing):
                 if head.isInformational { continue }
                 responseKeepAlive = !head.headers.hasToken(lowercase: "connection", "close") && head.version != .http1_0
@@ -173,9 +175,9 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
                     // No body: the exchange is done now; the parser's .end follows.
                     let ex = exchange
                     exchange = nil
-                    ex?.upstreamResponseHead(head, endStream: true)
+                    ex?.upstreamResponseHead(consume head, endStream: true)
                 } else {
-                    exchange?.upstreamResponseHead(head, endStream: false)
+                    exchange?.upstreamResponseHead(consume head, endStream: false)
                 }
             case .body(let range):
                 exchange?.upstreamResponseBody(UnsafeRawBufferPointer(rebasing: slice[range]))

@@ -8,7 +8,7 @@ protocol UpstreamClient: AnyObject {
     var downstream: (any DownstreamStream)? { get }
     func upstreamAttached(_ up: any UpstreamStream)
     func upstreamDrained()
-    func upstreamResponseHead(_ head: HTTPResponseHead, endStream: Bool)
+    func upstreamResponseHead(_ head: consuming HTTPResponseHead, endStream: Bool)
     func upstreamResponseBody(_ bytes: UnsafeRawBufferPointer)
     func upstreamResponseEnd(trailers: HTTPHeaders?)
     func upstreamFailed(_ error: ProxyError)
