@@ -14,6 +14,15 @@ public struct ByteQueue: Sendable {
         storage.append(contentsOf: bytes)
     }
 
+    /// Three pieces in one go (framing, data, framing). No reserveCapacity: it grows to the
+    /// exact size asked, so a stream of appends reallocated on every one.
+    public mutating func append(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer) {
+        compactIfUseful()
+        storage.append(contentsOf: a)
+        storage.append(contentsOf: b)
+        storage.append(contentsOf: c)
+    }
+
     public mutating func append(_ bytes: [UInt8]) {
         compactIfUseful()
         storage.append(contentsOf: bytes)

@@ -177,6 +177,13 @@ public final class Connection: FDHandler, DeferredFlush {
         if corkDepth == 0 { queueFlush() }
     }
 
+    /// Writes `prefix`, `bytes` and `suffix` as one piece (a chunk and its framing).
+    public func write(_ prefix: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer, _ suffix: UnsafeRawBufferPointer) {
+        guard state != .closed else { return }
+        output.append(prefix, bytes, suffix)
+        if corkDepth == 0 { queueFlush() }
+    }
+
     public func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { write($0) }
     }

@@ -312,9 +312,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         guard !closed, !responseNoBody, !bytes.isEmpty else { return }
         context.metrics.sent(bytes.count)
         if responseChunked {
-            scratch.removeAll(keepingCapacity: true)
-            HTTP1Serializer.appendChunk(bytes, to: &scratch)
-            connection.write(scratch)
+            HTTP1Serializer.withChunkFraming(size: bytes.count) { connection.write($0, bytes, $1) }
         } else {
             connection.write(bytes)
         }

@@ -97,9 +97,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     func sendRequestBody(_ bytes: UnsafeRawBufferPointer) {
         guard !requestDone, !bytes.isEmpty else { return }
         if chunkedRequest {
-            scratch.removeAll(keepingCapacity: true)
-            HTTP1Serializer.appendChunk(bytes, to: &scratch)
-            connection.write(scratch)
+            HTTP1Serializer.withChunkFraming(size: bytes.count) { connection.write($0, bytes, $1) }
         } else {
             connection.write(bytes)
         }
