@@ -62,6 +62,21 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         spans = spanArray
     }
 
+    /// Fields that will all point into `block` (a header block's bytes, copied once), added by
+    /// `addBlockField`. Public for the HTTP/2 session, which collects a block's fields this way.
+    public init(block: UnsafeRawBufferPointer, fieldCapacity: Int) {
+        storage = Array(block)
+        spans = []
+        spans.reserveCapacity(fieldCapacity)
+    }
+
+    /// Adds a field whose name and value are ranges of the block given at init.
+    @inline(__always)
+    public mutating func addBlockField(name: Range<Int>, value: Range<Int>) {
+        spans.append(Span(nameStart: UInt32(truncatingIfNeeded: name.lowerBound), nameEnd: UInt32(truncatingIfNeeded: name.upperBound),
+                          valueStart: UInt32(truncatingIfNeeded: value.lowerBound), valueEnd: UInt32(truncatingIfNeeded: value.upperBound)))
+    }
+
     public var count: Int { spans.count }
 
     /// Bytes of names and values held (an upper bound on what the fields use).

@@ -54,7 +54,7 @@ struct HTTP2OutboundHeaders {
     /// Connection header names, and `host` (it travels as :authority). With `allowTETrailers`,
     /// `te: trailers` survives.
     mutating func appendRegular(_ headers: HTTPHeaders, allowTETrailers: Bool) {
-        let nominated = headers.contains("connection") ? headers.tokens("connection") : []
+        let nominated = headers.contains(lowercase: "connection") ? headers.tokens("connection") : []
         spans.reserveCapacity(spans.count + headers.count)
         headers.forEachField { _, name, value in
             if name.first == UInt8(ascii: ":") || Self.isConnectionSpecific(name) { return }

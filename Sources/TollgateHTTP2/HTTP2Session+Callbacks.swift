@@ -104,7 +104,7 @@ extension HTTP2Session {
             inboundStreamID = 0  // a stream we do not know: its fields are ignored
             return 0
         }
-        inbound = HTTP2InboundHeaders()
+        inbound.reset()
         inboundStreamID = id
         return 0
     }
@@ -114,7 +114,7 @@ extension HTTP2Session {
         // nghttp2 advertises SETTINGS_MAX_HEADER_LIST_SIZE but does not enforce it; we do, so a
         // peer cannot make us hold more than that per stream.
         if !inbound.add(name: name, value: value, limit: Int(settings.maxHeaderListSize)) {
-            inbound = HTTP2InboundHeaders()
+            inbound.reset()
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
         }
         return 0
@@ -158,15 +158,16 @@ extension HTTP2Session {
     /// A complete header block: the request (server), a response head (client; 1xx heads come
     /// first, then the final one) or trailers.
     func deliverHeaderBlock(_ s: HTTP2StreamState, endStream: Bool) {
-        // Swapped out rather than copied: a copy retained every String and buffer in it.
-        var block = HTTP2InboundHeaders()
+        // The block is the session's `inbound` (reused, so it costs no allocation), or empty
+        // when the fields were not collected for this stream.
         if inboundStreamID == s.id {
-            swap(&block, &inbound)
             inboundStreamID = 0
+        } else {
+            inbound.reset()
         }
         let id = s.id
         if s.headReceived {
-            let trailers = block.trailers()
+            let trailers = inbound.takeTrailers()
             if s.reported { notify { $0.http2Session(self, didReceiveTrailers: trailers, streamID: id) } }
             return
         }
@@ -175,18 +176,21 @@ extension HTTP2Session {
             s.headReceived = true
             s.reported = true
             reportedStreamCount += 1
-            let (head, scheme) = block.requestHead()
+            let (head, scheme) = inbound.takeRequestHead()
             notify { $0.http2Session(self, didReceiveRequest: head, scheme: scheme, streamID: id, endStream: endStream) }
         case .client:
-            guard let head = block.responseHead() else { return }
+            guard let head = inbound.takeResponseHead() else { return }
             if !head.isInformational { s.headReceived = true }
             notify { $0.http2Session(self, didReceiveResponse: head, streamID: id, endStream: endStream) }
         }
     }
 
     func handleDataChunk(streamID: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
-        if isLive(streamID), delegate != nil {
-            notify { $0.http2Session(self, didReceiveData: bytes, streamID: streamID) }
+        // The delegate is loaded once (each weak load cost a runtime call and a release).
+        if isLive(streamID), let delegate {
+            delegateDepth += 1
+            defer { delegateDepth -= 1 }
+            delegate.http2Session(self, didReceiveData: bytes, streamID: streamID)
         } else if let session {
             // Nobody will consume these bytes: acknowledge them now or the window leaks.
             _ = nghttp2_session_consume(session, streamID, bytes.count)
