@@ -43,7 +43,9 @@ public struct JSONRootMembers {
 
     /// Skips (validating) the current member's value.
     public mutating func skipValue() throws(JSONParseError) -> JSONSlice {
-        try r.skipValue(depth: 1)
+        let start = try r.peekTokenPosition()
+        try r.skipMemberValue(depth: 1)
+        return JSONSlice(kind: JSONSlice.Kind(firstByte: r.bytes[start]), range: start..<r.pos)
     }
 
     /// Skips (validating) the current member's value and sums over it: see `JSONTally`.
@@ -93,6 +95,22 @@ public struct JSONTally: Sendable, Equatable {
     public init() {}
 }
 
+extension JSONSlice.Kind {
+    /// The kind of a valid value that starts with `b`.
+    @inline(__always)
+    init(firstByte b: UInt8) {
+        switch b {
+        case 0x7B: self = .object
+        case 0x5B: self = .array
+        case 0x22: self = .string
+        case 0x74: self = .true
+        case 0x66: self = .false
+        case 0x6E: self = .null
+        default: self = .number
+        }
+    }
+}
+
 extension JSONReader {
     /// Position of the next token (whitespace consumed), or an unexpectedEnd error.
     @inline(__always)
@@ -139,6 +157,10 @@ extension JSONReader {
                 guard c == 0x2C else { throw fail(.unexpectedByte, "expected ',' or ']'", at: pos - 1) }
             }
         default:
+            if b &- 0x30 < 10 {
+                try scanDigitsInline()
+                return .number
+            }
             return try skipValue(depth: depth).kind
         }
     }

@@ -33,6 +33,20 @@ extension JSONSlice {
     /// An integral number as Int64 (see `JSONValue.int64Value`); nil otherwise.
     public func int64(in document: UnsafeRawBufferPointer) -> Int64? {
         guard kind == .number, range.upperBound <= document.count else { return nil }
+        // Plain digits (token counts, caps): summed here. Up to 18 digits cannot overflow,
+        // and JSONNumber.integer gives the same value; its general walk over the collection
+        // cost ~110 instructions per count read (callgrind).
+        if range.count <= 18, let base = document.baseAddress {
+            var v: Int64 = 0
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let d = base.load(fromByteOffset: i, as: UInt8.self) &- 0x30
+                if d >= 10 { break }
+                v = v &* 10 &+ Int64(d)
+                i += 1
+            }
+            if i == range.upperBound && !range.isEmpty { return v }
+        }
         return JSONNumber.integer(UnsafeRawBufferPointer(rebasing: document[range]))
     }
 
