@@ -60,6 +60,9 @@ struct JSONReader {
                 _ = try scanStringInline()
                 guard try peekToken("':'") == 0x3A else { throw fail(.unexpectedByte, "expected ':' after a key") }
                 pos += 1
+                // Strings and plain integers inline, containers and the rest by recursion:
+                // a call per scalar (prologue, typed-error check, slice) was ~40 of the ~100
+                // instructions a value cost (callgrind). Same grammar, errors and offsets.
                 let v = try peekToken("a value")
                 if v == 0x22 { try scanStringInline() } else if v &- 0x30 < 10 { try scanDigitsInline() } else { _ = try skipValue(depth: depth + 1) }
                 let c = try peekToken("',' or '}'")
@@ -99,23 +102,6 @@ struct JSONReader {
             throw fail(.unexpectedByte, "expected a value")
         }
         return JSONSlice(kind: kind, range: start..<pos)
-    }
-
-    /// `skipValue` for a value inside a container, whose slice is not needed: strings and
-    /// plain integers are scanned inline, anything else by `skipValue`. A recursive call per
-    /// scalar (prologue, typed-error check, slice) was ~40 instructions of the ~100 a value
-    /// cost (callgrind). Same grammar, errors and offsets. (skipValue's own loops spell this
-    /// out: a call back from inside the recursion is not inlined.)
-    @inline(__always)
-    mutating func skipMemberValue(depth: Int) throws(JSONParseError) {
-        let b = try peekToken("a value")
-        if b == 0x22 {
-            try scanStringInline()
-        } else if b &- 0x30 < 10 {
-            try scanDigitsInline()
-        } else {
-            _ = try skipValue(depth: depth)
-        }
     }
 
     /// `scanNumber` for a number whose first byte (at `pos`) is a digit: integers inline,

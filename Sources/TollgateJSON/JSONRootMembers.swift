@@ -44,7 +44,8 @@ public struct JSONRootMembers {
     /// Skips (validating) the current member's value.
     public mutating func skipValue() throws(JSONParseError) -> JSONSlice {
         let start = try r.peekTokenPosition()
-        try r.skipMemberValue(depth: 1)
+        let v = r.bytes[start]
+        if v == 0x22 { try r.scanStringInline() } else if v &- 0x30 < 10 { try r.scanDigitsInline() } else { _ = try r.skipValue(depth: 1) }
         return JSONSlice(kind: JSONSlice.Kind(firstByte: r.bytes[start]), range: start..<r.pos)
     }
 

@@ -27,7 +27,9 @@ extension JSONScanner {
             while true {
                 let (keyStart, keyEnd, escaped) = try r.memberKey()
                 let valueStart = try r.peekTokenPosition()
-                try r.skipMemberValue(depth: 1)
+                // Scalars inline, as in skipValue's loops.
+                let v = r.bytes[valueStart]
+                if v == 0x22 { try r.scanStringInline() } else if v &- 0x30 < 10 { try r.scanDigitsInline() } else { _ = try r.skipValue(depth: 1) }
                 if JSONTape.keyLiteral(keyStart..<keyEnd, escaped: escaped, equals: key, in: bytes) {
                     if found == nil {
                         found = JSONSlice(kind: JSONSlice.Kind(firstByte: bytes[valueStart]), range: valueStart..<r.pos)

@@ -3,7 +3,20 @@ extension JSONSlice {
     public func string(in document: UnsafeRawBufferPointer) -> String? {
         guard kind == .string, range.count >= 2, range.upperBound <= document.count else { return nil }
         let inner = UnsafeRawBufferPointer(rebasing: document[(range.lowerBound + 1)..<(range.upperBound - 1)])
-        if !inner.contains(0x5C) { return String(decoding: inner, as: UTF8.self) }
+        // A loop rather than `inner.contains`: the Sequence method took a generic path
+        // (~150 instructions for a model name, callgrind).
+        var plain = true
+        var i = 0
+        while i < inner.count {
+            if inner[i] == 0x5C { plain = false; break }
+            i += 1
+        }
+        if plain {
+            // Typed UInt8 buffer: String's contiguous fast path (the raw buffer went through
+            // the generic collection path).
+            guard let p = inner.baseAddress else { return "" }
+            return String(decoding: UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: inner.count), as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(inner.count)
         JSONReader.decodeString(document, range, into: &out)
