@@ -60,7 +60,11 @@ struct JSONReader {
                 _ = try scanStringInline()
                 guard try peekToken("':'") == 0x3A else { throw fail(.unexpectedByte, "expected ':' after a key") }
                 pos += 1
-                _ = try skipValue(depth: depth + 1)
+                // Strings and plain integers inline, containers and the rest by recursion:
+                // a call per scalar (prologue, typed-error check, slice) was ~40 of the ~100
+                // instructions a value cost (callgrind). Same grammar, errors and offsets.
+                let v = try peekToken("a value")
+                if v == 0x22 { try scanStringInline() } else if v &- 0x30 < 10 { try scanDigitsInline() } else { _ = try skipValue(depth: depth + 1) }
                 let c = try peekToken("',' or '}'")
                 pos += 1
                 if c == 0x7D { break }
@@ -72,7 +76,8 @@ struct JSONReader {
             pos += 1
             if try peekToken("a value or ']'") == 0x5D { pos += 1; break }
             while true {
-                _ = try skipValue(depth: depth + 1)
+                let v = try peekToken("a value")
+                if v == 0x22 { try scanStringInline() } else if v &- 0x30 < 10 { try scanDigitsInline() } else { _ = try skipValue(depth: depth + 1) }
                 let c = try peekToken("',' or ']'")
                 pos += 1
                 if c == 0x5D { break }
@@ -97,6 +102,23 @@ struct JSONReader {
             throw fail(.unexpectedByte, "expected a value")
         }
         return JSONSlice(kind: kind, range: start..<pos)
+    }
+
+    /// `scanNumber` for a number whose first byte (at `pos`) is a digit: integers inline,
+    /// fractions and exponents by `scanNumber` from the start.
+    @inline(__always)
+    mutating func scanDigitsInline() throws(JSONParseError) {
+        let n = bytes.count
+        let base = bytes.baseAddress!
+        var p = pos + 1
+        if base.load(fromByteOffset: pos, as: UInt8.self) != 0x30 {
+            while p < n && base.load(fromByteOffset: p, as: UInt8.self) &- 0x30 < 10 { p += 1 }
+        }
+        if p < n {
+            let c = base.load(fromByteOffset: p, as: UInt8.self)
+            if c == 0x2E || c | 0x20 == 0x65 { return try scanNumber() }
+        }
+        pos = p
     }
 
     /// A member's key and its ':' (the reader is before the key's opening quote, whitespace
@@ -164,34 +186,45 @@ struct JSONReader {
 
     /// Scans a string whose opening quote is at `pos`; leaves `pos` after the closing quote.
     /// Returns whether it holds escapes (if not, its bytes are its UTF-8 text).
-    /// `scanString` with its common case inline: the first special byte of the string's
-    /// first eight is its closing quote (keys and short values: "model", "role", "stop"), so
-    /// it has no escapes and every byte before is printable ASCII. A call per string, with
-    /// its prologue, cost ~80 instructions on short ones (callgrind). Same result otherwise.
+    /// `scanString` with its common case inline: eight bytes at a time until the first
+    /// special byte, done when that is the closing quote (keys and plain values: no escapes,
+    /// every byte before is printable ASCII); otherwise `scanString` resumes at that byte. A
+    /// call per string with its prologue cost ~80 instructions on short ones, and restarting
+    /// longer ones from their first byte re-read them (callgrind). Same result otherwise.
     @inline(__always) @discardableResult
     mutating func scanStringInline() throws(JSONParseError) -> Bool {
-        let p = pos + 1
-        if p + 8 <= bytes.count {
-            let w = bytes.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-            let mask = Self.specialBytes(w)
+        var p = pos + 1
+        let n = bytes.count
+        let base = bytes.baseAddress!
+        while p + 8 <= n {
+            let mask = Self.specialBytes(base.loadUnaligned(fromByteOffset: p, as: UInt64.self))
             if mask != 0 {
-                let end = p + mask.trailingZeroBitCount >> 3
-                if bytes[end] == 0x22 {
-                    pos = end + 1
+                p += mask.trailingZeroBitCount >> 3
+                if base.load(fromByteOffset: p, as: UInt8.self) == 0x22 {
+                    pos = p + 1
                     return false
                 }
+                break
             }
+            p += 8
         }
-        return try scanString()
+        return try scanString(resumingAt: p)
     }
 
     @discardableResult
     mutating func scanString() throws(JSONParseError) -> Bool {
+        try scanString(resumingAt: pos + 1)
+    }
+
+    /// `scanString` from `start`, a position inside the string (after its opening quote)
+    /// with only plain bytes between the quote and it.
+    @discardableResult
+    mutating func scanString(resumingAt start: Int) throws(JSONParseError) -> Bool {
         // The cursor in a local (stored back on every exit): `pos` lives in memory behind
         // `self`, and each update was a load and a store.
         let n = bytes.count
         let base = bytes.baseAddress!
-        var p = pos + 1
+        var p = start
         var escaped = false
         while true {
             // Fast path, eight bytes at a time: the mask marks control bytes, non-ASCII bytes,

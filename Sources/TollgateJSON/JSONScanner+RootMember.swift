@@ -26,10 +26,13 @@ extension JSONScanner {
         } else {
             while true {
                 let (keyStart, keyEnd, escaped) = try r.memberKey()
-                let value = try r.skipValue(depth: 1)
+                let valueStart = try r.peekTokenPosition()
+                // Scalars inline, as in skipValue's loops.
+                let v = r.bytes[valueStart]
+                if v == 0x22 { try r.scanStringInline() } else if v &- 0x30 < 10 { try r.scanDigitsInline() } else { _ = try r.skipValue(depth: 1) }
                 if JSONTape.keyLiteral(keyStart..<keyEnd, escaped: escaped, equals: key, in: bytes) {
                     if found == nil {
-                        found = value
+                        found = JSONSlice(kind: JSONSlice.Kind(firstByte: bytes[valueStart]), range: valueStart..<r.pos)
                     } else if duplicate == nil {
                         duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: keyStart, in: bytes)
                     }

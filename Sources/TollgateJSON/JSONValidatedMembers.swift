@@ -67,8 +67,9 @@ public struct JSONValidatedMembers {
         return escaped
     }
 
-    /// The next member, or nil after the last one.
-    @inlinable
+    /// The next member, or nil after the last one. Always inlined: called across modules it
+    /// stayed a call, ~140 instructions a member (callgrind).
+    @inlinable @inline(__always)
     public mutating func next() -> Member? {
         skipWhitespace()
         if pos < end && byte(pos) == 0x2C { pos += 1; skipWhitespace() }

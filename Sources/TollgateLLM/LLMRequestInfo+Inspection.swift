@@ -7,6 +7,15 @@ extension LLMRequestInfo {
     public static func inspect(
         api: LLMAPI, body: UnsafeRawBufferPointer, path: String? = nil, rules: PromptBoundRules = .default
     ) throws(LLMRequestError) -> LLMRequestInfo {
+        if api == .openAIChat, let info = OpenAIChat.inspectSinglePass(body, rules: rules) { return info }
+        return try inspectViaTape(api: api, body: body, path: path, rules: rules)
+    }
+
+    /// `inspect` through a tape of the whole body: the general path every API uses, and the
+    /// reference the single-pass readers are checked against.
+    public static func inspectViaTape(
+        api: LLMAPI, body: UnsafeRawBufferPointer, path: String? = nil, rules: PromptBoundRules = .default
+    ) throws(LLMRequestError) -> LLMRequestInfo {
         try withRequestDocument(body) { (doc) throws(LLMRequestError) -> LLMRequestInfo in
             switch api {
             case .openAIChat: return try OpenAIChat.inspect(doc, rules: rules)
@@ -24,6 +33,17 @@ extension LLMRequestInfo {
     ) throws(LLMRequestError) -> LLMRequestInfo {
         let r: Result<LLMRequestInfo, LLMRequestError> = body.withUnsafeBytes { buf in
             do throws(LLMRequestError) { return .success(try inspect(api: api, body: buf, path: path, rules: rules)) } catch {
+                return .failure(error)
+            }
+        }
+        return try r.get()
+    }
+
+    public static func inspectViaTape(
+        api: LLMAPI, body: [UInt8], path: String? = nil, rules: PromptBoundRules = .default
+    ) throws(LLMRequestError) -> LLMRequestInfo {
+        let r: Result<LLMRequestInfo, LLMRequestError> = body.withUnsafeBytes { buf in
+            do throws(LLMRequestError) { return .success(try inspectViaTape(api: api, body: buf, path: path, rules: rules)) } catch {
                 return .failure(error)
             }
         }

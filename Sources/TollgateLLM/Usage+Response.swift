@@ -12,10 +12,12 @@ extension Usage {
         switch api {
         case .openAIChat, .openAICompletions, .openAIEmbeddings:
             guard let u = try JSONScanner().rootMember("usage", in: body), u.kind == .object else { return nil }
-            return try OpenAIChat.usageReader.read(validated: u, in: body)
+            return try OpenAIUsageReader.read(
+                validated: u, in: body, names: ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"))
         case .openAIResponses:
             guard let u = try JSONScanner().rootMember("usage", in: body), u.kind == .object else { return nil }
-            return try OpenAIResponses.usageReader.read(validated: u, in: body)
+            return try OpenAIUsageReader.read(
+                validated: u, in: body, names: ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details"))
         case .anthropicMessages:
             guard let u = try JSONDocument.rootMemberObject("usage", in: body) else { return nil }
             return try Anthropic.usage(u, u.root)

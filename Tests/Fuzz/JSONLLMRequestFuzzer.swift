@@ -5,7 +5,8 @@
 // inspects cleanly: the prompt bound is non-negative; setting the output cap yields a body
 // that inspects to exactly that cap; adding include_usage yields a body that inspects as
 // asking for usage, and only stream requests get it. Read as a response, the body gets the
-// same usage (or error) from the fast path as from the whole-tape path.
+// same usage (or error) from the fast path as from the whole-tape path, and the request the
+// same inspection (or error) from `inspect` (single pass where it applies) as from the tape.
 
 import TollgateJSON
 import TollgateLLM
@@ -25,7 +26,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case (.failure(let a), .failure(let b)): precondition(a == b, "response usage error disagrees: \(a) vs \(b)")
     default: preconditionFailure("response usage paths disagree on validity")
     }
-    guard let info = try? LLMRequestInfo.inspect(api: api, body: body, path: path) else { return 0 }
+    // The single-pass request readers (with the tape fallback) must give the tape path's
+    // answer and errors.
+    let inspected = Result { () throws(LLMRequestError) in try LLMRequestInfo.inspect(api: api, body: body, path: path) }
+    let viaTape = Result { () throws(LLMRequestError) in try LLMRequestInfo.inspectViaTape(api: api, body: body, path: path) }
+    switch (inspected, viaTape) {
+    case (.success(let a), .success(let b)): precondition(a == b, "request inspection disagrees: \(a) vs \(b)")
+    case (.failure(let a), .failure(let b)): precondition(a == b, "request inspection error disagrees: \(a) vs \(b)")
+    default: preconditionFailure("request inspection paths disagree on validity")
+    }
+    guard let info = try? inspected.get() else { return 0 }
     precondition(info.promptTokenBound >= 0 && info.outputMultiplier >= 1, "negative bound")
     _ = Usage.estimate(request: info, responseBody: body)
 

@@ -47,6 +47,10 @@ enum OpenAIChat {
     static func readOutputCap(_ doc: JSONDocument, _ f: JSONFields, into info: inout LLMRequestInfo) throws(LLMRequestError) {
         let completion = try doc.requestCount(f[Key.maxCompletionTokens], "max_completion_tokens")
         let legacy = try doc.requestCount(f[Key.maxTokens], "max_tokens")
+        applyOutputCap(completion: completion, legacy: legacy, into: &info)
+    }
+
+    static func applyOutputCap(completion: Int64?, legacy: Int64?, into info: inout LLMRequestInfo) {
         switch (completion, legacy) {
         case let (c?, l?):
             info.maxOutputTokens = max(c, l)
