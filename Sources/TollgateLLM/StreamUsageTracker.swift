@@ -61,14 +61,24 @@ public struct StreamUsageTracker: Sendable {
 
     /// Looks at one event; returns what to send to the client in its place.
     public mutating func process(_ event: SSEEvent) -> StreamEventAction {
+        process(event, singlePass: true)
+    }
+
+    /// `process` with every event read through a tape: the reference the single-pass readers
+    /// are checked against (agreement tests, fuzz target).
+    public mutating func processViaTape(_ event: SSEEvent) -> StreamEventAction {
+        process(event, singlePass: false)
+    }
+
+    private mutating func process(_ event: SSEEvent, singlePass: Bool) -> StreamEventAction {
         eventCount += 1
         guard event.hasData else { return .forward }
         let located = SSEDataLocator.singleDataLine(in: event.raw)
         let outcome: (StreamObservation, Bool) = event.raw.withUnsafeBytes { raw in
             if let located {
-                return observe(UnsafeRawBufferPointer(rebasing: raw[located]))
+                return observe(UnsafeRawBufferPointer(rebasing: raw[located]), singlePass: singlePass)
             }
-            return SSEDataLocator.dataBytes(in: event.raw).withUnsafeBytes { observe($0) }
+            return SSEDataLocator.dataBytes(in: event.raw).withUnsafeBytes { observe($0, singlePass: singlePass) }
         }
         let (observation, ok) = outcome
         if !ok {
@@ -95,7 +105,22 @@ public struct StreamUsageTracker: Sendable {
     }
 
     /// The observation and whether the data parsed.
-    private mutating func observe(_ data: UnsafeRawBufferPointer) -> (StreamObservation, Bool) {
+    private mutating func observe(_ data: UnsafeRawBufferPointer, singlePass: Bool) -> (StreamObservation, Bool) {
+        guard singlePass else { return observeViaTape(data) }
+        if data.elementsEqual("[DONE]".utf8) { return (.forward, true) }
+        // OpenAI-style chunks, nearly every streamed event, in one pass without a tape; any
+        // chunk it cannot answer for exactly goes on to the tape path below.
+        switch request.api {
+        case .openAIChat: if let o = OpenAIChat.observeSinglePass(data, text: .delta, into: &self) { return (o, true) }
+        case .openAICompletions: if let o = OpenAIChat.observeSinglePass(data, text: .text, into: &self) { return (o, true) }
+        default: break
+        }
+        return observeViaTape(data)
+    }
+
+    /// `observe` through a tape of the event's data: every provider, and the reference the
+    /// single-pass readers are checked against.
+    private mutating func observeViaTape(_ data: UnsafeRawBufferPointer) -> (StreamObservation, Bool) {
         if data.elementsEqual("[DONE]".utf8) { return (.forward, true) }
         do throws(JSONParseError) {
             let doc = try JSONDocument(data, scanner: scanner)

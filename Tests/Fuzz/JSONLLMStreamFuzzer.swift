@@ -5,7 +5,8 @@
 // Without injection every event is forwarded untouched (the client gets the input back
 // exactly); with injection events are only forwarded, dropped or rewritten, and a rewrite
 // is still one event of the same type and id. Usage is never negative, and an estimate covers at least what a
-// provider reported.
+// provider reported. The tracker's single-pass readers and its tape path agree on every
+// event's action and on the final usage.
 
 import TollgateHTTP
 import TollgateJSON
@@ -22,10 +23,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
     let info = LLMRequestInfo(api: api, model: "gpt-4o", stream: true, maxOutputTokens: cfg & 0x20 != 0 ? 64 : nil, promptTokenBound: 10)
     var tracker = StreamUsageTracker(request: info, injectedIncludeUsage: injected)
+    var viaTape = StreamUsageTracker(request: info, injectedIncludeUsage: injected)
     var parser = SSEParser()
     var client: [UInt8] = []
     func handle(_ e: SSEEvent) {
-        switch tracker.process(e) {
+        let action = tracker.process(e)
+        precondition(action == viaTape.processViaTape(e), "single pass and tape disagree on an event")
+        switch action {
         case .forward: client += e.raw
         case .drop: precondition(injected, "dropped an event without injection")
         case .replace(let bytes):
@@ -51,6 +55,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let rest = parser.finish() { handle(rest) }
     if !injected { precondition(client.elementsEqual(input), "client bytes differ without injection") }
     let usage = tracker.finish(cut: cut)
+    precondition(usage == viaTape.finish(cut: cut) && tracker.reported == viaTape.reported, "single pass and tape disagree on usage")
     precondition(usage.inputTokens >= 0 && usage.outputTokens >= 0, "negative usage")
     if usage.estimated, let r = tracker.reported {
         precondition(usage.outputTokens >= min(r.outputTokens, info.outputTokenBound ?? .max), "estimate below the report")
