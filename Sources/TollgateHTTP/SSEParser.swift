@@ -77,8 +77,11 @@ public struct SSEParser: Sendable {
             try append(UnsafeRawBufferPointer(rebasing: bytes[segStart..<termEnd]))
             segStart = termEnd
             i = termEnd
-            if let event = processLine(lineStart..<contentEnd) {
-                onEvent(event)
+            if processLine(lineStart..<contentEnd) {
+                // The event shares `raw`'s buffer only while the consumer looks at it: reset
+                // after the call, an event nobody kept leaves the buffer for the next one.
+                onEvent(makeEvent())
+                resetEvent()
             } else {
                 lineStart = raw.count
             }
@@ -106,8 +109,9 @@ public struct SSEParser: Sendable {
         raw.append(contentsOf: bytes)
     }
 
-    /// Interprets one complete line `raw[range]`; returns the event when the line was blank.
-    private mutating func processLine(_ range: Range<Int>) -> SSEEvent? {
+    /// Interprets one complete line `raw[range]`; true when the line was blank (the event is
+    /// complete).
+    private mutating func processLine(_ range: Range<Int>) -> Bool {
         var start = range.lowerBound
         let end = range.upperBound
         if atStreamStart {
@@ -116,14 +120,10 @@ public struct SSEParser: Sendable {
                 start += 3
             }
         }
-        if start == end {
-            let event = makeEvent()
-            resetEvent()
-            return event
-        }
+        if start == end { return true }
         if raw[start] == Self.colon {
             sawComment = true
-            return nil
+            return false
         }
         sawField = true
         var colon = start
@@ -158,7 +158,7 @@ public struct SSEParser: Sendable {
                 if !overflow { retry = r }
             }
         }
-        return nil
+        return false
     }
 
     /// Whether the field name `raw[start..<end]` is `name` (a byte compare: `elementsEqual`
@@ -172,6 +172,9 @@ public struct SSEParser: Sendable {
         return true
     }
 
+    /// Event buffer capacity kept between events.
+    static let keptCapacity = 64 << 10
+
     private func makeEvent() -> SSEEvent {
         SSEEvent(
             raw: raw, event: eventType, dataStorage: dataLines > 1 ? .joined(data) : .inRaw(dataLines == 1 ? firstData : 0..<0),
@@ -179,7 +182,8 @@ public struct SSEParser: Sendable {
     }
 
     private mutating func resetEvent() {
-        raw = []
+        // Kept for the next event (no allocation per event), unless a huge event grew it.
+        raw.removeAll(keepingCapacity: raw.capacity <= Self.keptCapacity)
         lineStart = 0
         eventType = nil
         data.removeAll(keepingCapacity: true)

@@ -1,44 +1,8 @@
-import Glibc
 import TollgateHTTP
 
 /// Finds an event's data inside its raw bytes, so a rewrite can splice `raw` and keep every
 /// other byte (field order, comments, line ends) as it came.
 enum SSEDataLocator {
-    /// The byte range of the value of the event's only "data" line, or nil when there are
-    /// zero or several data lines (or the event starts with a BOM).
-    static func singleDataLine(in raw: [UInt8]) -> Range<Int>? {
-        // Runs once per streamed event: line ends are found with memchr, not byte by byte.
-        raw.withUnsafeBufferPointer { buf -> Range<Int>? in
-            guard let base = buf.baseAddress else { return nil }
-            let n = buf.count
-            let hasCR = memchr(base, 0x0D, n) != nil
-            var found: Range<Int>?
-            var i = 0
-            while i < n {
-                var end: Int
-                if !hasCR {
-                    let hit = memchr(base + i, 0x0A, n - i)
-                    end = hit.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
-                } else {
-                    end = i
-                    while end < n && buf[end] != 0x0A && buf[end] != 0x0D { end += 1 }
-                }
-                if end - i >= 4 && buf[i] == 0x64 && buf[i + 1] == 0x61 && buf[i + 2] == 0x74 && buf[i + 3] == 0x61
-                    && (end - i == 4 || buf[i + 4] == 0x3A)
-                {
-                    if found != nil { return nil }
-                    var v = min(i + 5, end)
-                    if v < end && buf[v] == 0x20 { v += 1 }
-                    found = v..<end
-                }
-                i = end
-                if i < n && buf[i] == 0x0D { i += 1 }
-                if i < n && buf[i] == 0x0A { i += 1 }
-            }
-            return found
-        }
-    }
-
     /// The event's data as the exact bytes of its data lines joined with LF (what
     /// `SSEEvent.data` holds, without String's repair of invalid UTF-8: a body that is not
     /// UTF-8 must stay invalid JSON, not become valid through replacement characters).

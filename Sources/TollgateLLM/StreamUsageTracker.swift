@@ -73,7 +73,8 @@ public struct StreamUsageTracker: Sendable {
     private mutating func process(_ event: SSEEvent, singlePass: Bool) -> StreamEventAction {
         eventCount += 1
         guard event.hasData else { return .forward }
-        let located = SSEDataLocator.singleDataLine(in: event.raw)
+        // The parser's range of the only data line (nil for several lines).
+        let located = event.dataRangeInRaw
         let outcome: (StreamObservation, Bool) = event.raw.withUnsafeBytes { raw in
             if let located {
                 return observe(UnsafeRawBufferPointer(rebasing: raw[located]), singlePass: singlePass)
