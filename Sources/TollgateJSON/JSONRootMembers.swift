@@ -7,21 +7,18 @@
 /// Errors carry the reader's codes and offsets, but a caller that needs the exact verdict
 /// of the tape path (which also reports duplicates) should fall back to it on any error.
 public struct JSONRootMembers {
-    var r: JSONReader
-    var done = false
-    var first = true
+    var cursor: JSONCursor
+    var root = JSONCursor.Container(depth: 0)
 
     public init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = JSONLimits.defaultMaxDepth) {
-        r = JSONReader(bytes, maxDepth: maxDepth)
+        cursor = JSONCursor(bytes, maxDepth: maxDepth)
     }
 
     /// Enters the root object; false (nothing consumed past whitespace) when the root is not
     /// an object.
     public mutating func begin() throws(JSONParseError) -> Bool {
-        guard try r.peekToken("a value") == 0x7B else { return false }
-        try r.enter(0)
-        r.pos += 1
-        if try r.peekToken("a key or '}'") == 0x7D { r.pos += 1; done = true }
+        guard let c = try cursor.enterRootObject() else { return false }
+        root = c
         return true
     }
 
@@ -29,24 +26,12 @@ public struct JSONRootMembers {
     /// after the root's closing brace. The value must be skipped or tallied before the next
     /// call.
     public mutating func nextKey() throws(JSONParseError) -> (start: Int, end: Int, escaped: Bool)? {
-        if done { return nil }
-        if !first {
-            let c = try r.peekToken("',' or '}'")
-            r.pos += 1
-            if c == 0x7D { done = true; return nil }
-            guard c == 0x2C else { throw r.fail(.unexpectedByte, "expected ',' or '}'", at: r.pos - 1) }
-        }
-        first = false
-        let k = try r.memberKey()
-        return k
+        try cursor.nextKey(&root)
     }
 
     /// Skips (validating) the current member's value.
     public mutating func skipValue() throws(JSONParseError) -> JSONSlice {
-        let start = try r.peekTokenPosition()
-        let v = r.bytes[start]
-        if v == 0x22 { try r.scanStringInline() } else if v &- 0x30 < 10 { try r.scanDigitsInline() } else { _ = try r.skipValue(depth: 1) }
-        return JSONSlice(kind: JSONSlice.Kind(firstByte: r.bytes[start]), range: start..<r.pos)
+        try cursor.skipValue(in: root)
     }
 
     /// Skips (validating) the current member's value and sums over it: see `JSONTally`.
@@ -55,32 +40,21 @@ public struct JSONRootMembers {
     public mutating func tallyValue(
         _ tally: inout JSONTally, isFlaggedKey: (UnsafeRawBufferPointer) -> Bool
     ) throws(JSONParseError) -> JSONSlice {
-        let start = try r.peekTokenPosition()
-        if r.bytes[start] == 0x5B {
-            try r.enter(1)
-            r.pos += 1
-            if try r.peekToken("a value or ']'") == 0x5D {
-                r.pos += 1
-            } else {
-                while true {
-                    tally.elements += 1
-                    try r.tally(depth: 2, &tally, isFlaggedKey)
-                    let c = try r.peekToken("',' or ']'")
-                    r.pos += 1
-                    if c == 0x5D { break }
-                    guard c == 0x2C else { throw r.fail(.unexpectedByte, "expected ',' or ']'", at: r.pos - 1) }
-                }
+        let start = try cursor.r.peekTokenPosition()
+        if var array = try cursor.enterArray(in: root) {
+            while try cursor.nextElement(&array) {
+                tally.elements += 1
+                _ = try cursor.tallyValue(in: array, &tally, isFlaggedKey: isFlaggedKey)
             }
-            return JSONSlice(kind: .array, range: start..<r.pos)
+            return JSONSlice(kind: .array, range: start..<cursor.r.pos)
         }
-        let kind = try r.tally(depth: 1, &tally, isFlaggedKey)
-        return JSONSlice(kind: kind, range: start..<r.pos)
+        return try cursor.tallyValue(in: root, &tally, isFlaggedKey: isFlaggedKey)
     }
 
     /// After the root's closing brace: only whitespace may follow.
     public mutating func finish() throws(JSONParseError) {
-        guard done else { throw r.fail(.unexpectedByte, "the root object is not finished") }
-        try r.expectEnd()
+        guard root.done else { throw cursor.r.fail(.unexpectedByte, "the root object is not finished") }
+        try cursor.finishDocument()
     }
 }
 

@@ -1,5 +1,4 @@
-/// Steps through the members of an object (or the elements of an array, `init(array:in:)`) in
-/// a document that was validated already, without
+/// Steps through the members of an object in a document that was validated already, without
 /// validating again: a key is its quotes, a value ends where its container or the next comma
 /// starts. For a reader of a few fields (the usage object of a response) after the one
 /// validating pass: a validating walk with a closure per member cost ~500 instructions a
@@ -18,21 +17,10 @@ public struct JSONValidatedMembers {
     /// Not an object (or out of `bytes`): no members.
     @inlinable
     public init(object: JSONSlice, in bytes: UnsafeRawBufferPointer) {
-        self.init(inside: object, if: object.kind == .object, in: bytes)
-    }
-
-    /// The elements of a validated array (not an array: none), through `nextElement`.
-    @inlinable
-    public init(array: JSONSlice, in bytes: UnsafeRawBufferPointer) {
-        self.init(inside: array, if: array.kind == .array, in: bytes)
-    }
-
-    @inlinable
-    init(inside container: JSONSlice, if isExpectedKind: Bool, in bytes: UnsafeRawBufferPointer) {
-        if isExpectedKind, container.range.count >= 2, container.range.upperBound <= bytes.count, let b = bytes.baseAddress {
+        if object.kind == .object, object.range.count >= 2, object.range.upperBound <= bytes.count, let b = bytes.baseAddress {
             base = b
-            pos = container.range.lowerBound + 1
-            end = container.range.upperBound - 1
+            pos = object.range.lowerBound + 1
+            end = object.range.upperBound - 1
         } else {
             base = UnsafeRawPointer(bitPattern: 1)!
             pos = 0
@@ -92,21 +80,6 @@ public struct JSONValidatedMembers {
         skipWhitespace()
         pos += 1  // ':'
         skipWhitespace()
-        guard let value = skipValue() else { return nil }
-        return (keyStart..<keyEnd, escaped, value)
-    }
-
-    /// The next element of an array cursor (`init(array:in:)`), or nil after the last one.
-    @inlinable @inline(__always)
-    public mutating func nextElement() -> JSONSlice? {
-        skipWhitespace()
-        if pos < end && byte(pos) == 0x2C { pos += 1; skipWhitespace() }
-        return skipValue()
-    }
-
-    /// The value starting at `pos`, which is left after it; nil at the container's end.
-    @inlinable @inline(__always)
-    mutating func skipValue() -> JSONSlice? {
         guard pos < end else { return nil }
         let start = pos
         let kind: JSONSlice.Kind
@@ -140,30 +113,6 @@ public struct JSONValidatedMembers {
             }
         }
         guard pos <= end else { return nil }
-        return JSONSlice(kind: kind, range: start..<pos)
-    }
-}
-
-extension JSONSlice {
-    /// Bytes of every string value (not keys) in this value of a validated document, as
-    /// written without quotes: `JSONTape.stringValueBytes` without a tape. A string is a key
-    /// when a ':' follows it.
-    public func validatedStringValueBytes(in bytes: UnsafeRawBufferPointer) -> Int64 {
-        switch kind {
-        case .string: return Int64(range.count - 2)
-        case .object, .array: break
-        default: return 0
-        }
-        var total: Int64 = 0
-        var c = JSONValidatedMembers(inside: self, if: true, in: bytes)
-        while c.pos < c.end {
-            guard c.byte(c.pos) == 0x22 else { c.pos += 1; continue }
-            let start = c.pos
-            _ = c.skipString()
-            let length = c.pos - start - 2
-            c.skipWhitespace()
-            if c.pos >= c.end || c.byte(c.pos) != 0x3A { total += Int64(length) }
-        }
-        return total
+        return (keyStart..<keyEnd, escaped, JSONSlice(kind: kind, range: start..<pos))
     }
 }

@@ -14,78 +14,43 @@ extension OpenAIChat {
     static func observeSinglePass(
         _ data: UnsafeRawBufferPointer, text: ChoiceKey, into t: inout StreamUsageTracker
     ) -> StreamObservation? {
-        // Root members: validated here, read below without validating again.
-        var choices: JSONSlice?, usage: JSONSlice?
+        // What the tape path adds to the tracker, gathered first and applied only when nothing
+        // sends this chunk to the tape path.
+        var sums = ChunkSums()
+        var sawChoices = false, choicesEmpty = false
+        var usage: JSONSlice?
         var usageIndex = -1, usageKeyStart = 0, keyAfterUsage: Int?
         do throws(JSONParseError) {
-            var w = JSONRootMembers(data)
-            guard try w.begin() else { return nil }
+            var cursor = JSONCursor(data)
+            guard var root = try cursor.enterRootObject() else { return nil }
             var index = 0
-            while let k = try w.nextKey() {
+            while let k = try cursor.nextKey(&root) {
                 if k.escaped { return nil }
                 if index == usageIndex + 1 && usage != nil { keyAfterUsage = k.start }
                 if Self.keyIs(data, k, "choices") {
-                    if choices != nil { return nil }
-                    choices = try w.skipValue()
+                    if sawChoices { return nil }
+                    sawChoices = true
+                    if var choices = try cursor.enterArray(in: root) {
+                        choicesEmpty = choices.isFinished
+                        while try cursor.nextElement(&choices) {
+                            guard try Self.readChoice(&cursor, in: choices, text: text, data, into: &sums) else { return nil }
+                        }
+                    } else {
+                        choicesEmpty = try cursor.skipValue(in: root).isEmptyContainer(in: data)
+                    }
                 } else if Self.keyIs(data, k, "usage") {
                     if usage != nil { return nil }
-                    usage = try w.skipValue()
+                    usage = try cursor.skipValue(in: root)
                     usageIndex = index
                     usageKeyStart = k.start
                 } else {
-                    _ = try w.skipValue()
+                    _ = try cursor.skipValue(in: root)
                 }
                 index += 1
             }
-            try w.finish()
+            try cursor.finishDocument()
         } catch {
             return nil
-        }
-
-        // Choices: what the tape path adds to the tracker, gathered first and applied only
-        // when nothing sends this chunk to the tape path.
-        var outputBytes: Int64 = 0, toolCalls: Int64 = 0, highestIndex: Int64 = -1, finished = false
-        if let choices, choices.kind == .array {
-            var elements = JSONValidatedMembers(array: choices, in: data)
-            while let choice = elements.nextElement() {
-                var delta: JSONSlice?, textValue: JSONSlice?, finishReason: JSONSlice?, indexValue: JSONSlice?
-                var members = JSONValidatedMembers(object: choice, in: data)
-                while let m = members.next() {
-                    if m.keyEscaped { return nil }
-                    if Self.keyIs(data, m.key, "delta") {
-                        guard delta == nil else { return nil }
-                        delta = m.value
-                    } else if Self.keyIs(data, m.key, "text") {
-                        guard textValue == nil else { return nil }
-                        textValue = m.value
-                    } else if Self.keyIs(data, m.key, "finish_reason") {
-                        guard finishReason == nil else { return nil }
-                        finishReason = m.value
-                    } else if Self.keyIs(data, m.key, "index") {
-                        guard indexValue == nil else { return nil }
-                        indexValue = m.value
-                    }
-                }
-                if let counted = text == .delta ? delta : textValue {
-                    outputBytes += counted.validatedStringValueBytes(in: data)
-                }
-                if let delta, delta.kind == .object {
-                    var calls: JSONSlice?
-                    var deltaMembers = JSONValidatedMembers(object: delta, in: data)
-                    while let m = deltaMembers.next() {
-                        if m.keyEscaped { return nil }
-                        guard Self.keyIs(data, m.key, "tool_calls") else { continue }
-                        guard calls == nil else { return nil }
-                        calls = m.value
-                    }
-                    if let calls {
-                        var callElements = JSONValidatedMembers(array: calls, in: data)
-                        while callElements.nextElement() != nil { toolCalls += 1 }
-                    }
-                }
-                highestIndex = max(highestIndex, OpenAIUsageReader.count(indexValue, in: data))
-                if let finishReason, !finishReason.isNull { finished = true }
-            }
         }
         var reported: Usage?
         if let usage, usage.kind == .object {
@@ -95,27 +60,90 @@ extension OpenAIChat {
             reported = u
         }
 
-        t.addOutput(bytes: outputBytes)
-        t.toolCalls += toolCalls
-        if highestIndex >= 0 { t.noteChoice(index: highestIndex) }
-        if finished { t.finishSeen = true }
+        t.addOutput(bytes: sums.outputBytes)
+        t.toolCalls += sums.toolCalls
+        if sums.highestIndex >= 0 { t.noteChoice(index: sums.highestIndex) }
+        if sums.finished { t.finishSeen = true }
         guard let usage else { return .forward }
         if let reported { t.report(reported, final: true) }
         guard t.stripInjectedUsage else { return .forward }
-        if usage.kind == .object, let choices, choices.isEmptyContainer(in: data) { return .drop }
+        if usage.kind == .object, sawChoices, choicesEmpty { return .drop }
         return .strip(Self.removalRange(keyStart: usageKeyStart, valueEnd: usage.range.upperBound, isFirst: usageIndex == 0,
                                         nextKeyStart: keyAfterUsage, in: data))
+    }
+
+    /// What one chunk's choices add to the tracker.
+    struct ChunkSums {
+        var outputBytes: Int64 = 0
+        var toolCalls: Int64 = 0
+        var highestIndex: Int64 = -1
+        var finished = false
+    }
+
+    /// One element of "choices", walked as it is validated; false when the tape path must
+    /// answer (an escaped or repeated key where the tape path looks).
+    private static func readChoice(
+        _ cursor: inout JSONCursor, in choices: JSONCursor.Container, text: ChoiceKey, _ data: UnsafeRawBufferPointer,
+        into sums: inout ChunkSums
+    ) throws(JSONParseError) -> Bool {
+        guard var choice = try cursor.enterObject(in: choices) else {
+            // Not an object: no fields, index 0.
+            _ = try cursor.skipValue(in: choices)
+            sums.highestIndex = max(sums.highestIndex, 0)
+            return true
+        }
+        var sawDelta = false, sawText = false, sawFinish = false
+        var index: JSONSlice?
+        var generated = JSONTally(), otherText = JSONTally()
+        while let k = try cursor.nextKey(&choice) {
+            if k.escaped { return false }
+            if Self.keyIs(data, k, "delta") {
+                if sawDelta { return false }
+                sawDelta = true
+                if var delta = try cursor.enterObject(in: choice) {
+                    var sawCalls = false
+                    while let m = try cursor.nextKey(&delta) {
+                        if m.escaped { return false }
+                        if Self.keyIs(data, m, "tool_calls") {
+                            if sawCalls { return false }
+                            sawCalls = true
+                            if var calls = try cursor.enterArray(in: delta) {
+                                while try cursor.nextElement(&calls) {
+                                    sums.toolCalls += 1
+                                    _ = try cursor.tallyValue(in: calls, &generated) { _ in false }
+                                }
+                                continue
+                            }
+                        }
+                        _ = try cursor.tallyValue(in: delta, &generated) { _ in false }
+                    }
+                } else {
+                    _ = try cursor.tallyValue(in: choice, &generated) { _ in false }
+                }
+            } else if Self.keyIs(data, k, "text") {
+                if sawText { return false }
+                sawText = true
+                _ = try cursor.tallyValue(in: choice, &otherText) { _ in false }
+            } else if Self.keyIs(data, k, "finish_reason") {
+                if sawFinish { return false }
+                sawFinish = true
+                if !(try cursor.skipValue(in: choice)).isNull { sums.finished = true }
+            } else if Self.keyIs(data, k, "index") {
+                if index != nil { return false }
+                index = try cursor.skipValue(in: choice)
+            } else {
+                _ = try cursor.skipValue(in: choice)
+            }
+        }
+        sums.outputBytes += Int64(text == .delta ? generated.stringBytes : otherText.stringBytes)
+        sums.highestIndex = max(sums.highestIndex, OpenAIUsageReader.count(index, in: data))
+        return true
     }
 
     /// Whether the unescaped key literal at `key` (quotes included) is `name`.
     @inline(__always)
     private static func keyIs(_ data: UnsafeRawBufferPointer, _ key: (start: Int, end: Int, escaped: Bool), _ name: StaticString) -> Bool {
         JSONScanner.keyLiteral(key.start..<key.end, escaped: false, equals: name, in: data)
-    }
-
-    @inline(__always)
-    private static func keyIs(_ data: UnsafeRawBufferPointer, _ key: Range<Int>, _ name: StaticString) -> Bool {
-        JSONScanner.keyLiteral(key, escaped: false, equals: name, in: data)
     }
 
     /// The bytes that remove one root member, as `JSONDocument.rootMember` gives them: a later
