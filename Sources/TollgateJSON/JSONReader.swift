@@ -138,7 +138,19 @@ struct JSONReader {
         if depth >= maxDepth { throw fail(.tooDeep, "nesting deeper than \(maxDepth)") }
     }
 
+    /// true, false or null at `pos`: one compare when the bytes are there, else byte by byte
+    /// for the error's exact offset.
+    @inline(__always)
     mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        let n = word.utf8CodeUnitCount
+        if pos + n <= bytes.count && memcmpEqual(bytes.baseAddress! + pos, UnsafeRawPointer(word.utf8Start), n) {
+            pos += n
+            return
+        }
+        try literalByteByByte(word)
+    }
+
+    mutating func literalByteByByte(_ word: StaticString) throws(JSONParseError) {
         let n = word.utf8CodeUnitCount
         let p = word.utf8Start
         for i in 0..<n {
