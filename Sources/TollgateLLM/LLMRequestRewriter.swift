@@ -64,9 +64,53 @@ public enum LLMRequestRewriter {
         if let info { inspected = info } else { inspected = try LLMRequestInfo.inspect(api: api, body: body) }
         let info = inspected
         guard info.stream, !info.includeUsageRequested else { return (body, false) }
+        if let out = insertingIncludeUsage(into: body) { return (out, true) }
         let out = try requestJSON { () throws(JSONParseError) -> [UInt8] in
             try JSONSplice.setting(["stream_options", "include_usage"], to: Array("true".utf8), in: body)
         }
         return (out, true)
+    }
+
+    /// What `JSONSplice.setting(["stream_options", "include_usage"], to: true)` gives a body
+    /// without a stream_options member (the usual stream request), from one validating pass:
+    /// the general splice scanned the body three times and built its text from Strings,
+    /// ~12,700 instructions per stream request (callgrind), paid before the request leaves.
+    /// nil when the body has stream_options (in any spelling) or is not a valid object: the
+    /// general splice then answers.
+    static func insertingIncludeUsage(into body: [UInt8]) -> [UInt8]? {
+        let member: StaticString = #""stream_options":{"include_usage":true}"#
+        return body.withUnsafeBytes { b -> [UInt8]? in
+            // Insert after the last member's value, with a comma, or right after '{'.
+            var insertAt = 0, needsComma = false
+            do throws(JSONParseError) {
+                var w = JSONRootMembers(b)
+                guard try w.begin() else { return nil }
+                while let k = try w.nextKey() {
+                    if JSONScanner.keyLiteral(k.start..<k.end, escaped: k.escaped, equals: "stream_options", in: b) { return nil }
+                    insertAt = try w.skipValue().range.upperBound
+                    needsComma = true
+                }
+                try w.finish()
+            } catch {
+                return nil
+            }
+            if !needsComma {
+                // An empty object: right after its '{' (the first non-whitespace byte).
+                insertAt = 0
+                while JSONDocument.isWhitespace(b[insertAt]) { insertAt += 1 }
+                insertAt += 1
+            }
+            let text = UnsafeRawBufferPointer(start: member.utf8Start, count: member.utf8CodeUnitCount)
+            return [UInt8](unsafeUninitializedCapacity: b.count + text.count + 1) { out, count in
+                let o = UnsafeMutableRawBufferPointer(out)
+                o.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[..<insertAt]))
+                var n = insertAt
+                if needsComma { o[n] = 0x2C; n += 1 }
+                UnsafeMutableRawBufferPointer(rebasing: o[n...]).copyMemory(from: text)
+                n += text.count
+                UnsafeMutableRawBufferPointer(rebasing: o[n...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: b[insertAt...]))
+                count = n + b.count - insertAt
+            }
+        }
     }
 }
