@@ -31,6 +31,12 @@ struct JSONReader {
 
     /// The next non-whitespace byte (consumed whitespace), or an unexpectedEnd error.
     @inline(__always) mutating func peekToken(_ what: @autoclosure () -> String) throws(JSONParseError) -> UInt8 {
+        // Compact JSON (what SDKs and providers send) has no whitespace between tokens: one
+        // compare settles it, as every whitespace byte is below '!'.
+        if pos < bytes.count {
+            let b = bytes[pos]
+            if b > 0x20 { return b }
+        }
         skipWhitespace()
         guard pos < bytes.count else { throw fail(.unexpectedEnd, "expected \(what())") }
         return bytes[pos]
