@@ -74,6 +74,55 @@ struct StreamSinglePassAgreementTests {
         }
     }
 
+    static let anthropicEvents: [String] = [
+        #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}"#,
+        #"{"type":"ping"}"#, #"{"type":"content_block_stop","index":0}"#, #"{"type":"message_stop"}"#,
+        #"{"delta":{"type":"input_json_delta","partial_json":"{"a":"},"index":1,"type":"content_block_delta"}"#,
+        #"{"type":"content_block_delta","delta":{"type":"thinking_delta","thinking":"café"}}"#,
+        #"{"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":25,"output_tokens":1,"cache_read_input_tokens":7}}}"#,
+        #"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"get_weather","input":{}}}"#,
+        #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":15}}"#,
+        #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+        #"{"type":"content_block_delta","type":"ping"}"#, #"{"type":"content_block_delta","delta":{},"delta":{}}"#,
+        #"{"type":"content_block_delta","usage":1,"usage":2}"#, #"{"type":"content_block_delta","delta":{"text":"x"}}"#,
+        #"{"type":"content_block_delta","delta":{"text":"x"}}"#, #"{"type":7,"delta":{"text":"x"}}"#, #"{"delta":{"text":"x"}}"#,
+        #"{"type":"content_block_delta","delta":"plain"}"#, #"{"type":"content_block_delta","delta":[1,"ab",{"k":"v"}]}"#,
+        #"{"type":"content_block_delta","delta":{"text":"x"}} x"#, #"{"type":"ping","#, "[]", "null", "",
+    ]
+
+    /// Anthropic events one at a time and as one stream, against the tape path.
+    @Test func anthropicEventsAgree() {
+        for e in Self.anthropicEvents {
+            #expect(Self.agree([Array(e.utf8)], api: .anthropicMessages, injected: false), "\(e)")
+        }
+        #expect(Self.agree(Self.anthropicEvents.map { Array($0.utf8) }, api: .anthropicMessages, injected: false))
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array(#"{}[],:"\ 0123456789truefalsn"#.utf8)
+        for e in Self.anthropicEvents.prefix(10) {
+            let bytes = Array(e.utf8)
+            for _ in 0..<200 {
+                var m = bytes
+                let i = Int.random(in: 0..<m.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: m.remove(at: i)
+                case 1: m[i] = alphabet.randomElement(using: &rng)!
+                default: m.insert(m[i], at: i)
+                }
+                #expect(Self.agree([m], api: .anthropicMessages, injected: false), "\(String(decoding: m, as: UTF8.self))")
+            }
+        }
+    }
+
+    /// Text deltas and pings are answered by the single pass itself; usage events go to the tape.
+    @Test func anthropicDeltasTakeTheSinglePass() {
+        let info = LLMRequestInfo(api: .anthropicMessages, model: "claude", stream: true)
+        for (e, single) in [(Self.anthropicEvents[0], true), (Self.anthropicEvents[1], true), (Self.anthropicEvents[6], false)] {
+            var t = StreamUsageTracker(request: info, injectedIncludeUsage: false)
+            let answer = Array(e.utf8).withUnsafeBytes { Anthropic.observeSinglePass($0, into: &t) }
+            #expect((answer != nil) == single, "\(e)")
+        }
+    }
+
     /// The usual chunks are answered by the single pass itself (else it would never run).
     @Test func usualChunksTakeTheSinglePass() {
         for c in Self.chunks.prefix(14) {
