@@ -8,6 +8,7 @@ extension LLMRequestInfo {
         api: LLMAPI, body: UnsafeRawBufferPointer, path: String? = nil, rules: PromptBoundRules = .default
     ) throws(LLMRequestError) -> LLMRequestInfo {
         if api == .openAIChat, let info = OpenAIChat.inspectSinglePass(body, rules: rules) { return info }
+        if api == .anthropicMessages, let info = Anthropic.inspectSinglePass(body, rules: rules) { return info }
         return try inspectViaTape(api: api, body: body, path: path, rules: rules)
     }
 

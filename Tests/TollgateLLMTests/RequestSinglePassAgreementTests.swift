@@ -38,10 +38,12 @@ struct RequestSinglePassAgreementTests {
     ]
 
     /// `inspect` agrees with the tape path; when the single pass answers, it agrees too.
-    static func agree(_ body: [UInt8], rules: PromptBoundRules = .default) -> Bool {
-        let tape = Result { () throws(LLMRequestError) in try LLMRequestInfo.inspectViaTape(api: .openAIChat, body: body, rules: rules) }
-        let both = Result { () throws(LLMRequestError) in try LLMRequestInfo.inspect(api: .openAIChat, body: body, rules: rules) }
-        let single = body.withUnsafeBytes { OpenAIChat.inspectSinglePass($0, rules: rules) }
+    static func agree(_ body: [UInt8], api: LLMAPI = .openAIChat, rules: PromptBoundRules = .default) -> Bool {
+        let tape = Result { () throws(LLMRequestError) in try LLMRequestInfo.inspectViaTape(api: api, body: body, rules: rules) }
+        let both = Result { () throws(LLMRequestError) in try LLMRequestInfo.inspect(api: api, body: body, rules: rules) }
+        let single = body.withUnsafeBytes {
+            api == .anthropicMessages ? Anthropic.inspectSinglePass($0, rules: rules) : OpenAIChat.inspectSinglePass($0, rules: rules)
+        }
         if let single {
             guard case .success(let t) = tape, single == t else { return false }
         }
@@ -56,6 +58,47 @@ struct RequestSinglePassAgreementTests {
     @Test func fixturesAndEdgeCases() {
         for body in Self.bodies {
             #expect(Self.agree(Array(body.utf8)), "\(body.prefix(160))")
+        }
+    }
+
+    static let anthropicBodies: [String] = [
+        #"{"model":"claude-3-5-haiku-latest","max_tokens":64,"messages":[{"role":"user","content":"Say hello to the benchmark in one short sentence please."}]}"#,
+        #"{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"system":"Be brief.","messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{"a":1}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]}],"tools":[{"name":"f","input_schema":{"type":"object"}}],"tool_choice":{"type":"auto"}}"#,
+        #"{"model":"claude-opus-4-1","max_tokens":2048,"thinking":{"type":"enabled","budget_tokens":1024},"system":[{"type":"text","text":"sys"}],"messages":[]}"#,
+        #"{"model":"m","max_tokens":5,"thinking":{"type":"disabled"},"messages":"text","tools":null,"tool_choice":null,"system":null}"#,
+        #"{"model":"m","max_tokens":5,"thinking":{"type":"enabled"},"messages":[]}"#,
+        #"{"model":"m","max_tokens":5,"thinking":{"type":"enabled","type":"x"},"messages":[]}"#,
+        #"{"model":"m","max_tokens":5,"thinking":{"type":"enabled"},"messages":[]}"#,
+        #"{"model":"m","max_tokens":5,"thinking":[],"messages":[{"role":"user","content":[{"type":"redacted_thinking","data":"abc"}]}]}"#,
+        #"{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}]}]}"#,
+        #"{"model":"m","messages":[{"role":"user","content":[{"type":"document","source":{"type":"text","media_type":"text/plain","data":"abc"},"title":"t"}]}]}"#,
+        #"{"model":"m","model":"n","messages":[]}"#, #"{"model":"x","messages":[]}"#, #"{"model":1,"messages":[]}"#,
+        #"{"stream":"yes"}"#, #"{"max_tokens":-1}"#, #"{"max_tokens":1.5}"#, #"{"system":{"source":1}}"#,
+        #"{"model":"m","max_tokens":5,"messages":[]} x"#, #"{}"#, "[]", "", #"{"model":"m",}"#,
+    ]
+
+    /// Anthropic messages: fixtures and edge cases (thinking spellings, media blocks, duplicates, wrong types, bad syntax), then mutations.
+    @Test func anthropicBodiesAgree() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array(#"{}[],:"\ 0123456789.eE+-truefalsnu"#.utf8)
+        for body in Self.anthropicBodies {
+            #expect(Self.agree(Array(body.utf8), api: .anthropicMessages), "\(body.prefix(160))")
+            let bytes = Array(body.utf8)
+            guard !bytes.isEmpty else { continue }
+            for _ in 0..<150 {
+                var m = bytes
+                let i = Int.random(in: 0..<m.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: m.remove(at: i)
+                case 1: m[i] = alphabet.randomElement(using: &rng)!
+                default: m.insert(m[i], at: i)
+                }
+                #expect(Self.agree(m, api: .anthropicMessages), "\(String(decoding: m, as: UTF8.self).prefix(200))")
+            }
+        }
+        for body in Self.anthropicBodies.prefix(4) {
+            let single = Array(body.utf8).withUnsafeBytes { Anthropic.inspectSinglePass($0, rules: .default) }
+            #expect(single != nil, "\(body)")
         }
     }
 
