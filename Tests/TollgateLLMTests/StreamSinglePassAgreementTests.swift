@@ -77,15 +77,15 @@ struct StreamSinglePassAgreementTests {
     static let anthropicEvents: [String] = [
         #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}"#,
         #"{"type":"ping"}"#, #"{"type":"content_block_stop","index":0}"#, #"{"type":"message_stop"}"#,
-        #"{"delta":{"type":"input_json_delta","partial_json":"{"a":"},"index":1,"type":"content_block_delta"}"#,
-        #"{"type":"content_block_delta","delta":{"type":"thinking_delta","thinking":"café"}}"#,
+        #"{"delta":{"type":"input_json_delta","partial_json":"{\"a\":"},"index":1,"type":"content_block_delta"}"#,
+        #"{"type":"content_block_delta","delta":{"type":"thinking_delta","thinking":"caf\u00e9"}}"#,
         #"{"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":25,"output_tokens":1,"cache_read_input_tokens":7}}}"#,
         #"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"get_weather","input":{}}}"#,
         #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":15}}"#,
         #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
         #"{"type":"content_block_delta","type":"ping"}"#, #"{"type":"content_block_delta","delta":{},"delta":{}}"#,
-        #"{"type":"content_block_delta","usage":1,"usage":2}"#, #"{"type":"content_block_delta","delta":{"text":"x"}}"#,
-        #"{"type":"content_block_delta","delta":{"text":"x"}}"#, #"{"type":7,"delta":{"text":"x"}}"#, #"{"delta":{"text":"x"}}"#,
+        #"{"type":"content_block_delta","usage":1,"usage":2}"#, #"{"t\u0079pe":"content_block_delta","delta":{"text":"x"}}"#,
+        #"{"type":"content\u005fblock_delta","delta":{"text":"x"}}"#, #"{"type":7,"delta":{"text":"x"}}"#, #"{"delta":{"text":"x"}}"#,
         #"{"type":"content_block_delta","delta":"plain"}"#, #"{"type":"content_block_delta","delta":[1,"ab",{"k":"v"}]}"#,
         #"{"type":"content_block_delta","delta":{"text":"x"}} x"#, #"{"type":"ping","#, "[]", "null", "",
     ]
@@ -110,6 +110,33 @@ struct StreamSinglePassAgreementTests {
                 }
                 #expect(Self.agree([m], api: .anthropicMessages, injected: false), "\(String(decoding: m, as: UTF8.self))")
             }
+        }
+    }
+
+    static let responsesEvents: [String] = [
+        #"{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hello"}"#,
+        #"{"type":"response.created","response":{"id":"resp_1","status":"in_progress"}}"#,
+        #"{"type":"response.function_call_arguments.delta","delta":"{\"city\":"}"#,
+        #"{"type":"response.reasoning_summary_text.delta","delta":"caf\u00e9"}"#,
+        #"{"type":"response.output_item.added","item":{"type":"function_call","name":"f"}}"#,
+        #"{"type":"response.completed","response":{"usage":{"input_tokens":10,"output_tokens":5,"input_tokens_details":{"cached_tokens":2}}}}"#,
+        #"{"type":"response.output_text.done","text":"Hello"}"#, #"{"type":".delta","delta":["a",{"b":"c"}]}"#,
+        #"{"type":"x\u002edelta","delta":"x"}"#, #"{"type":"é.delta","delta":"x"}"#, #"{"type":"\u0600.delta","delta":"x"}"#, "{\"type\":\"\u{600}.delta\",\"delta\":\"x\"}",
+        #"{"type":"a.delta","type":"b"}"#, #"{"type":"a.delta","delta":"x","delta":"y"}"#, #"{"type":"a.delta","item":1,"item":2}"#,
+        #"{"ty\u0070e":"a.delta","delta":"x"}"#, #"{"type":1,"delta":"x"}"#, #"{"delta":"x"}"#, #"{"type":"a.delta"} x"#, "[]", "",
+    ]
+
+    /// Responses events one at a time and as one stream, against the tape path.
+    @Test func responsesEventsAgree() {
+        for e in Self.responsesEvents {
+            #expect(Self.agree([Array(e.utf8)], api: .openAIResponses, injected: false), "\(e)")
+        }
+        #expect(Self.agree(Self.responsesEvents.map { Array($0.utf8) }, api: .openAIResponses, injected: false))
+        let info = LLMRequestInfo(api: .openAIResponses, model: "gpt-4o", stream: true)
+        for (e, single) in [(Self.responsesEvents[0], true), (Self.responsesEvents[1], true), (Self.responsesEvents[5], false)] {
+            var t = StreamUsageTracker(request: info, injectedIncludeUsage: false)
+            let answer = Array(e.utf8).withUnsafeBytes { OpenAIResponses.observeSinglePass($0, into: &t) }
+            #expect((answer != nil) == single, "\(e)")
         }
     }
 
