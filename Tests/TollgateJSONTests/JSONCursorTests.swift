@@ -1,4 +1,5 @@
 import Testing
+import TollgateTestSupport
 @testable import TollgateJSON
 
 /// `JSONCursor` walking every container it meets against the tape: a document is accepted
@@ -112,19 +113,11 @@ struct JSONCursorTests {
 
     /// Every fixture with one byte deleted, replaced or duplicated at random positions.
     @Test func mutatedDocumentsAgreeWithTheTape() {
-        var rng = SystemRandomNumberGenerator()
         let alphabet = Array(#"{}[],:"\ 0123456789.eE+-truefalsnu"#.utf8) + [0x00, 0xC3]
         for d in Self.documents {
             let bytes = Array(d.utf8)
             guard !bytes.isEmpty else { continue }
-            for _ in 0..<150 {
-                var m = bytes
-                let i = Int.random(in: 0..<m.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: m.remove(at: i)
-                case 1: m[i] = alphabet.randomElement(using: &rng)!
-                default: m.insert(m[i], at: i)
-                }
+            for m in oneByteMutations(of: bytes, count: 150, alphabet: alphabet) {
                 let s = String(decoding: m, as: UTF8.self)
                 guard Array(s.utf8) == m else { continue }
                 #expect(Self.agree(s), "\(s.prefix(160))")

@@ -1,4 +1,5 @@
 import Testing
+import TollgateTestSupport
 @testable import TollgateJSON
 
 /// `JSONRootMembers` (one validating pass, tallies) against the tape: the same members,
@@ -101,20 +102,12 @@ struct JSONRootMembersTests {
 
     /// Every case with one byte deleted, replaced or duplicated at random positions.
     @Test func mutatedCases() {
-        var rng = SystemRandomNumberGenerator()
         let alphabet = Array(#"{}[],:"\ 0123456789.eE+-truefalsnu"#.utf8) + [0x00, 0x1F, 0xC3, 0xA9, 0xFF]
         var checked = 0
         for c in Self.cases {
             let bytes = Array(c.utf8)
             guard !bytes.isEmpty else { continue }
-            for _ in 0..<300 {
-                var m = bytes
-                let i = Int.random(in: 0..<m.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: m.remove(at: i)
-                case 1: m[i] = alphabet.randomElement(using: &rng)!
-                default: m.insert(m[i], at: i)
-                }
+            for m in oneByteMutations(of: bytes, count: 300, alphabet: alphabet) {
                 #expect(Self.agree(m), "\(String(decoding: m, as: UTF8.self).prefix(200))")
                 checked += 1
             }

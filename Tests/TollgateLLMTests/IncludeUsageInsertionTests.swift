@@ -1,4 +1,5 @@
 import Testing
+import TollgateTestSupport
 import TollgateJSON
 @testable import TollgateLLM
 
@@ -41,17 +42,9 @@ struct IncludeUsageInsertionTests {
 
     /// Mutated bodies: whenever the insertion answers, the splice gives the same bytes.
     @Test func mutatedBodiesAgree() {
-        var rng = SystemRandomNumberGenerator()
         let seed = Array(#"{"model":"m","stream":true, "messages":[{"role":"user","content":"a\"b"}],"n":1 }"#.utf8)
         let alphabet = Array(#"{}[],:"\ 0123456789truefalsn"#.utf8)
-        for _ in 0..<3000 {
-            var m = seed
-            let i = Int.random(in: 0..<m.count, using: &rng)
-            switch Int.random(in: 0..<3, using: &rng) {
-            case 0: m.remove(at: i)
-            case 1: m[i] = alphabet.randomElement(using: &rng)!
-            default: m.insert(m[i], at: i)
-            }
+        for m in oneByteMutations(of: seed, count: 3000, alphabet: alphabet) {
             if let fast = LLMRequestRewriter.insertingIncludeUsage(into: m) {
                 #expect(fast == Self.general(m), "\(String(decoding: m, as: UTF8.self))")
             }

@@ -1,4 +1,5 @@
 import Testing
+import TollgateTestSupport
 import TollgateJSON
 @testable import TollgateLLM
 
@@ -79,20 +80,12 @@ struct RequestSinglePassAgreementTests {
 
     /// Anthropic messages: fixtures and edge cases (thinking spellings, media blocks, duplicates, wrong types, bad syntax), then mutations.
     @Test func anthropicBodiesAgree() {
-        var rng = SystemRandomNumberGenerator()
         let alphabet = Array(#"{}[],:"\ 0123456789.eE+-truefalsnu"#.utf8)
         for body in Self.anthropicBodies {
             #expect(Self.agree(Array(body.utf8), api: .anthropicMessages), "\(body.prefix(160))")
             let bytes = Array(body.utf8)
             guard !bytes.isEmpty else { continue }
-            for _ in 0..<150 {
-                var m = bytes
-                let i = Int.random(in: 0..<m.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: m.remove(at: i)
-                case 1: m[i] = alphabet.randomElement(using: &rng)!
-                default: m.insert(m[i], at: i)
-                }
+            for m in oneByteMutations(of: bytes, count: 150, alphabet: alphabet) {
                 #expect(Self.agree(m, api: .anthropicMessages), "\(String(decoding: m, as: UTF8.self).prefix(200))")
             }
         }
@@ -126,20 +119,12 @@ struct RequestSinglePassAgreementTests {
 
     /// Every fixture with one byte deleted, replaced or duplicated at random positions.
     @Test func mutatedBodies() {
-        var rng = SystemRandomNumberGenerator()
         let alphabet = Array(#"{}[],:"\ 0123456789.eE+-truefalsnu"#.utf8) + [0x00, 0xC3, 0xFF]
         var checked = 0
         for body in Self.bodies {
             let bytes = Array(body.utf8)
             guard !bytes.isEmpty else { continue }
-            for _ in 0..<200 {
-                var m = bytes
-                let i = Int.random(in: 0..<m.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: m.remove(at: i)
-                case 1: m[i] = alphabet.randomElement(using: &rng)!
-                default: m.insert(m[i], at: i)
-                }
+            for m in oneByteMutations(of: bytes, count: 200, alphabet: alphabet) {
                 #expect(Self.agree(m), "\(String(decoding: m, as: UTF8.self).prefix(200))")
                 checked += 1
             }

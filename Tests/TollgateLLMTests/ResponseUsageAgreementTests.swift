@@ -1,4 +1,5 @@
 import Testing
+import TollgateTestSupport
 import TollgateJSON
 @testable import TollgateLLM
 
@@ -47,20 +48,12 @@ struct ResponseUsageAgreementTests {
 
     /// Every fixture with one byte deleted, replaced or duplicated at many positions.
     @Test func mutatedFixtures() {
-        var rng = SystemRandomNumberGenerator()
         let alphabet = Array(#"{}[],:"\ 0123456789.eE+-truefalsnu"#.utf8) + [0x00, 0xC3, 0xFF]
         var checked = 0
         for body in Self.bodies {
             let bytes = Array(body.utf8)
             guard !bytes.isEmpty else { continue }
-            for _ in 0..<150 {
-                var m = bytes
-                let i = Int.random(in: 0..<m.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: m.remove(at: i)
-                case 1: m[i] = alphabet.randomElement(using: &rng)!
-                default: m.insert(m[i], at: i)
-                }
+            for m in oneByteMutations(of: bytes, count: 150, alphabet: alphabet) {
                 for api in [LLMAPI.openAIChat, .openAIResponses, .anthropicMessages] {
                     #expect(Self.agree(api, m), "\(api) \(String(decoding: m, as: UTF8.self).prefix(160))")
                     checked += 1

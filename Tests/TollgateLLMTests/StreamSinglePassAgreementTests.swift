@@ -1,4 +1,5 @@
 import Testing
+import TollgateTestSupport
 import TollgateHTTP
 import TollgateJSON
 @testable import TollgateLLM
@@ -96,18 +97,10 @@ struct StreamSinglePassAgreementTests {
             #expect(Self.agree([Array(e.utf8)], api: .anthropicMessages, injected: false), "\(e)")
         }
         #expect(Self.agree(Self.anthropicEvents.map { Array($0.utf8) }, api: .anthropicMessages, injected: false))
-        var rng = SystemRandomNumberGenerator()
         let alphabet = Array(#"{}[],:"\ 0123456789truefalsn"#.utf8)
         for e in Self.anthropicEvents.prefix(10) {
             let bytes = Array(e.utf8)
-            for _ in 0..<200 {
-                var m = bytes
-                let i = Int.random(in: 0..<m.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: m.remove(at: i)
-                case 1: m[i] = alphabet.randomElement(using: &rng)!
-                default: m.insert(m[i], at: i)
-                }
+            for m in oneByteMutations(of: bytes, count: 200, alphabet: alphabet) {
                 #expect(Self.agree([m], api: .anthropicMessages, injected: false), "\(String(decoding: m, as: UTF8.self))")
             }
         }
@@ -199,14 +192,7 @@ struct StreamSinglePassAgreementTests {
         for c in Self.chunks {
             let bytes = Array(c.utf8)
             guard !bytes.isEmpty else { continue }
-            for _ in 0..<120 {
-                var m = bytes
-                let i = Int.random(in: 0..<m.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: m.remove(at: i)
-                case 1: m[i] = alphabet.randomElement(using: &rng)!
-                default: m.insert(m[i], at: i)
-                }
+            for m in oneByteMutations(of: bytes, count: 120, alphabet: alphabet) {
                 if m.contains(0x0A) || m.contains(0x0D) { continue }
                 let injected = Bool.random(using: &rng)
                 #expect(Self.agree([m], injected: injected), "\(String(decoding: m, as: UTF8.self).prefix(200))")

@@ -13,53 +13,18 @@ import TollgateJSON
 /// StreamSinglePassAgreementTests and the JSONLLMStreamFuzzer target.
 extension OpenAIResponses {
     static func observeSinglePass(_ data: UnsafeRawBufferPointer, into t: inout StreamUsageTracker) -> StreamObservation? {
-        var type: JSONSlice?
-        var sawDelta = false, sawResponse = false, sawItem = false
-        var delta = JSONTally()
-        do throws(JSONParseError) {
-            var cursor = JSONCursor(data)
-            guard var root = try cursor.enterRootObject() else { return nil }
-            while let k = try cursor.nextKey(&root) {
-                if k.escaped { return nil }
-                let key = k.start..<k.end
-                if JSONScanner.keyLiteral(key, escaped: false, equals: "type", in: data) {
-                    if type != nil { return nil }
-                    type = try cursor.skipValue(in: root)
-                    continue
-                }
-                if JSONScanner.keyLiteral(key, escaped: false, equals: "delta", in: data) {
-                    if sawDelta { return nil }
-                    sawDelta = true
-                    _ = try cursor.tallyValue(in: root, &delta) { _ in false }
-                    continue
-                }
-                // The other members the tape path reads: only a repeat matters here.
-                if JSONScanner.keyLiteral(key, escaped: false, equals: "response", in: data) {
-                    if sawResponse { return nil }
-                    sawResponse = true
-                } else if JSONScanner.keyLiteral(key, escaped: false, equals: "item", in: data) {
-                    if sawItem { return nil }
-                    sawItem = true
-                }
-                _ = try cursor.skipValue(in: root)
-            }
-            try cursor.finishDocument()
-        } catch {
-            return nil
-        }
-        guard let type else { return .forward }
+        guard let event = StreamEventRoot.read(data, others: ("response", "item", "item")) else { return nil }
+        guard let type = event.type else { return .forward }
         // Only plain ASCII: then bytes compare as the tape path's String compares do (no
         // escapes to decode, no grapheme clusters or canonical equivalents to consider).
         guard type.kind == .string, Self.isPlainASCII(type.range, in: data) else { return nil }
         let text = UnsafeRawBufferPointer(rebasing: data[(type.range.lowerBound + 1)..<(type.range.upperBound - 1)])
         if Self.hasSuffix(text, ".delta") {
-            t.addOutput(bytes: Int64(delta.stringBytes))
+            t.addOutput(bytes: Int64(event.delta.stringBytes))
             return .forward
         }
-        if JSONScanner.keyLiteral(type.range, escaped: false, equals: "response.output_item.added", in: data)
-            || JSONScanner.keyLiteral(type.range, escaped: false, equals: "response.completed", in: data)
-            || JSONScanner.keyLiteral(type.range, escaped: false, equals: "response.incomplete", in: data)
-            || JSONScanner.keyLiteral(type.range, escaped: false, equals: "response.failed", in: data)
+        if event.typeIs("response.output_item.added", in: data) || event.typeIs("response.completed", in: data)
+            || event.typeIs("response.incomplete", in: data) || event.typeIs("response.failed", in: data)
         {
             return nil
         }
