@@ -129,13 +129,15 @@ public struct StreamUsageTracker: Sendable {
     private mutating func observe(_ data: UnsafeRawBufferPointer, singlePass: Bool) -> (StreamObservation, Bool) {
         guard singlePass else { return observeViaTape(data) }
         if Self.isDone(data) { return (.forward, true) }
-        // OpenAI-style chunks, Anthropic and Responses deltas, nearly every streamed event, in one pass
+        // OpenAI-style and Gemini chunks, Anthropic and Responses deltas: nearly every streamed event, in one pass
         // without a tape; any event it cannot answer for exactly goes on to the tape path below.
         switch request.api {
         case .openAIChat: if let o = OpenAIChat.observeSinglePass(data, text: .delta, into: &self) { return (o, true) }
         case .openAICompletions: if let o = OpenAIChat.observeSinglePass(data, text: .text, into: &self) { return (o, true) }
         case .anthropicMessages: if let o = Anthropic.observeSinglePass(data, into: &self) { return (o, true) }
         case .openAIResponses: if let o = OpenAIResponses.observeSinglePass(data, into: &self) { return (o, true) }
+        case .geminiGenerateContent, .geminiStreamGenerateContent:
+            if let o = Gemini.observeSinglePass(data, into: &self) { return (o, true) }
         default: break
         }
         return observeViaTape(data)

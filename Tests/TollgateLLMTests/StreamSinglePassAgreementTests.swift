@@ -133,6 +133,35 @@ struct StreamSinglePassAgreementTests {
         }
     }
 
+    static let geminiChunks: [String] = [
+        #"{"candidates":[{"content":{"parts":[{"text":"Hello"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":1,"totalTokenCount":9},"modelVersion":"gemini-2.0-flash"}"#,
+        #"{"candidates":[{"content":{"parts":[{"text":" world"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":3,"thoughtsTokenCount":2,"cachedContentTokenCount":4,"toolUsePromptTokenCount":1}}"#,
+        #"{"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":"b"}}}]}},{"index":1,"content":{"parts":[{"text":"caf\u00e9"}]}},7,null],"usageMetadata":null}"#,
+        #"{"candidates":{"index":0},"usageMetadata":[]}"#, #"{"candidates":[],"candidates":[]}"#, #"{"usageMetadata":{},"usageMetadata":{}}"#,
+        #"{"candidates":[{"index":0,"index":1}]}"#, #"{"candidates":[{"content":{},"content":{}}]}"#, #"{"candidates":[{"finishReason":null,"finishReason":"STOP"}]}"#,
+        #"{"c\u0061ndidates":[{"index":3}]}"#, #"{"candidates":[{"ind\u0065x":3}]}"#,
+        #"{"usageMetadata":{"promptTokenCount":1,"promptTokenCount":2}}"#, #"{"usageMetadata":{"prompt\u0054okenCount":5}}"#,
+        #"{"candidates":[{"index":-1,"content":"x"},{"index":2e1}]} x"#, #"{"candidates":[}"#, "[]", "",
+    ]
+
+    /// Gemini chunks one at a time and as one stream, against the tape path.
+    @Test func geminiChunksAgree() {
+        for api in [LLMAPI.geminiStreamGenerateContent, .geminiGenerateContent] {
+            for c in Self.geminiChunks {
+                #expect(Self.agree([Array(c.utf8)], api: api, injected: false), "\(c)")
+                for m in oneByteMutations(of: c, count: 60) {
+                    #expect(Self.agree([m], api: api, injected: false), "\(String(decoding: m, as: UTF8.self))")
+                }
+            }
+            #expect(Self.agree(Self.geminiChunks.map { Array($0.utf8) }, api: api, injected: false))
+        }
+        let info = LLMRequestInfo(api: .geminiStreamGenerateContent, model: "gemini-2.0-flash", stream: true)
+        for c in Self.geminiChunks.prefix(3) {
+            var t = StreamUsageTracker(request: info, injectedIncludeUsage: false)
+            #expect(Array(c.utf8).withUnsafeBytes { Gemini.observeSinglePass($0, into: &t) } != nil, "\(c)")
+        }
+    }
+
     /// Text deltas and pings are answered by the single pass itself; usage events go to the tape.
     @Test func anthropicDeltasTakeTheSinglePass() {
         let info = LLMRequestInfo(api: .anthropicMessages, model: "claude", stream: true)
