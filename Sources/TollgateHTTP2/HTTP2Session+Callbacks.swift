@@ -187,7 +187,7 @@ extension HTTP2Session {
 
     func handleDataChunk(streamID: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
         // The delegate is loaded once (each weak load cost a runtime call and a release).
-        if isLive(streamID), let delegate {
+        if isLive(streamID), let delegate = owner ?? delegate {
             delegateDepth += 1
             defer { delegateDepth -= 1 }
             delegate.http2Session(self, didReceiveData: bytes, streamID: streamID)

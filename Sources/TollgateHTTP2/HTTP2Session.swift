@@ -16,6 +16,13 @@ public final class HTTP2Session {
     public let role: Role
     public let settings: HTTP2Settings
     public weak var delegate: (any HTTP2SessionDelegate)?
+    /// A delegate that owns this session and is called without a weak reference, for the data
+    /// plane's server connection: a weak reference gives the object a side table, which made
+    /// every retain and release of it a slow runtime path (plus a weak load per callback).
+    /// Set it only from an object that owns the session and calls `receive`, `takeOutput`,
+    /// `closeAllStreams` and `goAway` only from its own methods, so it is alive whenever the
+    /// session calls it. Takes precedence over `delegate`.
+    public unowned(unsafe) var owner: (any HTTP2SessionDelegate)?
 
     /// The nghttp2_session. Set once in init; nil only if nghttp2 could not allocate one.
     var session: OpaquePointer?
@@ -295,7 +302,7 @@ public final class HTTP2Session {
     /// Runs `body` with the delegate, counting the depth so `receive`/`takeOutput` refuse to run.
     @inline(__always)
     func notify(_ body: (any HTTP2SessionDelegate) -> Void) {
-        guard let delegate else { return }
+        guard let delegate = owner ?? delegate else { return }
         delegateDepth += 1
         defer { delegateDepth -= 1 }
         body(delegate)

@@ -20,7 +20,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         var settings = HTTP2Settings()
         settings.maxHeaderListSize = UInt32(context.options.maxHeaderBytes)
         session = HTTP2Session(role: .server, settings: settings)
-        session.delegate = self
+        // Owned and driven only from this object's methods: no weak reference needed.
+        session.owner = self
         connection.delegate = self
         armIdle()
     }
@@ -126,7 +127,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     func connectionDidReadEOF(_ connection: Connection) { close() }
 
     func connectionDidDrain(_ connection: Connection) {
-        for s in streams.values { s.exchange?.downstreamDrained() }
+        streams.forEachValue { $0.exchange?.downstreamDrained() }
     }
 
     func connection(_ connection: Connection, didFail error: TransportError) { close() }
@@ -256,7 +257,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         idleTimer = nil
         let s = streams
         streams.removeAll()
-        for st in s.values {
+        s.forEachValue { st in
             if let ex = st.exchange {
                 st.exchange = nil
                 ex.downstreamClosed()
