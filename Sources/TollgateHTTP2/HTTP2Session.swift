@@ -26,6 +26,8 @@ public final class HTTP2Session {
 
     /// The nghttp2_session. Set once in init; nil only if nghttp2 could not allocate one.
     var session: OpaquePointer?
+    /// nghttp2's allocator for this session; outlives it (stored properties go after deinit).
+    let memory = HTTP2SessionMemory()
     var streams = HTTP2StreamTable()
     /// Scratch for the header blocks we submit (nghttp2 copies them during the submit call).
     var outboundHeaders = HTTP2OutboundHeaders()
@@ -90,10 +92,11 @@ public final class HTTP2Session {
 
         let user = Unmanaged.passUnretained(self).toOpaque()
         var s: OpaquePointer?
+        var mem = memory.nghttp2Mem
         let rv: Int32
         switch role {
-        case .server: rv = nghttp2_session_server_new2(&s, callbacks, user, option)
-        case .client: rv = nghttp2_session_client_new2(&s, callbacks, user, option)
+        case .server: rv = nghttp2_session_server_new3(&s, callbacks, user, option, &mem)
+        case .client: rv = nghttp2_session_client_new3(&s, callbacks, user, option, &mem)
         }
         guard rv == 0, let s else { return }
         session = s
