@@ -29,6 +29,9 @@ public final class HTTP2Session {
     /// nghttp2's allocator for this session; outlives it (stored properties go after deinit).
     let memory = HTTP2SessionMemory()
     var streams = HTTP2StreamTable()
+    /// Objects of closed streams kept for new ones (linked through `nextSpare`).
+    var spareStreams: HTTP2StreamState?
+    var spareStreamCount = 0
     /// Scratch for the header blocks we submit (nghttp2 copies them during the submit call).
     var outboundHeaders = HTTP2OutboundHeaders()
     var reportedStreamCount = 0

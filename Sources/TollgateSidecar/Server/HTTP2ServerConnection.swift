@@ -139,7 +139,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
             session.resetStream(streamID, errorCode: .refusedStream)
             return
         }
-        let stream = HTTP2ServerStream(connection: self, streamID: streamID)
+        let stream = makeStream(streamID)
         streams[streamID] = stream
         let shape: RequestBodyShape
         if endStream {
@@ -212,12 +212,31 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     }
 
     func http2Session(_ session: HTTP2Session, streamDidClose streamID: Int32, errorCode: HTTP2ErrorCode) {
-        guard let s = streams.removeValue(forKey: streamID) else { return }
+        guard var s = streams.removeValue(forKey: streamID) else { return }
         if let ex = s.exchange {
             s.exchange = nil
             ex.downstreamClosed()
         }
+        if spareStreamCount < 16 && isKnownUniquelyReferenced(&s) {
+            s.nextSpare = spareStreams
+            spareStreams = s
+            spareStreamCount += 1
+        }
         finishDrainIfIdle()
+    }
+
+    /// Objects of closed streams nobody else holds, kept for new streams (linked through
+    /// `nextSpare`): an allocation and a deinit saved per request.
+    private var spareStreams: HTTP2ServerStream?
+    private var spareStreamCount = 0
+
+    private func makeStream(_ streamID: Int32) -> HTTP2ServerStream {
+        guard let s = spareStreams else { return HTTP2ServerStream(connection: self, streamID: streamID) }
+        spareStreams = s.nextSpare
+        s.nextSpare = nil
+        spareStreamCount -= 1
+        s.reuse(streamID: streamID)
+        return s
     }
 
     func http2Session(_ session: HTTP2Session, didReceiveGoAway lastStreamID: Int32, errorCode: HTTP2ErrorCode) {}
@@ -255,6 +274,9 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         closed = true
         idleTimer?.cancel()
         idleTimer = nil
+        // Spare streams hold this connection: dropped here, or the connection would leak.
+        spareStreams = nil
+        spareStreamCount = 0
         let s = streams
         streams.removeAll()
         s.forEachValue { st in
@@ -280,16 +302,29 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
 /// One request stream on a downstream HTTP/2 connection.
 final class HTTP2ServerStream: DownstreamStream {
     let connection: HTTP2ServerConnection
-    let streamID: Int32
+    private(set) var streamID: Int32
     var exchange: ProxyExchange?
     var gate = HTTP2ReceiveGate()
     var received: Int64 = 0
     var isHead = false
     private var ended = false
 
+    /// The next object in the connection's list of spare ones.
+    var nextSpare: HTTP2ServerStream?
+
     init(connection: HTTP2ServerConnection, streamID: Int32) {
         self.connection = connection
         self.streamID = streamID
+    }
+
+    /// Makes a spare object the new stream `streamID`, as if just created.
+    func reuse(streamID: Int32) {
+        self.streamID = streamID
+        exchange = nil
+        gate = HTTP2ReceiveGate()
+        received = 0
+        isHead = false
+        ended = false
     }
 
     let protocolIndex = 1
