@@ -16,6 +16,9 @@ final class HTTP2HeaderBytes {
     /// Forgets the bytes, keeping the storage.
     func removeAll() { count = 0 }
 
+    /// Forgets the bytes after the first `n`.
+    func truncate(to n: Int) { count = min(count, n) }
+
     /// Forgets the bytes, keeping the storage unless it grew past `limit` bytes (one large
     /// block should not pin its memory for the life of a connection).
     func removeAll(keepingAtMost limit: Int) {
@@ -46,12 +49,23 @@ final class HTTP2HeaderBytes {
         count += bytes.count
     }
 
+    /// Three decimal digits of `n` (100...999), in one capacity check: a response's :status.
+    @inline(__always)
+    func appendThreeDigits(_ n: Int) {
+        if count + 3 > capacity { reserve(3) }
+        base[count] = UInt8(truncatingIfNeeded: 48 + n / 100)
+        base[count + 1] = UInt8(truncatingIfNeeded: 48 + n / 10 % 10)
+        base[count + 2] = UInt8(truncatingIfNeeded: 48 + n % 10)
+        count += 3
+    }
+
     func append(_ byte: UInt8) {
         reserve(1)
         base[count] = byte
         count += 1
     }
 
+    @inline(__always)
     func append(_ s: StaticString) {
         append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }

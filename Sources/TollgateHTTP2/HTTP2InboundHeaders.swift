@@ -25,7 +25,11 @@ struct HTTP2InboundHeaders {
     /// Names and values of the regular fields; on a request `host` (from :authority) is the
     /// first of them.
     private let bytes = HTTP2HeaderBytes(capacity: 512)
+    /// The first `fieldCount` entries are this block's; the rest are left from earlier blocks
+    /// and overwritten (emptying the array per block went through a generic replaceSubrange,
+    /// ~85 instructions).
     private var spans: [FieldSpan] = []
+    private var fieldCount = 0
     /// :authority came, and is the first field ("host"): no String is made of it unless a
     /// CONNECT needs it as the target.
     private var hasAuthority = false
@@ -46,7 +50,8 @@ struct HTTP2InboundHeaders {
         scheme = nil
         status = nil
         bytes.removeAll(keepingAtMost: 16384)
-        spans.removeAll(keepingCapacity: spans.capacity <= 256)
+        if spans.count > 256 { spans = [] }
+        fieldCount = 0
         hasAuthority = false
         if !cookies.isEmpty { cookies = [] }
         size = 0
@@ -54,7 +59,8 @@ struct HTTP2InboundHeaders {
 
     /// :authority, if the block had one.
     var authority: String? {
-        guard hasAuthority, let s = spans.first else { return nil }
+        guard hasAuthority, fieldCount > 0 else { return nil }
+        let s = spans[0]
         return String(decoding: UnsafeBufferPointer(start: bytes.base + Int(s.nameEnd), count: Int(s.valueEnd - s.nameEnd)), as: UTF8.self)
     }
 
@@ -82,7 +88,9 @@ struct HTTP2InboundHeaders {
         bytes.append(name)
         let v = Int32(truncatingIfNeeded: bytes.count)
         bytes.append(value)
-        spans.append(FieldSpan(nameStart: n, nameEnd: v, valueEnd: Int32(truncatingIfNeeded: bytes.count)))
+        let span = FieldSpan(nameStart: n, nameEnd: v, valueEnd: Int32(truncatingIfNeeded: bytes.count))
+        if fieldCount < spans.count { spans[fieldCount] = span } else { spans.append(span) }
+        fieldCount += 1
     }
 
     /// Pseudo-header names are matched as bytes, so no String is made for them.
@@ -100,7 +108,7 @@ struct HTTP2InboundHeaders {
         case 10 where name[1] == UInt8(ascii: "a"):  // :authority
             // The first regular field, "host". nghttp2 refuses a block with two :authority
             // fields, and pseudo-headers all come before regular fields.
-            guard !hasAuthority, spans.isEmpty else { return }
+            guard !hasAuthority, fieldCount == 0 else { return }
             hasAuthority = true
             addField(name: UnsafeBufferPointer(start: Self.hostName.utf8Start, count: 4), value: value)
         default:
@@ -128,9 +136,9 @@ struct HTTP2InboundHeaders {
     /// The regular fields as HTTPHeaders: the packed bytes copied once, then the spans.
     private func regularHeaders() -> HTTPHeaders {
         var h = HTTPHeaders(block: UnsafeRawBufferPointer(start: bytes.base, count: bytes.count),
-                            fieldCapacity: spans.count + (cookies.isEmpty ? 0 : 1))
+                            fieldCapacity: fieldCount + (cookies.isEmpty ? 0 : 1))
         spans.withUnsafeBufferPointer { spans in
-            for s in spans {
+            for s in spans[0..<fieldCount] {
                 h.addBlockField(name: Int(s.nameStart)..<Int(s.nameEnd), value: Int(s.nameEnd)..<Int(s.valueEnd))
             }
         }

@@ -99,7 +99,7 @@ extension HTTP2Session {
     func handleBeginHeaders(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
         let id = frame.pointee.hd.stream_id
         if role == .server && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
-            streams[id] = HTTP2StreamState(id: id)
+            streams[id] = makeStreamState(id: id)
         } else if streams[id] == nil {
             inboundStreamID = 0  // a stream we do not know: its fields are ignored
             return 0
@@ -187,7 +187,7 @@ extension HTTP2Session {
 
     func handleDataChunk(streamID: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
         // The delegate is loaded once (each weak load cost a runtime call and a release).
-        if isLive(streamID), let delegate {
+        if isLive(streamID), let delegate = owner ?? delegate {
             delegateDepth += 1
             defer { delegateDepth -= 1 }
             delegate.http2Session(self, didReceiveData: bytes, streamID: streamID)
@@ -199,12 +199,27 @@ extension HTTP2Session {
     }
 
     func handleStreamClose(streamID: Int32, errorCode: UInt32) -> Int32 {
-        guard let s = streams.removeValue(forKey: streamID) else { return 0 }
+        guard var s = streams.removeValue(forKey: streamID) else { return 0 }
         if s.reported {
             reportedStreamCount -= 1
             notify { $0.http2Session(self, streamDidClose: streamID, errorCode: Self.errorCode(errorCode)) }
         }
+        if spareStreamCount < 16 && isKnownUniquelyReferenced(&s) {
+            s.nextSpare = spareStreams
+            spareStreams = s
+            spareStreamCount += 1
+        }
         return 0
+    }
+
+    /// A spare stream object made the new stream's, or a new one.
+    func makeStreamState(id: Int32) -> HTTP2StreamState {
+        guard let s = spareStreams else { return HTTP2StreamState(id: id) }
+        spareStreams = s.nextSpare
+        s.nextSpare = nil
+        spareStreamCount -= 1
+        s.reuse(id: id)
+        return s
     }
 
     func handleFrameSend(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {

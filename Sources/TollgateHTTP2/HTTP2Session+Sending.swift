@@ -63,7 +63,7 @@ extension HTTP2Session {
             id = fields.withNVArray { nva, count in nghttp2_submit_request(session, nil, nva, count, &provider, nil) }
         }
         guard id > 0 else { throw HTTP2SessionError(nghttp2: Int(id)) }
-        let s = HTTP2StreamState(id: id)
+        let s = makeStreamState(id: id)
         s.reported = true
         s.endQueued = endStream
         streams[id] = s

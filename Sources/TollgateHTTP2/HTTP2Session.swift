@@ -16,10 +16,22 @@ public final class HTTP2Session {
     public let role: Role
     public let settings: HTTP2Settings
     public weak var delegate: (any HTTP2SessionDelegate)?
+    /// A delegate that owns this session and is called without a weak reference, for the data
+    /// plane's server connection: a weak reference gives the object a side table, which made
+    /// every retain and release of it a slow runtime path (plus a weak load per callback).
+    /// Set it only from an object that owns the session and calls `receive`, `takeOutput`,
+    /// `closeAllStreams` and `goAway` only from its own methods, so it is alive whenever the
+    /// session calls it. Takes precedence over `delegate`.
+    public unowned(unsafe) var owner: (any HTTP2SessionDelegate)?
 
     /// The nghttp2_session. Set once in init; nil only if nghttp2 could not allocate one.
     var session: OpaquePointer?
+    /// nghttp2's allocator for this session; outlives it (stored properties go after deinit).
+    let memory = HTTP2SessionMemory()
     var streams = HTTP2StreamTable()
+    /// Objects of closed streams kept for new ones (linked through `nextSpare`).
+    var spareStreams: HTTP2StreamState?
+    var spareStreamCount = 0
     /// Scratch for the header blocks we submit (nghttp2 copies them during the submit call).
     var outboundHeaders = HTTP2OutboundHeaders()
     var reportedStreamCount = 0
@@ -83,10 +95,11 @@ public final class HTTP2Session {
 
         let user = Unmanaged.passUnretained(self).toOpaque()
         var s: OpaquePointer?
+        var mem = memory.nghttp2Mem
         let rv: Int32
         switch role {
-        case .server: rv = nghttp2_session_server_new2(&s, callbacks, user, option)
-        case .client: rv = nghttp2_session_client_new2(&s, callbacks, user, option)
+        case .server: rv = nghttp2_session_server_new3(&s, callbacks, user, option, &mem)
+        case .client: rv = nghttp2_session_client_new3(&s, callbacks, user, option, &mem)
         }
         guard rv == 0, let s else { return }
         session = s
@@ -295,7 +308,7 @@ public final class HTTP2Session {
     /// Runs `body` with the delegate, counting the depth so `receive`/`takeOutput` refuse to run.
     @inline(__always)
     func notify(_ body: (any HTTP2SessionDelegate) -> Void) {
-        guard let delegate else { return }
+        guard let delegate = owner ?? delegate else { return }
         delegateDepth += 1
         defer { delegateDepth -= 1 }
         body(delegate)

@@ -4,8 +4,11 @@ import TollgateHTTP
 /// when the stream starts (request HEADERS begin on a server, `sendRequestHead` on a client)
 /// and removed in nghttp2's on_stream_close. nghttp2's stream user data is never used, so no
 /// pointer can outlive the stream: a late callback finds no entry and does nothing.
+///
+/// A closed stream's object nobody else holds is kept by the session for the next stream
+/// (`reuse`), saving an allocation and a deinit (~250 instructions) per stream.
 final class HTTP2StreamState {
-    let id: Int32
+    private(set) var id: Int32
     /// The delegate knows this stream (request delivered, or the client opened it), so it is
     /// owed exactly one `streamDidClose`.
     var reported = false
@@ -29,7 +32,24 @@ final class HTTP2StreamState {
     /// We reset the stream with this code; nothing more is sent on it.
     var resetCode: HTTP2ErrorCode?
 
+    /// The next object in the session's list of spare ones.
+    var nextSpare: HTTP2StreamState?
+
     init(id: Int32) { self.id = id }
+
+    /// Makes a spare object the state of the new stream `id`, as if just created.
+    func reuse(id: Int32) {
+        self.id = id
+        reported = false
+        headReceived = false
+        if !outbound.isEmpty { outbound.removeAll() }
+        deferred = false
+        headSent = false
+        endQueued = false
+        trailers = nil
+        heldData = false
+        resetCode = nil
+    }
 
     /// Whether new outbound content may still be queued.
     var acceptsOutbound: Bool { !endQueued && resetCode == nil }

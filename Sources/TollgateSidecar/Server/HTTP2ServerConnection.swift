@@ -20,7 +20,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         var settings = HTTP2Settings()
         settings.maxHeaderListSize = UInt32(context.options.maxHeaderBytes)
         session = HTTP2Session(role: .server, settings: settings)
-        session.delegate = self
+        // Owned and driven only from this object's methods: no weak reference needed.
+        session.owner = self
         connection.delegate = self
         armIdle()
     }
@@ -126,7 +127,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     func connectionDidReadEOF(_ connection: Connection) { close() }
 
     func connectionDidDrain(_ connection: Connection) {
-        for s in streams.values { s.exchange?.downstreamDrained() }
+        streams.forEachValue { $0.exchange?.downstreamDrained() }
     }
 
     func connection(_ connection: Connection, didFail error: TransportError) { close() }
@@ -138,7 +139,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
             session.resetStream(streamID, errorCode: .refusedStream)
             return
         }
-        let stream = HTTP2ServerStream(connection: self, streamID: streamID)
+        let stream = makeStream(streamID)
         streams[streamID] = stream
         let shape: RequestBodyShape
         if endStream {
@@ -211,12 +212,31 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     }
 
     func http2Session(_ session: HTTP2Session, streamDidClose streamID: Int32, errorCode: HTTP2ErrorCode) {
-        guard let s = streams.removeValue(forKey: streamID) else { return }
+        guard var s = streams.removeValue(forKey: streamID) else { return }
         if let ex = s.exchange {
             s.exchange = nil
             ex.downstreamClosed()
         }
+        if spareStreamCount < 16 && isKnownUniquelyReferenced(&s) {
+            s.nextSpare = spareStreams
+            spareStreams = s
+            spareStreamCount += 1
+        }
         finishDrainIfIdle()
+    }
+
+    /// Objects of closed streams nobody else holds, kept for new streams (linked through
+    /// `nextSpare`): an allocation and a deinit saved per request.
+    private var spareStreams: HTTP2ServerStream?
+    private var spareStreamCount = 0
+
+    private func makeStream(_ streamID: Int32) -> HTTP2ServerStream {
+        guard let s = spareStreams else { return HTTP2ServerStream(connection: self, streamID: streamID) }
+        spareStreams = s.nextSpare
+        s.nextSpare = nil
+        spareStreamCount -= 1
+        s.reuse(streamID: streamID)
+        return s
     }
 
     func http2Session(_ session: HTTP2Session, didReceiveGoAway lastStreamID: Int32, errorCode: HTTP2ErrorCode) {}
@@ -254,9 +274,12 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         closed = true
         idleTimer?.cancel()
         idleTimer = nil
+        // Spare streams hold this connection: dropped here, or the connection would leak.
+        spareStreams = nil
+        spareStreamCount = 0
         let s = streams
         streams.removeAll()
-        for st in s.values {
+        s.forEachValue { st in
             if let ex = st.exchange {
                 st.exchange = nil
                 ex.downstreamClosed()
@@ -279,16 +302,29 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
 /// One request stream on a downstream HTTP/2 connection.
 final class HTTP2ServerStream: DownstreamStream {
     let connection: HTTP2ServerConnection
-    let streamID: Int32
+    private(set) var streamID: Int32
     var exchange: ProxyExchange?
     var gate = HTTP2ReceiveGate()
     var received: Int64 = 0
     var isHead = false
     private var ended = false
 
+    /// The next object in the connection's list of spare ones.
+    var nextSpare: HTTP2ServerStream?
+
     init(connection: HTTP2ServerConnection, streamID: Int32) {
         self.connection = connection
         self.streamID = streamID
+    }
+
+    /// Makes a spare object the new stream `streamID`, as if just created.
+    func reuse(streamID: Int32) {
+        self.streamID = streamID
+        exchange = nil
+        gate = HTTP2ReceiveGate()
+        received = 0
+        isHead = false
+        ended = false
     }
 
     let protocolIndex = 1
