@@ -60,10 +60,18 @@ public enum LLMRequestRewriter {
         api: LLMAPI, body: [UInt8], info: LLMRequestInfo? = nil
     ) throws(LLMRequestError) -> (body: [UInt8], added: Bool) {
         guard api == .openAIChat || api == .openAICompletions else { return (body, false) }
-        let inspected: LLMRequestInfo
-        if let info { inspected = info } else { inspected = try LLMRequestInfo.inspect(api: api, body: body) }
-        let info = inspected
-        guard info.stream, !info.includeUsageRequested else { return (body, false) }
+        // Two flags read in place: binding `info` (or comparing it with nil) copied the whole
+        // value, its Strings retained.
+        let stream: Bool, requested: Bool
+        if let s = info?.stream, let r = info?.includeUsageRequested {
+            stream = s
+            requested = r
+        } else {
+            let inspected = try LLMRequestInfo.inspect(api: api, body: body)
+            stream = inspected.stream
+            requested = inspected.includeUsageRequested
+        }
+        guard stream, !requested else { return (body, false) }
         if let out = insertingIncludeUsage(into: body) { return (out, true) }
         let out = try requestJSON { () throws(JSONParseError) -> [UInt8] in
             try JSONSplice.setting(["stream_options", "include_usage"], to: Array("true".utf8), in: body)

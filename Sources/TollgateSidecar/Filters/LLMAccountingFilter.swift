@@ -17,6 +17,9 @@ final class LLMAccountingFilter: ExchangeFilter {
     /// `info != nil`, kept apart (set with it): asked per response event, and testing the
     /// optional copies the whole request description.
     private var hasInfo = false
+    /// `info?.model`, kept apart (set with it): read per request for the price, the metrics
+    /// and the record, and reading it through the optional copied the whole value.
+    private var model: String?
     private var injectedIncludeUsage = false
     private var tracker: StreamUsageTracker?
     private var responseCopy: [UInt8] = []
@@ -33,7 +36,7 @@ final class LLMAccountingFilter: ExchangeFilter {
 
     /// The price of this request's model: the alias's configured price, else the served model's.
     func price(for x: ProxyExchange) -> ModelPrice? {
-        x.context.price(alias: info?.model, served: x.endpoint?.model, in: policy)
+        x.context.price(alias: model, served: x.endpoint?.model, in: policy)
     }
 
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
@@ -51,8 +54,6 @@ final class LLMAccountingFilter: ExchangeFilter {
         } catch {
             return .respond(.badRequest(400, code: "invalid_request_body", "cannot read the \(api.rawValue) request: \(error.message)"))
         }
-        info = inspected
-        hasInfo = true
         do {
             let (rewritten, added) = try LLMRequestRewriter.ensuringIncludeUsage(api: api, body: body, info: inspected)
             if added {
@@ -62,6 +63,10 @@ final class LLMAccountingFilter: ExchangeFilter {
         } catch {
             return .respond(.badRequest(400, code: "invalid_request_body", error.message))
         }
+        // Stored after its last use: moved in, not copied (a copy retains its Strings).
+        model = inspected.model
+        info = consume inspected
+        hasInfo = true
         return .proceed
     }
 
@@ -89,14 +94,15 @@ final class LLMAccountingFilter: ExchangeFilter {
     }
 
     func complete(_ x: ProxyExchange, _ outcome: ExchangeOutcome) {
-        guard let api, let info else { return }
+        // `info` is read in place: binding it (`let info`) copied the whole request description,
+        // and binding `tracker` copied the tracker (two memcpys) even for non-stream responses.
+        guard let api, hasInfo else { return }
         let usage: Usage
-        if let t = tracker {
-            usage = t.finish(cut: outcome.cut)
-            tracker = t
+        if tracker != nil {
+            usage = tracker!.finish(cut: outcome.cut)
         } else if status >= 200 && status < 300 {
             let exact = responseCopyOverflow ? nil : (try? Usage.fromResponse(api: api, body: responseCopy)) ?? nil
-            usage = exact ?? Usage.estimate(request: info, responseBody: responseCopy)
+            usage = exact ?? Usage.estimate(request: info!, responseBody: responseCopy)
         } else {
             // The provider refused (or never answered): nothing was generated.
             usage = .zero
@@ -105,14 +111,14 @@ final class LLMAccountingFilter: ExchangeFilter {
         finalUsage = usage
         finalCost = cost
         x.context.recycle(&responseCopy)
-        services.usageMetrics.record(model: info.model, team: x.identity?.team, key: x.identity?.keyID, usage: usage, costMicros: cost)
+        services.usageMetrics.record(model: model, team: x.identity?.team, key: x.identity?.keyID, usage: usage, costMicros: cost)
         guard let log = services.usageLog else { return }
         let record = UsageRecord(
             timeUnixMillis: MonotonicClock.wallNanos() / 1_000_000, requestID: x.requestID,
             virtualKey: x.identity?.keyID, agent: x.identity?.agent, team: x.identity?.team, workflow: x.traceID,
             traceID: x.traceID, provider: x.endpoint?.providerName, api: api.rawValue,
-            deployment: x.endpoint?.id, modelRequested: info.model, modelServed: x.endpoint?.model,
-            usage: usage, costMicroUSD: cost, status: outcome.status, stream: info.stream,
+            deployment: x.endpoint?.id, modelRequested: model, modelServed: x.endpoint?.model,
+            usage: usage, costMicroUSD: cost, status: outcome.status, stream: info!.stream,
             latencyMicros: Int64(outcome.durationNanos / 1000), ttfbMicros: outcome.ttfbNanos.map { Int64($0 / 1000) })
         log.append(record)
     }
