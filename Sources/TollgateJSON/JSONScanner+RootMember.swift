@@ -10,17 +10,26 @@ extension JSONScanner {
     /// error wins (the tape validates first), then a second `key` in the root object throws
     /// `.duplicateKey` at that key's offset; keys are compared the same way.
     public func rootMember(_ key: StaticString, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONSlice? {
+        try rootMembers(key, nil, in: bytes).0
+    }
+
+    /// `rootMember(key)`, and in the same pass the value of an optional second member `also`
+    /// (a response's "model" beside its "usage"). `also` never throws: a repeated `also` is
+    /// ambiguous and answers nil, so a side fact cannot cost the caller its main member.
+    public func rootMembers(_ key: StaticString, _ also: StaticString?, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> (JSONSlice?, JSONSlice?) {
         var r = JSONReader(bytes, maxDepth: maxDepth)
         guard try r.peekToken("a value") == 0x7B else {
             _ = try r.skipValue(depth: 0)
             try r.expectEnd()
-            return nil
+            return (nil, nil)
         }
         // skipValue's object branch, with each member's key compared as it passes.
         try r.enter(0)
         r.pos += 1
         var found: JSONSlice?
         var duplicate: JSONParseError?
+        var second: JSONSlice?
+        var secondRepeated = false
         if try r.peekToken("a key or '}'") == 0x7D {
             r.pos += 1
         } else {
@@ -36,6 +45,13 @@ extension JSONScanner {
                     } else if duplicate == nil {
                         duplicate = JSONParseError(.duplicateKey, "duplicate key \"\(key)\"", offset: keyStart, in: bytes)
                     }
+                } else if let also, JSONTape.keyLiteral(keyStart..<keyEnd, escaped: escaped, equals: also, in: bytes) {
+                    if second == nil && !secondRepeated {
+                        second = JSONSlice(kind: JSONSlice.Kind(firstByte: bytes[valueStart]), range: valueStart..<r.pos)
+                    } else {
+                        second = nil
+                        secondRepeated = true
+                    }
                 }
                 let c = try r.peekToken("',' or '}'")
                 r.pos += 1
@@ -45,6 +61,6 @@ extension JSONScanner {
         }
         try r.expectEnd()
         if let duplicate { throw duplicate }
-        return found
+        return (found, second)
     }
 }

@@ -22,16 +22,6 @@ struct JSONDocument {
         tape = try JSONTape(value: value, in: bytes)
     }
 
-    /// The object at member `key` of the root object of `bytes` as its own document (see
-    /// `init(value:in:)`), after validating all of `bytes`; nil when the root is not an
-    /// object, has no such member, or its value is not an object. The same answer and errors
-    /// as `JSONDocument(bytes)` then `field(root, key)` with the object check, without a tape
-    /// of the whole document.
-    static func rootMemberObject(_ key: StaticString, in bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONDocument? {
-        guard let v = try JSONScanner().rootMember(key, in: bytes), v.kind == .object else { return nil }
-        return try JSONDocument(value: v, in: bytes)
-    }
-
     /// The tape index of `slice` (a slice read from this document).
     @inline(__always)
     private func index(_ slice: JSONSlice) -> Int? {

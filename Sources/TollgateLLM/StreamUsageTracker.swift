@@ -42,6 +42,9 @@ public struct StreamUsageTracker: Sendable {
     /// Events whose data was not valid JSON (forwarded untouched, data bytes counted as output).
     public private(set) var malformedEvents = 0
     public private(set) var eventCount = 0
+    /// The model the stream says served it (see `ServedModel`), from its first data events.
+    public private(set) var servedModel: String?
+    private var modelProbes = 0
     /// The last rewritten event (see `cutOut`).
     private var rewritten: [UInt8] = []
 
@@ -127,6 +130,11 @@ public struct StreamUsageTracker: Sendable {
 
     /// The observation and whether the data parsed.
     private mutating func observe(_ data: UnsafeRawBufferPointer, singlePass: Bool) -> (StreamObservation, Bool) {
+        // Every provider names the model in its first event or two; later events are not probed.
+        if servedModel == nil && modelProbes < 3 {
+            modelProbes += 1
+            servedModel = ServedModel.fromStreamEvent(api: request.api, data: data)
+        }
         guard singlePass else { return observeViaTape(data) }
         if Self.isDone(data) { return (.forward, true) }
         // OpenAI-style and Gemini chunks, Anthropic and Responses deltas: nearly every streamed event, in one pass

@@ -18,9 +18,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let api = apis[Int(data[0]) % apis.count]
     let body = Array(UnsafeRawBufferPointer(start: data + 1, count: size - 1))
     let path = "/v1beta/models/gemini-2.0-flash:generateContent"
-    // The response-usage fast path must give the general (whole-tape) path's answer and errors.
-    let fast = Result { () throws(JSONParseError) in try Usage.fromResponse(api: api, body: body) }
-    let general = Result { () throws(JSONParseError) in try Usage.fromResponseViaTape(api: api, body: body) }
+    // The response fast path must give the general (whole-tape) path's usage, model and errors.
+    let fast = Result { () throws(JSONParseError) in try ResponseFacts.read(api: api, body: body) }
+    let general = Result { () throws(JSONParseError) in try ResponseFacts.readViaTape(api: api, body: body) }
     switch (fast, general) {
     case (.success(let a), .success(let b)): precondition(a == b, "response usage disagrees: \(String(describing: a)) vs \(String(describing: b))")
     case (.failure(let a), .failure(let b)): precondition(a == b, "response usage error disagrees: \(a) vs \(b)")

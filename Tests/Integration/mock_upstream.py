@@ -22,7 +22,8 @@ the answer obtained directly):
   GET  /_mock/log             the request log as JSON.
 Per-request knobs (headers): x-mock-status (error status with an OpenAI/Anthropic error body),
 x-mock-delay-ms (delay before the answer and between streamed chunks), x-mock-chunks (number of
-content chunks in a stream), x-mock-hop (response carries hop-by-hop headers to be stripped).
+content chunks in a stream), x-mock-hop (response carries hop-by-hop headers to be stripped),
+x-mock-served-model (the model named in the answer, as a provider names a dated snapshot).
 """
 from __future__ import annotations
 
@@ -260,7 +261,7 @@ class MockApp:
         # stream_options (as Tollgate does to count stream usage) gets the same answer back.
         digest = hashlib.sha256(_json([body.get("model"), body.get("messages")])).hexdigest()[:16]
         cid = f"chatcmpl-mock-{digest}"
-        model = body.get("model", "mock-gpt-1")
+        model = req.header("x-mock-served-model") or body.get("model", "mock-gpt-1")
         nchunks = int(req.header("x-mock-chunks", "5") or 5)
         words = [f"tok{i} " for i in range(nchunks)]
         # With tools, the mock calls the first one with fixed arguments.
@@ -328,7 +329,7 @@ class MockApp:
             return await send_simple(resp, 401, body)
         body = json.loads(req.body or b"{}")
         mid = "msg_mock_" + hashlib.sha256(req.body).hexdigest()[:16]
-        model = body.get("model", "mock-claude")
+        model = req.header("x-mock-served-model") or body.get("model", "mock-claude")
         n = int(req.header("x-mock-chunks", "4") or 4)
         words = [f"word{i} " for i in range(n)]
         in_tok = max(1, len(req.body) // 4)

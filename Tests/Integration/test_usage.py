@@ -89,6 +89,27 @@ def test_usage_anthropic_stream(mock, sidecar, tmp_path):
     assert rec["estimated"] is False and rec["cost_micro_usd"] > 0
 
 
+def test_usage_records_the_model_the_provider_served(mock, sidecar, tmp_path):
+    """model_served is the model the provider's answer names (a dated snapshot of the alias
+    asked for), for OpenAI and Anthropic, streamed or not, through the real SDKs."""
+    log = tmp_path / "usage.jsonl"
+    sc = sidecar(mock.url, "--usage-log", str(log))
+    oai = {"extra_headers": {"x-mock-served-model": "gpt-4o-mini-2024-07-18"}}
+    ant = {"extra_headers": {"x-mock-served-model": "claude-sonnet-4-5-20250929"}}
+    r = oa(sc.url).chat.completions.create(model="gpt-4o-mini", messages=MSGS, **oai)
+    assert r.model == "gpt-4o-mini-2024-07-18"
+    list(oa(sc.url).chat.completions.create(model="gpt-4o-mini", messages=MSGS, stream=True, **oai))
+    an(sc.url).messages.create(model="claude-sonnet-4-5", max_tokens=64, messages=MSGS, **ant)
+    with an(sc.url).messages.stream(model="claude-sonnet-4-5", max_tokens=64, messages=MSGS, **ant) as s:
+        assert s.get_final_message().model == "claude-sonnet-4-5-20250929"
+    oa(sc.url).chat.completions.create(model="gpt-4o-mini", messages=MSGS)  # the mock echoes the alias
+    recs = records(log, 5)
+    got = [(r["model_requested"], r["model_served"], r["stream"]) for r in recs]
+    assert got == [("gpt-4o-mini", "gpt-4o-mini-2024-07-18", False), ("gpt-4o-mini", "gpt-4o-mini-2024-07-18", True),
+                   ("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", False),
+                   ("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", True), ("gpt-4o-mini", "gpt-4o-mini", False)]
+
+
 def test_usage_metrics_by_model(mock, sidecar):
     """Token counters by model appear in /metrics after traffic."""
     sc = sidecar(mock.url)

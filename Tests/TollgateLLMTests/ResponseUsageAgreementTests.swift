@@ -3,8 +3,8 @@ import TollgateTestSupport
 import TollgateJSON
 @testable import TollgateLLM
 
-/// The response-usage fast path (skip-path validation, no tape) against the general path (a
-/// tape of the whole body): same usage, same errors, over fixtures and many variants of them.
+/// The response fast path (skip-path validation, no tape) against the general path (a tape of
+/// the whole body): same usage, same served model, same errors, over fixtures and many variants.
 struct ResponseUsageAgreementTests {
     static let bodies: [String] = [
         OpenAIFixtures.chatReasoningCached, OpenAIFixtures.completion, OpenAIFixtures.embeddings, OpenAIFixtures.response,
@@ -22,14 +22,20 @@ struct ResponseUsageAgreementTests {
         #"{"a":[{"b":{"c":[[],{},"x",1.5e3,true,false,null]}}],"usage":{"prompt_tokens":9}}  "#,
         #"{"usage":{"prompt_tokens":1}} x"#, #"{"usage":{"prompt_tokens":1},}"#, #"{"usage":{"prompt_tokens":01}}"#,
         #"{"usage":{"prompt_tokens":1},"usage":{"prompt_tokens":2},"z":[}"#, #"{"x":"\ud800","usage":1}"#,
+        #"{"model":"gpt-4o-2024-08-06","usage":{"prompt_tokens":3}}"#, #"{"model":"a","model":"b","usage":{"prompt_tokens":3}}"#,
+        #"{"m\u006fdel":"esc-key","usage":{"prompt_tokens":3},"model":"second"}"#, #"{"model":"gpt-\u0034o","usage":{}}"#,
+        #"{"model":7,"usage":{"prompt_tokens":3}}"#, #"{"model":"","usage":{"prompt_tokens":3}}"#, #"{"model":null}"#,
+        #"{"usage":{"prompt_tokens":1},"usage":{"prompt_tokens":2},"model":"x","model":"y"}"#,
+        "{\"model\":\"" + String(repeating: "m", count: 257) + "\",\"usage\":{\"prompt_tokens\":3}}",
+        #"{"modelVersion":"gemini-2.5-flash-001","usageMetadata":{"promptTokenCount":4}}"#,
         String(repeating: "[", count: 130) + String(repeating: "]", count: 130),
         "{\"a\":" + String(repeating: "[", count: 126) + String(repeating: "]", count: 126) + ",\"usage\":{\"prompt_tokens\":4}}",
         "{\"a\":" + String(repeating: "{\"b\":", count: 90) + "1" + String(repeating: "}", count: 90) + ",\"usage\":{\"prompt_tokens\":4}}",
     ]
 
     static func agree(_ api: LLMAPI, _ body: [UInt8]) -> Bool {
-        let fast = Result { () throws(JSONParseError) in try Usage.fromResponse(api: api, body: body) }
-        let general = Result { () throws(JSONParseError) in try Usage.fromResponseViaTape(api: api, body: body) }
+        let fast = Result { () throws(JSONParseError) in try ResponseFacts.read(api: api, body: body) }
+        let general = Result { () throws(JSONParseError) in try ResponseFacts.readViaTape(api: api, body: body) }
         switch (fast, general) {
         case (.success(let a), .success(let b)): return a == b
         case (.failure(let a), .failure(let b)): return a == b

@@ -25,6 +25,8 @@ final class LLMAccountingFilter: ExchangeFilter {
     private var responseCopy: [UInt8] = []
     private var responseCopyOverflow = false
     private var status = 0
+    /// The model the response says served it (`ServedModel`), recorded as model_served.
+    private var servedModel: String?
     /// Set at completion, for filters later in the chain (budget settlement).
     private(set) var finalUsage: Usage?
     private(set) var finalCost: Int64 = 0
@@ -100,9 +102,11 @@ final class LLMAccountingFilter: ExchangeFilter {
         let usage: Usage
         if tracker != nil {
             usage = tracker!.finish(cut: outcome.cut)
+            servedModel = tracker!.servedModel
         } else if status >= 200 && status < 300 {
-            let exact = responseCopyOverflow ? nil : (try? Usage.fromResponse(api: api, body: responseCopy)) ?? nil
-            usage = exact ?? Usage.estimate(request: info!, responseBody: responseCopy)
+            let facts = responseCopyOverflow ? nil : try? ResponseFacts.read(api: api, body: responseCopy)
+            usage = facts?.usage ?? Usage.estimate(request: info!, responseBody: responseCopy)
+            servedModel = facts?.model
         } else {
             // The provider refused (or never answered): nothing was generated.
             usage = .zero
@@ -117,7 +121,7 @@ final class LLMAccountingFilter: ExchangeFilter {
             timeUnixMillis: MonotonicClock.wallNanos() / 1_000_000, requestID: x.requestID,
             virtualKey: x.identity?.keyID, agent: x.identity?.agent, team: x.identity?.team, workflow: x.traceID,
             traceID: x.traceID, provider: x.endpoint?.providerName, api: api.rawValue,
-            deployment: x.endpoint?.id, modelRequested: model, modelServed: x.endpoint?.model,
+            deployment: x.endpoint?.id, modelRequested: model, modelServed: servedModel ?? x.endpoint?.model,
             usage: usage, costMicroUSD: cost, status: outcome.status, stream: info!.stream,
             latencyMicros: Int64(outcome.durationNanos / 1000), ttfbMicros: outcome.ttfbNanos.map { Int64($0 / 1000) })
         log.append(record)
