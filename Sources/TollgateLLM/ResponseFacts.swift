@@ -21,20 +21,14 @@ public struct ResponseFacts: Sendable, Equatable {
     /// as `readViaTape`, which the agreement tests and the fuzz target check.
     public static func read(api: LLMAPI, body: UnsafeRawBufferPointer) throws(JSONParseError) -> ResponseFacts {
         switch api {
-        case .openAIChat, .openAICompletions, .openAIEmbeddings:
+        case .openAIChat, .openAICompletions, .openAIEmbeddings, .openAIResponses:
             let (u, m) = try JSONScanner().rootMembers("usage", "model", in: body)
             let model = ServedModel.name(m, in: body)
             guard let u, u.kind == .object else { return ResponseFacts(model: model) }
-            return ResponseFacts(usage: try OpenAIUsageReader.read(
-                validated: u, in: body, names: ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")),
-                model: model)
-        case .openAIResponses:
-            let (u, m) = try JSONScanner().rootMembers("usage", "model", in: body)
-            let model = ServedModel.name(m, in: body)
-            guard let u, u.kind == .object else { return ResponseFacts(model: model) }
-            return ResponseFacts(usage: try OpenAIUsageReader.read(
-                validated: u, in: body, names: ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")),
-                model: model)
+            let names: (StaticString, StaticString, StaticString, StaticString) = api == .openAIResponses
+                ? ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
+                : ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
+            return ResponseFacts(usage: try OpenAIUsageReader.read(validated: u, in: body, names: names), model: model)
         case .anthropicMessages:
             let (u, m) = try JSONScanner().rootMembers("usage", "model", in: body)
             let model = ServedModel.name(m, in: body)
