@@ -50,12 +50,19 @@ public enum ServedModel {
         case .geminiGenerateContent, .geminiStreamGenerateContent:
             value = (try? scanner.rootMember("modelVersion", in: data)) ?? nil
         case .anthropicMessages:
-            value = (try? scanner.value(at: ["message", "model"], in: data)) ?? nil
+            value = nested(scanner, "message", "model", in: data)
         case .openAIResponses:
-            value = (try? scanner.value(at: ["response", "model"], in: data)) ?? nil
+            value = nested(scanner, "response", "model", in: data)
         case .openAIEmbeddings, .anthropicCountTokens:
             value = nil
         }
         return name(value, in: data)
+    }
+
+    /// Member `inner` of the object at root member `outer` (no path arrays or key dictionaries:
+    /// this runs on the first event of every stream, before it is sent).
+    private static func nested(_ scanner: JSONScanner, _ outer: StaticString, _ inner: String, in data: UnsafeRawBufferPointer) -> JSONSlice? {
+        guard let o = (try? scanner.rootMember(outer, in: data)) ?? nil, o.kind == .object else { return nil }
+        return ((try? scanner.member(inner, of: o, in: data)) ?? nil)?.value
     }
 }
