@@ -57,8 +57,8 @@ final class LLMAccountingFilter: ExchangeFilter {
             return .respond(.badRequest(400, code: "invalid_request_body", "cannot read the \(api.rawValue) request: \(error.message)"))
         }
         do {
-            let (rewritten, added) = try LLMRequestRewriter.ensuringIncludeUsage(api: api, body: body, info: inspected)
-            if added {
+            if let rewritten = try LLMRequestRewriter.includingUsage(
+                api: api, body: body, stream: inspected.stream, includeUsageRequested: inspected.includeUsageRequested) {
                 body = rewritten
                 injectedIncludeUsage = true
             }
