@@ -96,7 +96,7 @@ final class ProxyExchange {
         var i = first
         while i < filters.count {
             defer { i += 1 }
-            switch filters[i].requestHead(self) {
+            switch filters.requestHead(at: i, self) {
             case .proceed: continue
             case .needBody: bufferingBody = true
             case .suspend:
@@ -229,7 +229,7 @@ final class ProxyExchange {
         var i = first
         while i < filters.count {
             defer { i += 1 }
-            let verdict = filters[i].requestBody(self, &body)
+            let verdict = filters.requestBody(at: i, self, &body)
             if case .respond(let e) = verdict {
                 fail(e, upstreamFault: false)
                 return
@@ -241,7 +241,8 @@ final class ProxyExchange {
             }
         }
         bodyShape = .length(Int64(body.count))
-        retainedBody = body
+        // Moved in: a copy cost a retain and release of the body.
+        retainedBody = consume body
         openUpstream()
     }
 
