@@ -120,7 +120,7 @@ final class LLMAccountingFilter: ExchangeFilter {
         finalUsage = usage
         finalCost = cost
         x.context.recycle(&body)
-        services.usageMetrics.record(model: model, team: x.identity?.team, key: x.identity?.keyID, usage: usage, costMicros: cost)
+        services.recordUsage(model: model, team: x.identity?.team, key: x.identity?.keyID, usage: usage, costMicros: cost)
         guard let log = services.usageLog else { return }
         let record = UsageRecord(
             timeUnixMillis: MonotonicClock.wallNanos() / 1_000_000, requestID: x.requestID,

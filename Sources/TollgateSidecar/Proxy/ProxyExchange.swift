@@ -79,7 +79,7 @@ final class ProxyExchange {
         self.startNanos = context.loop.now
         self.requestID = context.nextRequestID()
         self.policy = context.policy
-        self.filters = context.services.makeFilters(policy: policy)
+        self.filters = context.makeFilters(policy: policy)
     }
 
     deinit {
@@ -115,7 +115,7 @@ final class ProxyExchange {
         if let seconds = route?.timeout {
             timeout = context.loop.schedule(afterSeconds: seconds) { [self] in self.timedOut() }
         } else {
-            context.deadlines.add(self)
+            context.addDeadline(self)
         }
         if bufferingBody {
             if requestEnded { finishBufferedBody() }
@@ -157,10 +157,10 @@ final class ProxyExchange {
             return
         }
         endpoint = e
-        e.health.attemptStarted()
+        e.attemptStarted()
         if plan!.attempts > 1 {
             // Each attempt gets the whole upstream timeout.
-            context.deadlines.remove(self)
+            context.removeDeadline(self)
             timeout?.cancel()
             timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
                 self.timedOut()
@@ -168,8 +168,10 @@ final class ProxyExchange {
         }
         var body = retainedBody
         let lengthBefore = body.map { Int64($0.count) }
+        // The downstream read once: each `downstream?.` retained and released it for its call.
+        let down = downstream
         var head = ProxyHeaders.upstreamRequest(
-            from: requestHead, target: e.target, clientIP: downstream?.clientIP, downstreamTLS: downstream?.isTLS ?? false,
+            from: requestHead, target: e.target, clientIP: down?.clientIP, downstreamTLS: down?.isTLS ?? false,
             bodyLength: lengthBefore ?? { if case .length(let n) = bodyShape { return n } else { return nil } }())
         e.adapt(head: &head, body: &body, api: plan!.api, alias: plan!.alias, stripClientCredentials: stripClientCredentials)
         if let body {
@@ -182,7 +184,7 @@ final class ProxyExchange {
                 self.attemptTimedOut()
             }
         }
-        context.pool.open(exchange: self, target: e.target, head: head, bodyShape: bodyShape)
+        context.openUpstream(exchange: self, target: e.target, head: head, bodyShape: bodyShape)
     }
 
     /// The attempt in flight is over (answered, failed or abandoned): it no longer counts as
@@ -521,7 +523,7 @@ final class ProxyExchange {
     private func complete(status: Int) {
         guard !finished else { return }
         finished = true
-        context.deadlines.remove(self)
+        context.removeDeadline(self)
         timeout?.cancel()
         timeout = nil
         retryTimer?.cancel()
@@ -530,7 +532,7 @@ final class ProxyExchange {
         endAttempt()
         downstream = nil
         let elapsed = MonotonicClock.now() &- startNanos
-        context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: Double(elapsed) / 1e9)
+        context.recordRequest(protocolIndex: protocolIndex, status: status, seconds: Double(elapsed) / 1e9)
         let outcome = ExchangeOutcome(status: status, cut: cut, durationNanos: elapsed, ttfbNanos: ttfbNanos)
         filters.forEach { $0.complete(self, outcome) }
         attemptBody = nil

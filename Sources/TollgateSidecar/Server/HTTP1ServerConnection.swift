@@ -6,6 +6,9 @@ import TollgateTransport
 final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, DownstreamConnection {
     let context: LoopContext
     let connection: Connection
+    /// `context.metrics`, held here: reached through the context, each count (several per
+    /// request) retained and released the shard.
+    private let metrics: MetricsShard
     private var parser: HTTP1RequestParser
     /// Bytes read but not yet parsed (pipelined requests, or a body while paused).
     private var inbound = ByteQueue()
@@ -38,6 +41,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     init(context: LoopContext, connection: Connection) {
         self.context = context
         self.connection = connection
+        self.metrics = context.metrics
         let o = context.options
         parser = HTTP1RequestParser(limits: HTTP1Limits(
             maxRequestLineBytes: o.maxRequestLineBytes, maxHeaderBytes: o.maxHeaderBytes,
@@ -59,7 +63,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     // MARK: Reading
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
-        context.metrics.received(bytes.count)
+        metrics.received(bytes.count)
         if waitingForHead && waitTimerIsIdle {
             // First bytes of a new request: the header timeout starts now.
             armWaitTimer(seconds: context.options.headerTimeout, idle: false)
@@ -300,7 +304,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     }
 
     private func writeHead(_ bytes: UnsafeRawBufferPointer) {
-        context.metrics.sent(bytes.count)
+        metrics.sent(bytes.count)
         connection.write(bytes)
     }
 
@@ -310,7 +314,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
 
     func sendResponseBody(_ bytes: UnsafeRawBufferPointer) {
         guard !closed, !responseNoBody, !bytes.isEmpty else { return }
-        context.metrics.sent(bytes.count)
+        metrics.sent(bytes.count)
         if responseChunked {
             HTTP1Serializer.withChunkFraming(size: bytes.count) { connection.write($0, bytes, $1) }
         } else {
@@ -323,7 +327,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         if responseChunked && !responseNoBody {
             scratch.removeAll(keepingCapacity: true)
             HTTP1Serializer.appendLastChunk(trailers: trailers, to: &scratch)
-            context.metrics.sent(scratch.count)
+            metrics.sent(scratch.count)
             connection.write(scratch)
         }
         responseFinished()
