@@ -71,7 +71,7 @@ final class ProxyExchange {
         self.context = context
         self.downstream = downstream
         self.dialect = APIDialect.forPath(head.path)
-        self.traceID = head.headers.firstIndex(lowercase: "traceparent").flatMap { ProxyExchange.traceID(fromTraceparent: head.headers.value(at: $0)) }
+        self.traceID = ProxyExchange.traceID(of: head)
         self.requestHead = consume head
         self.bodyShape = bodyShape
         self.requestEnded = bodyShape == .none
@@ -544,6 +544,15 @@ final class ProxyExchange {
         head.headers.withValue(lowercase: "content-type") { ct in
             ct.count >= 17 && asciiEqualsLowercase(UnsafeBufferPointer(rebasing: ct[0..<17]), "text/event-stream")
         } ?? false
+    }
+
+    /// The trace id of the head's traceparent field, read through a borrow: read from the
+    /// consumed head in `init`, its header storage was retained and released around the
+    /// reads. Not inlined, or the reads would be the consumed head's again.
+    @inline(never)
+    static func traceID(of head: borrowing HTTPRequestHead) -> String? {
+        guard let i = head.headers.firstIndex(lowercase: "traceparent") else { return nil }
+        return traceID(fromTraceparent: head.headers.value(at: i))
     }
 
     /// "00-<32 hex trace id>-<16 hex span>-<flags>" -> the trace id.

@@ -170,7 +170,8 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     private func startExchange(_ head: consuming HTTPRequestHead, _ framing: HTTP1BodyFraming, route: UpstreamTarget?) {
         waitingForHead = false
         requestComplete = false
-        keepAlive = head.isKeepAlive
+        let (isKeepAlive, expectField) = Self.keepAliveAndExpect(head)
+        keepAlive = isKeepAlive
         if context.draining { closeAfterResponse = true }
         let shape: RequestBodyShape
         switch framing {
@@ -178,8 +179,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         case .contentLength(let n): shape = .length(n)
         case .chunked: shape = .streaming
         }
-        if let ei = head.headers.firstIndex(lowercase: "expect") {
-            let expect = head.headers.value(at: ei)
+        if let expect = expectField {
             if expect.lowercased() == "100-continue" {
                 if shape != .none && shape != .length(0) {
                     connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -198,6 +198,15 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         exchange = ex
         responseInProgress = true
         ex.start()
+    }
+
+    /// The head's keep-alive and its Expect field, read through a borrow: read from the
+    /// consumed head in `startExchange`, its header storage was retained and released around
+    /// the reads. Not inlined, or the reads would be the consumed head's again.
+    @inline(never)
+    private static func keepAliveAndExpect(_ head: borrowing HTTPRequestHead) -> (keepAlive: Bool, expect: String?) {
+        let expect = head.headers.firstIndex(lowercase: "expect").map { head.headers.value(at: $0) }
+        return (head.isKeepAlive, expect)
     }
 
     private func protocolError(_ error: HTTP1ParseError) {
