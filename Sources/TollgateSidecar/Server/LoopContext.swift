@@ -96,7 +96,8 @@ final class LoopContext: @unchecked Sendable {
         swap(&b, &buffer)
         guard b.capacity > 0, b.capacity <= Self.maxSpareCapacity, spareBuffers.count < Self.maxSpareBuffers else { return }
         b.removeAll(keepingCapacity: true)
-        spareBuffers.append(b)
+        // Moved in: appending a copy retained and released the buffer (twice per request).
+        spareBuffers.append(consume b)
     }
 
     /// A request id unique in this process: loop index, then a per-loop counter.
