@@ -35,7 +35,7 @@ public struct LLMRequestInfo: Sendable, Equatable {
         api: LLMAPI, model: String? = nil, stream: Bool = false, maxOutputTokens: Int64? = nil,
         maxOutputTokensField: String? = nil, includeUsageRequested: Bool = false, outputMultiplier: Int64 = 1,
         promptTokenBound: Int64 = 0, promptTextBytes: Int64 = 0, imageCount: Int = 0, otherMediaCount: Int = 0,
-        promptBoundIsPartial: Bool = false
+        promptBoundIsPartial: Bool = false, hiddenReasoningPossible: Bool = false
     ) {
         self.api = api
         self.model = model
@@ -49,6 +49,7 @@ public struct LLMRequestInfo: Sendable, Equatable {
         self.imageCount = imageCount
         self.otherMediaCount = otherMediaCount
         self.promptBoundIsPartial = promptBoundIsPartial
+        self.hiddenReasoningPossible = hiddenReasoningPossible
     }
 
     /// Upper bound of output tokens if a cap is set: cap * multiplier (saturating).

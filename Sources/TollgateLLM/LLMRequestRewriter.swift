@@ -71,12 +71,21 @@ public enum LLMRequestRewriter {
             stream = inspected.stream
             requested = inspected.includeUsageRequested
         }
-        guard stream, !requested else { return (body, false) }
-        if let out = insertingIncludeUsage(into: body) { return (out, true) }
-        let out = try requestJSON { () throws(JSONParseError) -> [UInt8] in
+        guard let out = try includingUsage(api: api, body: body, stream: stream, includeUsageRequested: requested) else { return (body, false) }
+        return (out, true)
+    }
+
+    /// `ensuringIncludeUsage` for a caller that has the request's two flags at hand: the new
+    /// body, or nil when it stays as it is. Handing over the whole `LLMRequestInfo` instead
+    /// copied it (its Strings retained and released) to wrap it in an Optional, per request.
+    public static func includingUsage(
+        api: LLMAPI, body: [UInt8], stream: Bool, includeUsageRequested requested: Bool
+    ) throws(LLMRequestError) -> [UInt8]? {
+        guard api == .openAIChat || api == .openAICompletions, stream, !requested else { return nil }
+        if let out = insertingIncludeUsage(into: body) { return out }
+        return try requestJSON { () throws(JSONParseError) -> [UInt8] in
             try JSONSplice.setting(["stream_options", "include_usage"], to: Array("true".utf8), in: body)
         }
-        return (out, true)
     }
 
     /// What `JSONSplice.setting(["stream_options", "include_usage"], to: true)` gives a body

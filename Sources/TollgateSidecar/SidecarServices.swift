@@ -27,6 +27,13 @@ final class SidecarServices: Sendable {
     /// DNS for configured upstreams that did not resolve when the policy was built.
     let resolver = EgressResolver(overrides: [:])
 
+    /// `usageMetrics.record(...)`, per request: called as `services.usageMetrics.record` from a
+    /// filter it retained and released the metrics around the call. Not inlined (see
+    /// `LoopContext.addDeadline`).
+    @inline(never) func recordUsage(model: String?, team: String?, key: String?, usage: Usage, costMicros: Int64) {
+        usageMetrics.record(model: model, team: team, key: key, usage: usage, costMicros: costMicros)
+    }
+
     init(options: SidecarOptions, file: SidecarConfigFile?) throws(ConfigError) {
         usageLog = try options.usageLogPath.map { (p) throws(ConfigError) in try UsageLog(path: p, maxBytes: Int64(options.usageLogMaxBytes)) }
         var registry: [String: DeploymentHealth] = [:]

@@ -206,9 +206,15 @@ public final class EventLoop: @unchecked Sendable {
         while !flushQueue.isEmpty {
             // Swapped with a spare that keeps its capacity: copying the queue out and clearing
             // it in place allocated a new buffer every round (the old one was still shared).
+            // The round is walked from a local: iterating the stored array retained and
+            // released the array each round. A flush may append to flushQueue, which by then
+            // holds the spare.
+            var round: [any DeferredFlush] = []
+            swap(&round, &flushQueue)
             swap(&flushQueue, &flushRound)
-            for f in flushRound { f.flushDeferred() }
-            flushRound.removeAll(keepingCapacity: true)
+            for f in round { f.flushDeferred() }
+            round.removeAll(keepingCapacity: true)
+            flushRound = consume round
         }
     }
 
@@ -224,9 +230,12 @@ public final class EventLoop: @unchecked Sendable {
 
     private func runPending() {
         while true {
+            // Moved out, not copied: this runs twice per loop iteration, nearly always on an
+            // empty queue, and the copy retained and released the array each time.
             let tasks = pending.withLock { q -> [@Sendable () -> Void] in
-                let t = q
-                q.removeAll(keepingCapacity: true)
+                if q.isEmpty { return [] }
+                var t: [@Sendable () -> Void] = []
+                swap(&t, &q)
                 return t
             }
             if tasks.isEmpty { return }

@@ -1,17 +1,19 @@
 /// A scheduled callback on one event loop. Cancelling only marks it; the heap drops it lazily.
 public final class LoopTimer {
     public let deadline: UInt64
-    fileprivate var callback: (() -> Void)?
+    /// Visible to inlined callers: `isCancelled` and `cancel()` are asked per request from
+    /// other modules, and as calls each cost a retain and release of the timer around it.
+    @usableFromInline var callback: (() -> Void)?
 
     fileprivate init(deadline: UInt64, callback: @escaping () -> Void) {
         self.deadline = deadline
         self.callback = callback
     }
 
-    public var isCancelled: Bool { callback == nil }
+    @inlinable public var isCancelled: Bool { callback == nil }
 
     /// Cancels the timer (idempotent). Only call on the loop that owns it.
-    public func cancel() { callback = nil }
+    @inlinable public func cancel() { callback = nil }
 }
 
 /// Binary min-heap of timers ordered by (deadline, sequence) so equal deadlines fire in order.

@@ -49,17 +49,12 @@ extension OpenAIChat {
             return nil
         }
 
-        var info = LLMRequestInfo(api: .openAIChat)
         guard let model = Self.optionalString(f.model, in: body), let stream = Self.optionalBool(f.stream),
             let completion = Self.optionalCount(f.maxCompletionTokens, in: body), let legacy = Self.optionalCount(f.maxTokens, in: body),
             let n = Self.optionalCount(f.n, in: body), let includeUsage = Self.includeUsage(f.streamOptions, in: body)
         else { return nil }
-        info.model = model
-        info.stream = stream ?? false
-        Self.applyOutputCap(completion: completion, legacy: legacy, into: &info)
-        info.outputMultiplier = max(1, n ?? 1)
-        info.includeUsageRequested = includeUsage
-        info.hiddenReasoningPossible = OpenAIChat.isReasoningModel(info.model) || f.reasoningEffort.map { !$0.isNull } == true
+        let cap = Self.outputCap(completion: completion, legacy: legacy)
+        let hiddenReasoning = OpenAIChat.isReasoningModel(model) || f.reasoningEffort.map { !$0.isNull } == true
 
         // The tape path's counter: walkMessages, addTools(tools), addTools(functions),
         // addRaw(tool_choice), addRaw(response_format).
@@ -82,9 +77,12 @@ extension OpenAIChat {
         addTools(f.functions, functions)
         addRaw(f.toolChoice)
         addRaw(f.responseFormat)
-        info.promptTokenBound = tokens + text
-        info.promptTextBytes = text
-        return info
+        // Made once, at the end: a `var info` filled field by field was copied (its Strings
+        // retained and released) when created and again when returned.
+        return LLMRequestInfo(
+            api: .openAIChat, model: model, stream: stream ?? false, maxOutputTokens: cap?.tokens,
+            maxOutputTokensField: cap?.field, includeUsageRequested: includeUsage, outputMultiplier: max(1, n ?? 1),
+            promptTokenBound: tokens + text, promptTextBytes: text, hiddenReasoningPossible: hiddenReasoning)
     }
 
     /// The root fields the pass keeps (those of `requestKeys`).

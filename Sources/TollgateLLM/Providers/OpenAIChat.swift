@@ -51,18 +51,18 @@ enum OpenAIChat {
     }
 
     static func applyOutputCap(completion: Int64?, legacy: Int64?, into info: inout LLMRequestInfo) {
+        guard let cap = outputCap(completion: completion, legacy: legacy) else { return }
+        info.maxOutputTokens = cap.tokens
+        info.maxOutputTokensField = cap.field
+    }
+
+    /// The output cap and the field it came from, of `applyOutputCap`.
+    static func outputCap(completion: Int64?, legacy: Int64?) -> (tokens: Int64, field: String)? {
         switch (completion, legacy) {
-        case let (c?, l?):
-            info.maxOutputTokens = max(c, l)
-            info.maxOutputTokensField = c >= l ? "max_completion_tokens" : "max_tokens"
-        case let (c?, nil):
-            info.maxOutputTokens = c
-            info.maxOutputTokensField = "max_completion_tokens"
-        case let (nil, l?):
-            info.maxOutputTokens = l
-            info.maxOutputTokensField = "max_tokens"
-        case (nil, nil):
-            break
+        case let (c?, l?): return (max(c, l), c >= l ? "max_completion_tokens" : "max_tokens")
+        case let (c?, nil): return (c, "max_completion_tokens")
+        case let (nil, l?): return (l, "max_tokens")
+        case (nil, nil): return nil
         }
     }
 
@@ -75,12 +75,22 @@ enum OpenAIChat {
 
     /// Models whose output includes reasoning tokens that the stream never shows.
     static func isReasoningModel(_ model: String?) -> Bool {
-        var m = ModelPriceTable.normalize(model ?? "")
-        return m.withUTF8 { b in
-            ModelPriceTable.isModel(b, inFamily: "o1") || ModelPriceTable.isModel(b, inFamily: "o3")
-                || ModelPriceTable.isModel(b, inFamily: "o4") || ModelPriceTable.isModel(b, inFamily: "gpt-5")
-                || ModelPriceTable.isModel(b, inFamily: "codex")
+        // A name already normalized (no '/', no upper case: the usual case) is read in place;
+        // normalizing it first returned a copy of the String, retained and released.
+        let inPlace = model?.utf8.withContiguousStorageIfAvailable { b -> Bool? in
+            if b.contains(where: { $0 == 0x2F || $0 &- 0x41 < 26 }) { return nil }
+            return isReasoningFamily(b)
         }
+        if let inPlace, let answer = inPlace { return answer }
+        var m = ModelPriceTable.normalize(model ?? "")
+        return m.withUTF8 { isReasoningFamily($0) }
+    }
+
+    /// Whether the normalized model name `b` is of a reasoning family.
+    private static func isReasoningFamily(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        ModelPriceTable.isModel(b, inFamily: "o1") || ModelPriceTable.isModel(b, inFamily: "o3")
+            || ModelPriceTable.isModel(b, inFamily: "o4") || ModelPriceTable.isModel(b, inFamily: "gpt-5")
+            || ModelPriceTable.isModel(b, inFamily: "codex")
     }
 
     static func classifyPart(_ c: inout PromptBoundCounter, _ part: JSONSlice) throws(JSONParseError) -> Bool {

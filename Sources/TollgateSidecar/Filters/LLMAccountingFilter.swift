@@ -57,8 +57,8 @@ final class LLMAccountingFilter: ExchangeFilter {
             return .respond(.badRequest(400, code: "invalid_request_body", "cannot read the \(api.rawValue) request: \(error.message)"))
         }
         do {
-            let (rewritten, added) = try LLMRequestRewriter.ensuringIncludeUsage(api: api, body: body, info: inspected)
-            if added {
+            if let rewritten = try LLMRequestRewriter.includingUsage(
+                api: api, body: body, stream: inspected.stream, includeUsageRequested: inspected.includeUsageRequested) {
                 body = rewritten
                 injectedIncludeUsage = true
             }
@@ -99,23 +99,28 @@ final class LLMAccountingFilter: ExchangeFilter {
         // `info` is read in place: binding it (`let info`) copied the whole request description,
         // and binding `tracker` copied the tracker (two memcpys) even for non-stream responses.
         guard let api, hasInfo else { return }
+        // The response copy moves to a local and the model name is read once: each read of a
+        // stored array or String passed to a call retained and released it.
+        var body: [UInt8] = []
+        swap(&body, &responseCopy)
+        let model = self.model
         let usage: Usage
         if tracker != nil {
             usage = tracker!.finish(cut: outcome.cut)
             servedModel = tracker!.servedModel
         } else if status >= 200 && status < 300 {
-            let facts = responseCopyOverflow ? nil : try? ResponseFacts.read(api: api, body: responseCopy)
-            usage = facts?.usage ?? Usage.estimate(request: info!, responseBody: responseCopy)
+            let facts = responseCopyOverflow ? nil : try? ResponseFacts.read(api: api, body: body)
+            usage = facts?.usage ?? Usage.estimate(request: info!, responseBody: body)
             servedModel = facts?.model
         } else {
             // The provider refused (or never answered): nothing was generated.
             usage = .zero
         }
-        let cost = price(for: x).map { $0.cost(usage) } ?? 0
+        let cost = x.context.price(alias: model, served: x.endpoint?.model, in: policy).map { $0.cost(usage) } ?? 0
         finalUsage = usage
         finalCost = cost
-        x.context.recycle(&responseCopy)
-        services.usageMetrics.record(model: model, team: x.identity?.team, key: x.identity?.keyID, usage: usage, costMicros: cost)
+        x.context.recycle(&body)
+        services.recordUsage(model: model, team: x.identity?.team, key: x.identity?.keyID, usage: usage, costMicros: cost)
         guard let log = services.usageLog else { return }
         let record = UsageRecord(
             timeUnixMillis: MonotonicClock.wallNanos() / 1_000_000, requestID: x.requestID,

@@ -25,6 +25,12 @@ final class UpstreamEndpoint: Sendable {
     /// Whether request paths need rewriting for this endpoint (decided once, not per request).
     let mapsPaths: Bool
 
+    /// `health.attemptStarted()`, called through the endpoint: as `e.health.attemptStarted()`
+    /// at the call site it retained and released the health object around the call; from the
+    /// endpoint's own method its let is borrowed. Not inlined, or the caller would hold the
+    /// same two-level chain again. (The other per-request health calls measured no better.)
+    @inline(never) func attemptStarted() { health.attemptStarted() }
+
     init(id: String, providerName: String?, kind: ProviderConfig.Kind, target: UpstreamTarget, model: String?, weight: Int,
          health: DeploymentHealth, apiKey: Secret?, apiVersion: String?, extraHeaders: [(name: String, value: String)]) {
         self.id = id

@@ -22,6 +22,21 @@ struct FilterChain {
         return after[i - before.count - 1]
     }
 
+    /// `self[i].requestHead(x)`, called in place: the subscript returned the filter +1 (a
+    /// retain and release per call).
+    func requestHead(at i: Int, _ x: ProxyExchange) -> FilterVerdict {
+        if i < before.count { return before[i].requestHead(x) }
+        if i == before.count { return llm.requestHead(x) }
+        return after[i - before.count - 1].requestHead(x)
+    }
+
+    /// `self[i].requestBody(x, &body)`, called in place (see `requestHead(at:_:)`).
+    func requestBody(at i: Int, _ x: ProxyExchange, _ body: inout [UInt8]) -> FilterVerdict {
+        if i < before.count { return before[i].requestBody(x, &body) }
+        if i == before.count { return llm.requestBody(x, &body) }
+        return after[i - before.count - 1].requestBody(x, &body)
+    }
+
     /// Calls `body` with every filter, in order.
     @inline(__always)
     func forEach(_ body: (any ExchangeFilter) -> Void) {

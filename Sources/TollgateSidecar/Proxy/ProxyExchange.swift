@@ -71,7 +71,7 @@ final class ProxyExchange {
         self.context = context
         self.downstream = downstream
         self.dialect = APIDialect.forPath(head.path)
-        self.traceID = head.headers.firstIndex(lowercase: "traceparent").flatMap { ProxyExchange.traceID(fromTraceparent: head.headers.value(at: $0)) }
+        self.traceID = ProxyExchange.traceID(of: head)
         self.requestHead = consume head
         self.bodyShape = bodyShape
         self.requestEnded = bodyShape == .none
@@ -79,7 +79,7 @@ final class ProxyExchange {
         self.startNanos = context.loop.now
         self.requestID = context.nextRequestID()
         self.policy = context.policy
-        self.filters = context.services.makeFilters(policy: policy)
+        self.filters = context.makeFilters(policy: policy)
     }
 
     deinit {
@@ -96,7 +96,7 @@ final class ProxyExchange {
         var i = first
         while i < filters.count {
             defer { i += 1 }
-            switch filters[i].requestHead(self) {
+            switch filters.requestHead(at: i, self) {
             case .proceed: continue
             case .needBody: bufferingBody = true
             case .suspend:
@@ -115,7 +115,7 @@ final class ProxyExchange {
         if let seconds = route?.timeout {
             timeout = context.loop.schedule(afterSeconds: seconds) { [self] in self.timedOut() }
         } else {
-            context.deadlines.add(self)
+            context.addDeadline(self)
         }
         if bufferingBody {
             if requestEnded { finishBufferedBody() }
@@ -157,10 +157,10 @@ final class ProxyExchange {
             return
         }
         endpoint = e
-        e.health.attemptStarted()
+        e.attemptStarted()
         if plan!.attempts > 1 {
             // Each attempt gets the whole upstream timeout.
-            context.deadlines.remove(self)
+            context.removeDeadline(self)
             timeout?.cancel()
             timeout = context.loop.schedule(afterSeconds: context.options.upstreamTimeout) { [self] in
                 self.timedOut()
@@ -168,8 +168,10 @@ final class ProxyExchange {
         }
         var body = retainedBody
         let lengthBefore = body.map { Int64($0.count) }
+        // The downstream read once: each `downstream?.` retained and released it for its call.
+        let down = downstream
         var head = ProxyHeaders.upstreamRequest(
-            from: requestHead, target: e.target, clientIP: downstream?.clientIP, downstreamTLS: downstream?.isTLS ?? false,
+            from: requestHead, target: e.target, clientIP: down?.clientIP, downstreamTLS: down?.isTLS ?? false,
             bodyLength: lengthBefore ?? { if case .length(let n) = bodyShape { return n } else { return nil } }())
         e.adapt(head: &head, body: &body, api: plan!.api, alias: plan!.alias, stripClientCredentials: stripClientCredentials)
         if let body {
@@ -182,7 +184,7 @@ final class ProxyExchange {
                 self.attemptTimedOut()
             }
         }
-        context.pool.open(exchange: self, target: e.target, head: head, bodyShape: bodyShape)
+        context.openUpstream(exchange: self, target: e.target, head: head, bodyShape: bodyShape)
     }
 
     /// The attempt in flight is over (answered, failed or abandoned): it no longer counts as
@@ -229,7 +231,7 @@ final class ProxyExchange {
         var i = first
         while i < filters.count {
             defer { i += 1 }
-            let verdict = filters[i].requestBody(self, &body)
+            let verdict = filters.requestBody(at: i, self, &body)
             if case .respond(let e) = verdict {
                 fail(e, upstreamFault: false)
                 return
@@ -241,7 +243,8 @@ final class ProxyExchange {
             }
         }
         bodyShape = .length(Int64(body.count))
-        retainedBody = body
+        // Moved in: a copy cost a retain and release of the body.
+        retainedBody = consume body
         openUpstream()
     }
 
@@ -520,7 +523,7 @@ final class ProxyExchange {
     private func complete(status: Int) {
         guard !finished else { return }
         finished = true
-        context.deadlines.remove(self)
+        context.removeDeadline(self)
         timeout?.cancel()
         timeout = nil
         retryTimer?.cancel()
@@ -529,7 +532,7 @@ final class ProxyExchange {
         endAttempt()
         downstream = nil
         let elapsed = MonotonicClock.now() &- startNanos
-        context.metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: Double(elapsed) / 1e9)
+        context.recordRequest(protocolIndex: protocolIndex, status: status, seconds: Double(elapsed) / 1e9)
         let outcome = ExchangeOutcome(status: status, cut: cut, durationNanos: elapsed, ttfbNanos: ttfbNanos)
         filters.forEach { $0.complete(self, outcome) }
         attemptBody = nil
@@ -541,6 +544,15 @@ final class ProxyExchange {
         head.headers.withValue(lowercase: "content-type") { ct in
             ct.count >= 17 && asciiEqualsLowercase(UnsafeBufferPointer(rebasing: ct[0..<17]), "text/event-stream")
         } ?? false
+    }
+
+    /// The trace id of the head's traceparent field, read through a borrow: read from the
+    /// consumed head in `init`, its header storage was retained and released around the
+    /// reads. Not inlined, or the reads would be the consumed head's again.
+    @inline(never)
+    static func traceID(of head: borrowing HTTPRequestHead) -> String? {
+        guard let i = head.headers.firstIndex(lowercase: "traceparent") else { return nil }
+        return traceID(fromTraceparent: head.headers.value(at: i))
     }
 
     /// "00-<32 hex trace id>-<16 hex span>-<flags>" -> the trace id.

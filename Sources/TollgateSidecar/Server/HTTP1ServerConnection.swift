@@ -6,6 +6,9 @@ import TollgateTransport
 final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, DownstreamConnection {
     let context: LoopContext
     let connection: Connection
+    /// `context.metrics`, held here: reached through the context, each count (several per
+    /// request) retained and released the shard.
+    private let metrics: MetricsShard
     private var parser: HTTP1RequestParser
     /// Bytes read but not yet parsed (pipelined requests, or a body while paused).
     private var inbound = ByteQueue()
@@ -38,6 +41,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     init(context: LoopContext, connection: Connection) {
         self.context = context
         self.connection = connection
+        self.metrics = context.metrics
         let o = context.options
         parser = HTTP1RequestParser(limits: HTTP1Limits(
             maxRequestLineBytes: o.maxRequestLineBytes, maxHeaderBytes: o.maxHeaderBytes,
@@ -59,7 +63,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     // MARK: Reading
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
-        context.metrics.received(bytes.count)
+        metrics.received(bytes.count)
         if waitingForHead && waitTimerIsIdle {
             // First bytes of a new request: the header timeout starts now.
             armWaitTimer(seconds: context.options.headerTimeout, idle: false)
@@ -166,7 +170,8 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     private func startExchange(_ head: consuming HTTPRequestHead, _ framing: HTTP1BodyFraming, route: UpstreamTarget?) {
         waitingForHead = false
         requestComplete = false
-        keepAlive = head.isKeepAlive
+        let (isKeepAlive, expectField) = Self.keepAliveAndExpect(head)
+        keepAlive = isKeepAlive
         if context.draining { closeAfterResponse = true }
         let shape: RequestBodyShape
         switch framing {
@@ -174,8 +179,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         case .contentLength(let n): shape = .length(n)
         case .chunked: shape = .streaming
         }
-        if let ei = head.headers.firstIndex(lowercase: "expect") {
-            let expect = head.headers.value(at: ei)
+        if let expect = expectField {
             if expect.lowercased() == "100-continue" {
                 if shape != .none && shape != .length(0) {
                     connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -194,6 +198,15 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         exchange = ex
         responseInProgress = true
         ex.start()
+    }
+
+    /// The head's keep-alive and its Expect field, read through a borrow: read from the
+    /// consumed head in `startExchange`, its header storage was retained and released around
+    /// the reads. Not inlined, or the reads would be the consumed head's again.
+    @inline(never)
+    private static func keepAliveAndExpect(_ head: borrowing HTTPRequestHead) -> (keepAlive: Bool, expect: String?) {
+        let expect = head.headers.firstIndex(lowercase: "expect").map { head.headers.value(at: $0) }
+        return (head.isKeepAlive, expect)
     }
 
     private func protocolError(_ error: HTTP1ParseError) {
@@ -300,7 +313,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     }
 
     private func writeHead(_ bytes: UnsafeRawBufferPointer) {
-        context.metrics.sent(bytes.count)
+        metrics.sent(bytes.count)
         connection.write(bytes)
     }
 
@@ -310,7 +323,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
 
     func sendResponseBody(_ bytes: UnsafeRawBufferPointer) {
         guard !closed, !responseNoBody, !bytes.isEmpty else { return }
-        context.metrics.sent(bytes.count)
+        metrics.sent(bytes.count)
         if responseChunked {
             HTTP1Serializer.withChunkFraming(size: bytes.count) { connection.write($0, bytes, $1) }
         } else {
@@ -323,7 +336,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         if responseChunked && !responseNoBody {
             scratch.removeAll(keepingCapacity: true)
             HTTP1Serializer.appendLastChunk(trailers: trailers, to: &scratch)
-            context.metrics.sent(scratch.count)
+            metrics.sent(scratch.count)
             connection.write(scratch)
         }
         responseFinished()

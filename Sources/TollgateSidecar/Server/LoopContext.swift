@@ -1,3 +1,4 @@
+import TollgateHTTP
 import TollgateLLM
 import TollgateRouting
 import TollgateTransport
@@ -40,6 +41,20 @@ final class LoopContext: @unchecked Sendable {
         self.random = SplitMix64(seed: UInt64(bitPattern: MonotonicClock.wallNanos()) &+ UInt64(loop.index) &* 0x9E37_79B9)
     }
 
+    // The exchange reaches these through the context: written there as
+    // `context.deadlines.add(x)`, each call retained and released the object behind the
+    // context's let around it; called from the context's own method it is borrowed. Not
+    // inlined, or the caller would hold the same two-level chain again.
+    @inline(never) func addDeadline(_ x: ProxyExchange) { deadlines.add(x) }
+    @inline(never) func removeDeadline(_ x: ProxyExchange) { deadlines.remove(x) }
+    @inline(never) func recordRequest(protocolIndex: Int, status: Int, seconds: Double) {
+        metrics.recordRequest(protocolIndex: protocolIndex, status: status, seconds: seconds)
+    }
+    @inline(never) func openUpstream(exchange: ProxyExchange, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+        pool.open(exchange: exchange, target: target, head: head, bodyShape: bodyShape)
+    }
+    @inline(never) func makeFilters(policy: GatewayPolicy) -> FilterChain { services.makeFilters(policy: policy) }
+
     /// The current gateway policy (one atomic load per request; the lock only after a reload).
     var policy: GatewayPolicy {
         if cachedPolicy.version != services.policyVersion { cachedPolicy = services.policy }
@@ -81,7 +96,8 @@ final class LoopContext: @unchecked Sendable {
         swap(&b, &buffer)
         guard b.capacity > 0, b.capacity <= Self.maxSpareCapacity, spareBuffers.count < Self.maxSpareBuffers else { return }
         b.removeAll(keepingCapacity: true)
-        spareBuffers.append(b)
+        // Moved in: appending a copy retained and released the buffer (twice per request).
+        spareBuffers.append(consume b)
     }
 
     /// A request id unique in this process: loop index, then a per-loop counter.
