@@ -110,6 +110,30 @@ def test_usage_records_the_model_the_provider_served(mock, sidecar, tmp_path):
                    ("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", True), ("gpt-4o-mini", "gpt-4o-mini", False)]
 
 
+def test_usage_forwarded_but_unanswered_charges_the_prompt(mock, sidecar, tmp_path):
+    """A call the provider received but never answered (upstream timeout, or the client gave
+    up) is charged its prompt bound, marked estimated: the provider may bill the prompt.
+    A call refused by the provider is charged nothing."""
+    log = tmp_path / "usage.jsonl"
+    sc = sidecar(mock.url, "--usage-log", str(log), "--upstream-timeout", "500ms")
+    body = {"model": "gpt-4o-mini", "messages": MSGS}
+    hdrs = {"authorization": f"Bearer {SECRET_KEY}"}
+    r = httpx.post(sc.url + "/v1/chat/completions", json=body, headers={**hdrs, "x-mock-delay-ms": "3000"}, timeout=10)
+    assert r.status_code == 504 and r.json()["error"]["code"]
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(sc.url + "/v1/chat/completions", json=body, headers={**hdrs, "x-mock-delay-ms": "3000"}, timeout=0.3)
+    r = httpx.post(sc.url + "/v1/chat/completions", json=body, headers={**hdrs, "x-mock-status": "429"}, timeout=10)
+    assert r.status_code == 429
+    recs = sorted(records(log, 3), key=lambda r: r["status"])
+    assert [r["status"] for r in recs] == [429, 499, 504]
+    refused, gone, timed_out = recs
+    assert refused["input_tokens"] == 0 and refused["total_tokens"] == 0
+    for rec in (gone, timed_out):
+        assert rec["estimated"] is True and rec["output_tokens"] == 0
+        assert rec["input_tokens"] >= len(json.dumps(body)) // 4 > 0
+        assert rec["cost_micro_usd"] > 0
+
+
 def test_usage_metrics_by_model(mock, sidecar):
     """Token counters by model appear in /metrics after traffic."""
     sc = sidecar(mock.url)

@@ -112,8 +112,13 @@ final class LLMAccountingFilter: ExchangeFilter {
             let facts = responseCopyOverflow ? nil : try? ResponseFacts.read(api: api, body: body)
             usage = facts?.usage ?? Usage.estimate(request: info!, responseBody: body)
             servedModel = facts?.model
+        } else if status == 0 && x.endpoint != nil && (outcome.status == 499 || outcome.status == 504) {
+            // Forwarded, then the client left or the upstream timed out before answering: the
+            // provider has the prompt and may bill it, so the prompt bound is charged
+            // (estimated), as a cut stream is; nothing generated was seen.
+            usage = info!.api == .anthropicCountTokens ? .zero : Usage(inputTokens: info!.promptTokenBound, estimated: true)
         } else {
-            // The provider refused (or never answered): nothing was generated.
+            // The provider refused (or was never reached): nothing was generated.
             usage = .zero
         }
         let cost = x.context.price(alias: model, served: x.endpoint?.model, in: policy).map { $0.cost(usage) } ?? 0
