@@ -21,22 +21,28 @@ public struct ResponseFacts: Sendable, Equatable {
     /// as `readViaTape`, which the agreement tests and the fuzz target check.
     public static func read(api: LLMAPI, body: UnsafeRawBufferPointer) throws(JSONParseError) -> ResponseFacts {
         switch api {
-        case .openAIChat, .openAICompletions, .openAIEmbeddings, .openAIResponses:
+        case .openAIChat, .openAICompletions, .openAIEmbeddings, .openAIResponses, .anthropicMessages:
             let (u, m) = try JSONScanner().rootMembers("usage", "model", in: body)
             let model = ServedModel.name(m, in: body)
             guard let u, u.kind == .object else { return ResponseFacts(model: model) }
-            let names: (StaticString, StaticString, StaticString, StaticString) = api == .openAIResponses
-                ? ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
-                : ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
-            return ResponseFacts(usage: try OpenAIUsageReader.read(validated: u, in: body, names: names), model: model)
-        case .anthropicMessages:
-            let (u, m) = try JSONScanner().rootMembers("usage", "model", in: body)
-            let model = ServedModel.name(m, in: body)
-            guard let u, u.kind == .object else { return ResponseFacts(model: model) }
-            let doc = try JSONDocument(value: u, in: body)
-            return ResponseFacts(usage: try Anthropic.usage(doc, doc.root), model: model)
+            return ResponseFacts(usage: try usage(api: api, validated: u, in: body), model: model)
         case .anthropicCountTokens, .geminiGenerateContent, .geminiStreamGenerateContent:
             return try readViaTape(api: api, body: body)
+        }
+    }
+
+    /// The usage object `u` (validated as part of `body`) of a root-member API.
+    private static func usage(api: LLMAPI, validated u: JSONSlice, in body: UnsafeRawBufferPointer) throws(JSONParseError) -> Usage {
+        switch api {
+        case .anthropicMessages:
+            let doc = try JSONDocument(value: u, in: body)
+            return try Anthropic.usage(doc, doc.root)
+        case .openAIResponses:
+            return try OpenAIUsageReader.read(
+                validated: u, in: body, names: ("input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details"))
+        default:
+            return try OpenAIUsageReader.read(
+                validated: u, in: body, names: ("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"))
         }
     }
 

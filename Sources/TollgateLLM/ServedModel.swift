@@ -45,10 +45,9 @@ public enum ServedModel {
         let scanner = JSONScanner()
         let value: JSONSlice?
         switch api {
-        case .openAIChat, .openAICompletions:
-            value = (try? scanner.rootMember("model", in: data)) ?? nil
-        case .geminiGenerateContent, .geminiStreamGenerateContent:
-            value = (try? scanner.rootMember("modelVersion", in: data)) ?? nil
+        case .openAIChat, .openAICompletions, .geminiGenerateContent, .geminiStreamGenerateContent:
+            // Every chunk is a whole response object: the model sits where the response has it.
+            value = responseKey(api).flatMap { (try? scanner.rootMember($0, in: data)) ?? nil }
         case .anthropicMessages:
             value = nested(scanner, "message", "model", in: data)
         case .openAIResponses:

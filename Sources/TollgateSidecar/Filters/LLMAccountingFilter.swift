@@ -36,11 +36,6 @@ final class LLMAccountingFilter: ExchangeFilter {
         self.policy = policy
     }
 
-    /// The price of this request's model: the alias's configured price, else the served model's.
-    func price(for x: ProxyExchange) -> ModelPrice? {
-        x.context.price(alias: model, served: x.endpoint?.model, in: policy)
-    }
-
     func requestHead(_ x: ProxyExchange) -> FilterVerdict {
         // The target as it is: LLMAPI ignores the query itself (no String made from the path).
         guard x.requestHead.method == "POST", let api = LLMAPI(path: x.requestHead.target) else { return .proceed }
@@ -121,6 +116,7 @@ final class LLMAccountingFilter: ExchangeFilter {
             // The provider refused (or was never reached): nothing was generated.
             usage = .zero
         }
+        // The alias's configured price, else the served model's.
         let cost = x.context.price(alias: model, served: x.endpoint?.model, in: policy).map { $0.cost(usage) } ?? 0
         finalUsage = usage
         finalCost = cost

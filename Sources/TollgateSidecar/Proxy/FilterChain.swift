@@ -15,26 +15,13 @@ struct FilterChain {
 
     var count: Int { before.count + 1 + after.count }
 
-    /// The filter at chain position `i`.
-    subscript(i: Int) -> any ExchangeFilter {
-        if i < before.count { return before[i] }
-        if i == before.count { return llm }
-        return after[i - before.count - 1]
-    }
-
-    /// `self[i].requestHead(x)`, called in place: the subscript returned the filter +1 (a
-    /// retain and release per call).
-    func requestHead(at i: Int, _ x: ProxyExchange) -> FilterVerdict {
-        if i < before.count { return before[i].requestHead(x) }
-        if i == before.count { return llm.requestHead(x) }
-        return after[i - before.count - 1].requestHead(x)
-    }
-
-    /// `self[i].requestBody(x, &body)`, called in place (see `requestHead(at:_:)`).
-    func requestBody(at i: Int, _ x: ProxyExchange, _ body: inout [UInt8]) -> FilterVerdict {
-        if i < before.count { return before[i].requestBody(x, &body) }
-        if i == before.count { return llm.requestBody(x, &body) }
-        return after[i - before.count - 1].requestBody(x, &body)
+    /// Calls `body` with the filter at chain position `i`, borrowed: a subscript returned it
+    /// +1 (a retain and release per call).
+    @inline(__always)
+    func withFilter<R>(at i: Int, _ body: (any ExchangeFilter) -> R) -> R {
+        if i < before.count { return body(before[i]) }
+        if i == before.count { return body(llm) }
+        return body(after[i - before.count - 1])
     }
 
     /// Calls `body` with every filter, in order.

@@ -96,7 +96,7 @@ final class ProxyExchange {
         var i = first
         while i < filters.count {
             defer { i += 1 }
-            switch filters.requestHead(at: i, self) {
+            switch filters.withFilter(at: i, { $0.requestHead(self) }) {
             case .proceed: continue
             case .needBody: bufferingBody = true
             case .suspend:
@@ -231,7 +231,7 @@ final class ProxyExchange {
         var i = first
         while i < filters.count {
             defer { i += 1 }
-            let verdict = filters.requestBody(at: i, self, &body)
+            let verdict = filters.withFilter(at: i) { $0.requestBody(self, &body) }
             if case .respond(let e) = verdict {
                 fail(e, upstreamFault: false)
                 return

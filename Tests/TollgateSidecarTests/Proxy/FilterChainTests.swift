@@ -46,7 +46,7 @@ private final class NamedFilter: ExchangeFilter {
                 chain.forEach { seen.append(label($0, llm: llm)) }
                 #expect(seen == expected)
                 #expect(chain.count == expected.count)
-                #expect((0..<chain.count).map { label(chain[$0], llm: llm) } == expected)
+                #expect((0..<chain.count).map { i in chain.withFilter(at: i) { label($0, llm: llm) } } == expected)
             }
         }
     }
