@@ -16,7 +16,10 @@ final class ProxyExchange {
     let requestHead: HTTPRequestHead
     private(set) var bodyShape: RequestBodyShape
     let dialect: APIDialect
-    let requestID: String
+    /// Spelled only when something reports it (a usage record, an audit line, a log): most
+    /// requests never need the String (~400 instructions).
+    private(set) lazy var requestID: String = context.requestID(serial: requestSerial)
+    private let requestSerial: UInt64
     /// The W3C trace id from traceparent, if the client sent one.
     let traceID: String?
     /// The caller, once the identity filter resolved its virtual key; nil in passthrough mode.
@@ -77,7 +80,7 @@ final class ProxyExchange {
         self.requestEnded = bodyShape == .none
         self.protocolIndex = downstream.protocolIndex
         self.startNanos = context.loop.now
-        self.requestID = context.nextRequestID()
+        self.requestSerial = context.nextRequestSerial()
         self.policy = context.policy
         self.filters = context.makeFilters(policy: policy)
     }

@@ -100,17 +100,22 @@ final class LoopContext: @unchecked Sendable {
         spareBuffers.append(consume b)
     }
 
-    /// A request id unique in this process: loop index, then a per-loop counter.
-    func nextRequestID() -> String {
+    /// The next request's serial on this loop; `requestID(serial:)` spells it.
+    func nextRequestSerial() -> UInt64 {
         requestCounter &+= 1
+        return requestCounter
+    }
+
+    /// A request id unique in this process: loop index, then the per-loop serial.
+    func requestID(serial: UInt64) -> String {
         // "index-counter" written by hand: the interpolation cost ~800 instructions a request,
         // this ~150 (ids up to 15 bytes are small strings: no allocation either way).
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 42) { buf in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 42) { buf in
             let p = buf.baseAddress!
             var n = Self.writeDecimal(UInt64(truncatingIfNeeded: max(loop.index, 0)), to: p)
             p[n] = UInt8(ascii: "-")
             n += 1
-            n += Self.writeDecimal(requestCounter, to: p + n)
+            n += Self.writeDecimal(serial, to: p + n)
             return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
         }
     }
