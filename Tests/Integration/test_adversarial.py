@@ -1,0 +1,115 @@
+"""Adversarial data-plane tests: a raw-socket upstream that misbehaves on purpose (framing
+conflicts, unsolicited protocol switches, keep-alive connections closed under the proxy) and
+clients that use the odd corners of HTTP/1.1 (absolute-form targets, HTTP/1.0 with Expect).
+Each test pins a failure a real client met; the proxy must answer cleanly and never hang."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from helpers import (H1Reader, H2Client, assert_openai_error, connect, h1_request, request_bytes,
+                     send_raw_and_read, status_of)
+
+pytestmark = pytest.mark.proxy_only
+
+
+class RawUpstream:
+    """A TCP server that runs `handler(upstream, sock)` per accepted connection, in a thread.
+    `heads` records every request head it read (`read_head`), in arrival order."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.heads: list[bytes] = []
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(64)
+        self.url = f"http://127.0.0.1:{self.srv.getsockname()[1]}"
+        self.conns: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            threading.Thread(target=self._run, args=(c,), daemon=True).start()
+
+    def _run(self, c: socket.socket) -> None:
+        try:
+            self.handler(self, c)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def read_head(self, c: socket.socket, timeout: float = 5) -> tuple[bytes, bytes]:
+        """One request head (and the bytes read past it); (b"", b"") when the peer closed."""
+        c.settimeout(timeout)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            data = c.recv(65536)
+            if not data:
+                return b"", b""
+            buf += data
+        i = buf.index(b"\r\n\r\n") + 4
+        self.heads.append(buf[:i])
+        return buf[:i], buf[i:]
+
+    def request_lines(self) -> list[bytes]:
+        return [h.split(b"\r\n", 1)[0] for h in self.heads]
+
+    def close(self) -> None:
+        self.srv.close()
+        for c in self.conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def raw_upstream():
+    made: list[RawUpstream] = []
+
+    def make(handler) -> RawUpstream:
+        u = RawUpstream(handler)
+        made.append(u)
+        return u
+
+    yield make
+    for u in made:
+        u.close()
+
+
+def test_upstream_cl_and_te_response_does_not_split_client_stream(raw_upstream, sidecar):
+    """An upstream answer with both Content-Length and chunked is forwarded without the stale Content-Length."""
+    def handler(up, c):
+        while True:
+            head, _ = up.read_head(c)
+            if not head:
+                return
+            if b"/first" in head:
+                # Content-Length 3 but a chunked body of 5 bytes: chunked wins (RFC 9112 6.3).
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          b"5\r\nhello\r\n0\r\n\r\n")
+            else:
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond")
+
+    up = raw_upstream(handler)
+    sc = sidecar(up.url)
+    with connect(sc.url) as s:
+        rd = H1Reader(s, 5)
+        s.sendall(request_bytes("GET", "/first", sc.hostport))
+        r1 = rd.read_response()
+        assert r1.status == 200 and r1.body == b"hello", (r1.headers, r1.body)
+        assert r1.header("content-length") in (None, "5"), r1.headers
+        s.sendall(request_bytes("GET", "/second", sc.hostport))
+        r2 = rd.read_response()
+        assert r2.raw_head.startswith(b"HTTP/1.1 200 "), f"client stream desynchronized: {r2.raw_head[:40]!r}"
+        assert r2.body == b"second"
