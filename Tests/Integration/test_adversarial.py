@@ -113,3 +113,31 @@ def test_upstream_cl_and_te_response_does_not_split_client_stream(raw_upstream, 
         r2 = rd.read_response()
         assert r2.raw_head.startswith(b"HTTP/1.1 200 "), f"client stream desynchronized: {r2.raw_head[:40]!r}"
         assert r2.body == b"second"
+
+
+@pytest.mark.parametrize("protocol", ["h1", "h2"])
+def test_upstream_unsolicited_101_is_502_not_a_hang(raw_upstream, sidecar, protocol):
+    """An upstream 101 Switching Protocols (no upgrade was asked for) gets the client a 502 JSON error, at once."""
+    def handler(up, c):
+        up.read_head(c)
+        c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: other\r\nConnection: upgrade\r\n\r\nRAW BYTES")
+        time.sleep(3)
+
+    up = raw_upstream(handler)
+    sc = sidecar(up.url)
+    if protocol == "h1":
+        with connect(sc.url, timeout=3) as s:
+            s.sendall(request_bytes("GET", "/v1/models", sc.hostport))
+            r = H1Reader(s, 2).read_response()
+        assert r.status == 502, r
+        assert_openai_error(r.body)
+    else:
+        c = H2Client(sc.url, timeout=3)
+        try:
+            sid = c.request("GET", "/v1/models")
+            st = c.wait(sid, 2)
+            assert st.ended, "h2 stream left open after an upstream 101"
+            assert st.status == 502, st.headers
+            assert_openai_error(bytes(st.data))
+        finally:
+            c.close()

@@ -167,6 +167,13 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
             guard let event = result.event.take() else { return }
             switch consume event {
             case .responseHead(let head, let framing):
+                if head.status == 101 {
+                    // Upgrade is hop-by-hop and never forwarded, so no switch was asked for; the
+                    // bytes after it are another protocol. Skipped as an interim answer, it left
+                    // the client waiting for a response that never came.
+                    failExchange(.upstreamUnavailable("\(target.authority) answered 101 Switching Protocols to a request that asked for no upgrade"))
+                    return
+                }
                 if head.isInformational { continue }
                 responseKeepAlive = !head.headers.hasToken(lowercase: "connection", "close") && head.version != .http1_0
                 if framing == .none {
