@@ -141,3 +141,42 @@ def test_upstream_unsolicited_101_is_502_not_a_hang(raw_upstream, sidecar, proto
             assert_openai_error(bytes(st.data))
         finally:
             c.close()
+
+
+def _one_answer_per_connection(up, c):
+    """Answers the first request on a connection with keep-alive, then closes the connection
+    when the next request arrives on it: a server's idle close racing the proxy's reuse."""
+    head, rest = up.read_head(c)
+    if not head:
+        return
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    while len(rest) < length:
+        rest += c.recv(65536)
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    up.read_head(c)
+
+
+def test_stale_pooled_connection_get_is_retried_on_a_new_one(raw_upstream, sidecar):
+    """A GET sent on a pooled connection the server has closed is retried on a new connection, not failed with 502."""
+    up = raw_upstream(_one_answer_per_connection)
+    sc = sidecar(up.url, threads=1)
+    for i in range(4):
+        r = h1_request(sc.url, "GET", f"/v1/models?i={i}", timeout=5)
+        assert r.status == 200 and r.body == b"ok", (i, r.status, r.body[:200])
+    lines = up.request_lines()
+    assert lines.count(b"GET /v1/models?i=3 HTTP/1.1") == 2, lines
+
+
+def test_stale_pooled_connection_post_is_not_replayed(raw_upstream, sidecar):
+    """A POST on a pooled connection the server closed gets a clean 502 JSON and is never sent twice."""
+    up = raw_upstream(_one_answer_per_connection)
+    sc = sidecar(up.url, threads=1)
+    assert h1_request(sc.url, "POST", "/v1/embeddings?i=0", body=b"{}", timeout=5).status == 200
+    r = h1_request(sc.url, "POST", "/v1/embeddings?i=1", body=b"{}", timeout=5)
+    assert r.status == 502, (r.status, r.body[:200])
+    assert "before responding" in assert_openai_error(r.body)["message"]
+    time.sleep(0.2)
+    assert up.request_lines().count(b"POST /v1/embeddings?i=1 HTTP/1.1") == 1, up.request_lines()

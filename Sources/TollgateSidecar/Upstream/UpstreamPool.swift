@@ -30,8 +30,10 @@ final class UpstreamPool {
         self.services = services
     }
 
-    /// Finds or opens a connection for `exchange` and starts its request.
-    func open(exchange: any UpstreamClient, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+    /// Finds or opens a connection for `exchange` and starts its request; `fresh` skips the
+    /// idle HTTP/1.1 connections (a retry after a pooled one turned out closed).
+    func open(exchange: any UpstreamClient, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape,
+              fresh: Bool = false) {
         let key = target.poolKey
         if target.priorKnowledgeH2 || (!speaksHTTP2.isEmpty && speaksHTTP2.contains(key)) {
             let conn: HTTP2UpstreamConnection
@@ -52,7 +54,7 @@ final class UpstreamPool {
         // Popped in place: copying the list out and back copied the array (its buffer was
         // shared) on every request.
         let s = slot(for: key)
-        while let c = idle[s].popLast() {
+        while !fresh, let c = idle[s].popLast() {
             if c.isIdle {
                 markBusy(c)
                 c.start(exchange: exchange, head: head, bodyShape: bodyShape)
