@@ -180,3 +180,17 @@ def test_stale_pooled_connection_post_is_not_replayed(raw_upstream, sidecar):
     assert "before responding" in assert_openai_error(r.body)["message"]
     time.sleep(0.2)
     assert up.request_lines().count(b"POST /v1/embeddings?i=1 HTTP/1.1") == 1, up.request_lines()
+
+
+@pytest.mark.parametrize("upstream_h2", [False, True])
+def test_absolute_form_target_reaches_upstream_in_origin_form(mock, sidecar, upstream_h2):
+    """An absolute-form request target is forwarded as origin-form (HTTP/2 upstreams accept nothing else)."""
+    sc = sidecar(mock.url, *(["--upstream-h2"] if upstream_h2 else []))
+    for target, expected in [(f"http://{sc.hostport}/echo?abs=1", "/echo?abs=1"),
+                             ("http://other.example/echo?abs=2", "/echo?abs=2"),
+                             (f"http://{sc.hostport}?abs=3", "/?abs=3")]:
+        raw, _ = send_raw_and_read(sc.url, f"GET {target} HTTP/1.1\r\nHost: {sc.hostport}\r\n"
+                                           f"Connection: close\r\n\r\n".encode(), timeout=5)
+        assert status_of(raw) in (200, 404), raw[:200]
+        seen = [r.target for r in mock.requests if r.target.endswith(expected.split("?")[1])]
+        assert seen == [expected], (target, seen)

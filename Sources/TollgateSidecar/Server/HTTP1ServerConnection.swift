@@ -169,6 +169,9 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     /// Starts the exchange for an admitted request (or answers its Expect itself).
     private func startExchange(_ head: consuming HTTPRequestHead, _ framing: HTTP1BodyFraming, route: UpstreamTarget?) {
         waitingForHead = false
+        // An absolute-form target is served as its origin-form: filters match paths and the
+        // upstream (an HTTP/2 one above all) takes only origin-form.
+        head.useOriginForm()
         requestComplete = false
         let (isKeepAlive, expectField) = Self.keepAliveAndExpect(head)
         keepAlive = isKeepAlive
