@@ -194,3 +194,14 @@ def test_absolute_form_target_reaches_upstream_in_origin_form(mock, sidecar, ups
         assert status_of(raw) in (200, 404), raw[:200]
         seen = [r.target for r in mock.requests if r.target.endswith(expected.split("?")[1])]
         assert seen == [expected], (target, seen)
+
+
+def test_http10_expect_continue_gets_no_interim_response(mock, sidecar):
+    """An HTTP/1.0 client with Expect: 100-continue is sent no 1xx (RFC 9110 15.2), only its answer."""
+    sc = sidecar(mock.url)
+    raw, closed = send_raw_and_read(sc.url, b"POST /echo?h10 HTTP/1.0\r\nExpect: 100-continue\r\n"
+                                            b"Content-Length: 5\r\n\r\nhello", timeout=5)
+    assert raw.startswith(b"HTTP/1.1 200 "), raw[:200]
+    assert b" 100 " not in raw.split(b"\r\n", 1)[0]
+    assert closed
+    assert mock.find("/echo?h10")[0].body == b"hello"
