@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from helpers import (H1Reader, H2Client, assert_openai_error, connect, h1_request, request_bytes,
+from helpers import (H1Reader, H2Client, H2Stream, assert_openai_error, connect, h1_request, request_bytes,
                      send_raw_and_read, status_of)
 
 pytestmark = pytest.mark.proxy_only
@@ -205,3 +205,34 @@ def test_http10_expect_continue_gets_no_interim_response(mock, sidecar):
     assert b" 100 " not in raw.split(b"\r\n", 1)[0]
     assert closed
     assert mock.find("/echo?h10")[0].body == b"hello"
+
+
+def test_connect_is_refused_not_forwarded(raw_upstream, sidecar):
+    """CONNECT on the plain sidecar port gets 405 JSON; it never reaches (and never turns a pooled connection into a tunnel to) the upstream."""
+    def handler(up, c):
+        while True:
+            head, _ = up.read_head(c)
+            if not head:
+                return
+            if head.startswith(b"CONNECT"):
+                c.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")  # a forward proxy would tunnel now
+            else:
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nnormal")
+
+    up = raw_upstream(handler)
+    sc = sidecar(up.url, threads=1)
+    raw, _ = send_raw_and_read(sc.url, b"CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n", timeout=1)
+    assert status_of(raw) == 405, raw[:200]
+    assert_openai_error(raw.split(b"\r\n\r\n", 1)[1])
+    c = H2Client(sc.url, timeout=3)
+    try:
+        sid = c.conn.get_next_available_stream_id()
+        c.conn.send_headers(sid, [(":method", "CONNECT"), (":authority", "evil.example:443")], end_stream=True)
+        c.streams[sid] = H2Stream()
+        c.sock.sendall(c.conn.data_to_send())
+        st = c.wait(sid, 2)
+        assert st.status == 405 or st.reset_code is not None, (st.headers, st.reset_code)
+    finally:
+        c.close()
+    assert h1_request(sc.url, "GET", "/v1/models", timeout=5).body == b"normal"
+    assert not [line for line in up.request_lines() if line.startswith(b"CONNECT")], up.request_lines()

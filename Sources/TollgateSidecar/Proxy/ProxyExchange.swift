@@ -93,6 +93,15 @@ final class ProxyExchange {
     /// Runs the request-head filters, then sends the request on its way (or, when a filter
     /// needs the body, once it is complete).
     func start(fromFilter first: Int = 0) {
+        if first == 0 && requestHead.method.utf8.count == 7 && requestHead.method == "CONNECT" {
+            // Tunnels are the egress proxy's (EgressConnectHandler), never an exchange's: a
+            // forwarded CONNECT that an upstream accepted turned a pooled connection into a
+            // tunnel, and the next client's request went into it.
+            fail(ProxyError(status: 405, type: "invalid_request_error", code: "method_not_allowed",
+                            message: "CONNECT is not served here (Tollgate tunnels only on its egress proxy port, --egress)"),
+                 upstreamFault: false)
+            return
+        }
         var i = first
         while i < filters.count {
             defer { i += 1 }
