@@ -236,3 +236,19 @@ def test_connect_is_refused_not_forwarded(raw_upstream, sidecar):
         c.close()
     assert h1_request(sc.url, "GET", "/v1/models", timeout=5).body == b"normal"
     assert not [line for line in up.request_lines() if line.startswith(b"CONNECT")], up.request_lines()
+
+
+def test_virtual_key_in_query_never_reaches_the_provider(mock, sidecar, tmp_path):
+    """A virtual key presented as ?key= (Gemini style) is stripped from the URL like a credential header, for every provider."""
+    from test_gateway import APP_KEY, ENV, gateway_yaml
+
+    cfg = tmp_path / "tollgate.yaml"
+    cfg.write_text(gateway_yaml(mock.url, routing="  default_provider: main\n"))
+    sc = sidecar(None, "--config", str(cfg), env=ENV)
+    chat = b'{"model":"fast","messages":[{"role":"user","content":"hi"}]}'
+    for target in (f"/v1/chat/completions?key={APP_KEY}", f"/echo?x=1&key={APP_KEY}"):
+        r = h1_request(sc.url, "POST", target, [("Content-Type", "application/json")], chat)
+        assert r.status == 200, (target, r.status, r.body[:200])
+    seen = [r.target for r in mock.requests]
+    assert seen == ["/v1/chat/completions", "/echo?x=1"], seen
+    assert not any(APP_KEY in v for r in mock.requests for _, v in r.headers)
