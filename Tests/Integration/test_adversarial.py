@@ -252,3 +252,80 @@ def test_virtual_key_in_query_never_reaches_the_provider(mock, sidecar, tmp_path
     seen = [r.target for r in mock.requests]
     assert seen == ["/v1/chat/completions", "/echo?x=1"], seen
     assert not any(APP_KEY in v for r in mock.requests for _, v in r.headers)
+
+
+def _h2_upstream(refuse: str):
+    """An h2c (prior knowledge) upstream whose first connection refuses its second stream
+    unprocessed: `refuse="goaway"` sends GOAWAY(last stream = the first) and still answers the
+    first; `refuse="rst"` resets it with REFUSED_STREAM. Later connections answer every stream
+    with its path and body length. Returns the handler and the per-connection stream log."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    from helpers import h2_frame
+
+    log: list[tuple[int, str, str]] = []  # (connection number, path, event)
+    counter = [0]
+
+    def handler(up, c):
+        counter[0] += 1
+        n = counter[0]
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
+        conn.initiate_connection()
+        c.sendall(conn.data_to_send())
+        paths: dict[int, str] = {}
+        bodies: dict[int, int] = {}
+        c.settimeout(5)
+        while True:
+            data = c.recv(65536)
+            if not data:
+                return
+            for ev in conn.receive_data(data):
+                if isinstance(ev, h2.events.RequestReceived):
+                    paths[ev.stream_id] = dict(ev.headers)[":path"]
+                    bodies[ev.stream_id] = 0
+                    log.append((n, paths[ev.stream_id], "request"))
+                elif isinstance(ev, h2.events.DataReceived):
+                    bodies[ev.stream_id] += len(ev.data)
+                    conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                elif isinstance(ev, h2.events.StreamEnded):
+                    sid = ev.stream_id
+                    if n == 1 and sid == 1:
+                        continue  # held until the second stream arrives
+                    if n == 1 and sid == 3:
+                        log.append((n, paths[sid], "refused"))
+                        if refuse == "goaway":
+                            c.sendall(conn.data_to_send() + h2_frame(7, 0, 0, (1).to_bytes(4, "big") + bytes(4)))
+                        else:
+                            conn.reset_stream(sid, 7)
+                        # The first stream, held until now, is answered: it was processed.
+                        sid = 1
+                    conn.send_headers(sid, [(":status", "200"), ("content-type", "text/plain")])
+                    conn.send_data(sid, f"{paths[sid]} {bodies[sid]} conn{n}".encode(), end_stream=True)
+            c.sendall(conn.data_to_send())
+
+    return handler, log
+
+
+@pytest.mark.parametrize("refuse", ["goaway", "rst"])
+def test_h2_upstream_refused_stream_is_sent_again(raw_upstream, sidecar, refuse):
+    """A stream an HTTP/2 upstream refuses unprocessed (GOAWAY above its last id, or REFUSED_STREAM) is sent again, body and all, not failed with 502."""
+    import concurrent.futures
+
+    handler, log = _h2_upstream(refuse)
+    up = raw_upstream(handler)
+    sc = sidecar(up.url, "--upstream-h2", threads=1)
+    chat = b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello there"}]}'
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first = pool.submit(h1_request, sc.url, "GET", "/v1/models?first", None, None, 5)
+        while not log:
+            time.sleep(0.01)
+        second = pool.submit(h1_request, sc.url, "POST", "/v1/chat/completions?second",
+                             [("Content-Type", "application/json")], chat, 5)
+        r1, r2 = first.result(), second.result()
+    assert (r1.status, r1.body) == (200, b"/v1/models?first 0 conn1"), (r1.status, r1.body[:200])
+    assert r2.status == 200, (r2.status, r2.body[:200])
+    path, length, conn = r2.body.decode().split()
+    assert path == "/v1/chat/completions?second" and int(length) > 0, r2.body
+    assert (refuse, conn) in (("goaway", "conn2"), ("rst", "conn1")), (refuse, r2.body, log)

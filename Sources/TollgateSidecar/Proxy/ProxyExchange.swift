@@ -45,6 +45,7 @@ final class ProxyExchange {
     private var pendingBody = ByteQueue()
     /// The whole (filtered) body for the attempt being opened, sent as is once the upstream
     /// attaches: copying it through `pendingBody` cost an allocation and a copy per request.
+    /// Kept until the response starts, for an upstream that refuses the stream unprocessed.
     private var attemptBody: [UInt8]?
     private var requestEnded: Bool
     private(set) var responseStarted = false
@@ -340,7 +341,6 @@ final class ProxyExchange {
         }
         upstream = up
         if let body = attemptBody {
-            attemptBody = nil
             body.withUnsafeBytes { up.sendRequestBody($0) }
         }
         if !pendingBody.isEmpty {
@@ -354,6 +354,8 @@ final class ProxyExchange {
     func upstreamDrained() {
         downstream?.resumeRequestBody()
     }
+
+    var canReplayRequest: Bool { !responseStarted && (bodyShape == .none || attemptBody != nil) }
 
     func upstreamResponseHead(_ head: consuming HTTPResponseHead, endStream: Bool) {
         guard !finished, let down = downstream else { return }
@@ -375,6 +377,7 @@ final class ProxyExchange {
             attemptTimer = nil
         }
         responseStarted = true
+        attemptBody = nil
         status = head.status
         ttfbNanos = MonotonicClock.now() &- startNanos
         // The head is ours (consumed): hop-by-hop fields go in place, without a copy.

@@ -30,8 +30,9 @@ final class UpstreamPool {
         self.services = services
     }
 
-    /// Finds or opens a connection for `exchange` and starts its request; `fresh` skips the
-    /// idle HTTP/1.1 connections (a retry after a pooled one turned out closed).
+    /// Finds or opens a connection for `exchange` and starts its request; `fresh` marks a
+    /// retry: it skips the idle HTTP/1.1 connections (a pooled one turned out closed) and is
+    /// not retried again when an HTTP/2 upstream refuses it too.
     func open(exchange: any UpstreamClient, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape,
               fresh: Bool = false) {
         let key = target.poolKey
@@ -48,7 +49,7 @@ final class UpstreamPool {
                 }
                 http2[key] = conn
             }
-            conn.open(exchange: exchange, head: head, bodyShape: bodyShape)
+            conn.open(exchange: exchange, head: head, bodyShape: bodyShape, replayable: !fresh)
             return
         }
         // Popped in place: copying the list out and back copied the array (its buffer was
