@@ -20,11 +20,13 @@ class RawUpstream:
     """A TCP server that runs `handler(upstream, sock)` per accepted connection, in a thread.
     `heads` records every request head it read (`read_head`), in arrival order."""
 
-    def __init__(self, handler):
+    def __init__(self, handler, rcvbuf: int | None = None):
         self.handler = handler
         self.heads: list[bytes] = []
         self.srv = socket.socket()
         self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if rcvbuf:  # inherited by accepted sockets: little of what the proxy sends is absorbed
+            self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.srv.bind(("127.0.0.1", 0))
         self.srv.listen(64)
         self.url = f"http://127.0.0.1:{self.srv.getsockname()[1]}"
@@ -77,8 +79,8 @@ class RawUpstream:
 def raw_upstream():
     made: list[RawUpstream] = []
 
-    def make(handler) -> RawUpstream:
-        u = RawUpstream(handler)
+    def make(handler, **kw) -> RawUpstream:
+        u = RawUpstream(handler, **kw)
         made.append(u)
         return u
 
@@ -329,3 +331,71 @@ def test_h2_upstream_refused_stream_is_sent_again(raw_upstream, sidecar, refuse)
     path, length, conn = r2.body.decode().split()
     assert path == "/v1/chat/completions?second" and int(length) > 0, r2.body
     assert (refuse, conn) in (("goaway", "conn2"), ("rst", "conn1")), (refuse, r2.body, log)
+
+
+def test_h2_upstream_window_survives_abandoned_slow_downloads(mock, sidecar):
+    """Clients leaving while their download from an HTTP/2 upstream is paused do not use up that connection's window."""
+    sc = sidecar(mock.url, "--upstream-h2", threads=1)
+    socks = []
+    for i in range(24):
+        s = connect(sc.url)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+        s.sendall(request_bytes("GET", f"/large?bytes=50000000&abandoned={i}", sc.hostport))
+        socks.append(s)
+    for s in socks:
+        s.recv(1000)
+    time.sleep(0.5)  # every stream is paused now, its window's worth held by the proxy
+    for s in socks:
+        s.close()
+    r = h1_request(sc.url, "GET", "/large?bytes=20000000", timeout=5)
+    assert r.status == 200 and len(r.body) == 20000000
+
+
+def test_h2_client_window_survives_uploads_answered_early(raw_upstream, sidecar):
+    """Uploads the upstream answers before reading them (413) do not use up the client's HTTP/2 connection window."""
+    def handler(up, c):
+        head, rest = up.read_head(c)
+        if b"/early" in head:
+            time.sleep(0.3)  # reads nothing: the proxy pauses the upload, holding back what comes
+            c.sendall(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\nConnection: close\r\n\r\nnope")
+            time.sleep(0.5)  # closing with unread bytes would reset the answer away
+            return
+        while not rest.endswith(b"0\r\n\r\n"):
+            rest += c.recv(65536)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    up = raw_upstream(handler, rcvbuf=4096)
+    sc = sidecar(up.url, threads=1)
+    c = H2Client(sc.url, timeout=5)
+    chunk = b"u" * 16384
+    try:
+        for _ in range(3):
+            sids = []
+            for _ in range(16):
+                sid = c.conn.get_next_available_stream_id()
+                c.conn.send_headers(sid, [(":method", "POST"), (":path", "/early"), (":scheme", "http"),
+                                          (":authority", sc.hostport)])
+                c.streams[sid] = H2Stream()
+                sids.append(sid)
+            deadline = time.monotonic() + 2
+            while not all(c.streams[s].ended for s in sids) and time.monotonic() < deadline:
+                sent = 0
+                for s in sids:
+                    n = 0 if c.streams[s].ended else min(c.conn.local_flow_control_window(s), len(chunk))
+                    if n > 0:
+                        c.conn.send_data(s, chunk[:n])
+                        sent += n
+                c.sock.sendall(c.conn.data_to_send())
+                c.pump(0.001 if sent else 0.05)
+            assert all(c.streams[s].status == 413 for s in sids), [c.streams[s].headers for s in sids]
+            for s in sids:  # as curl does once the answer is complete
+                c.reset(s, 0)
+        deadline = time.monotonic() + 2
+        while c.conn.outbound_flow_control_window < 1 << 20 and time.monotonic() < deadline:
+            c.pump(0.05)
+        assert c.conn.outbound_flow_control_window >= 1 << 20, "connection window not given back"
+        sid = c.request("POST", "/after", body=b"a" * 200000)
+        st = c.wait(sid, 3)
+        assert st.ended and st.status == 200, (st.headers, st.reset_code, c.conn.outbound_flow_control_window)
+    finally:
+        c.close()

@@ -79,7 +79,8 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     func bufferedBytes(_ sid: Int32) -> Int { session.outboundBufferedBytes(streamID: sid) }
 
     func streamCancelled(_ sid: Int32) {
-        guard streams.removeValue(forKey: sid) != nil else { return }
+        guard let s = streams.removeValue(forKey: sid) else { return }
+        _ = s.gate.release(streamID: sid, session: session)
         session.resetStream(sid, errorCode: .cancel)
         flush()
     }
@@ -170,11 +171,13 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
 
     func http2Session(_ session: HTTP2Session, didReceiveEndStream streamID: Int32) {
         guard let s = streams.removeValue(forKey: streamID) else { return }
+        _ = s.gate.release(streamID: streamID, session: session)
         s.exchange?.upstreamResponseEnd(trailers: s.trailers)
     }
 
     func http2Session(_ session: HTTP2Session, streamDidClose streamID: Int32, errorCode: HTTP2ErrorCode) {
         guard let s = streams.removeValue(forKey: streamID) else { return }
+        _ = s.gate.release(streamID: streamID, session: session)
         if errorCode == .refusedStream && retry(s) { return }
         s.exchange?.upstreamFailed(.upstreamUnavailable("\(target.authority) reset the HTTP/2 stream (\(errorCode))"))
     }
