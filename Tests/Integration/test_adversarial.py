@@ -399,3 +399,36 @@ def test_h2_client_window_survives_uploads_answered_early(raw_upstream, sidecar)
         assert st.ended and st.status == 200, (st.headers, st.reset_code, c.conn.outbound_flow_control_window)
     finally:
         c.close()
+
+
+def test_h2_bodies_over_the_limit_do_not_use_up_the_connection_window(mock, sidecar):
+    """Streamed h2 bodies past --max-body-bytes are refused without costing the connection window the bytes that crossed the limit."""
+    sc = sidecar(mock.url, "--max-body-bytes", "1024", threads=1)
+    c = H2Client(sc.url, timeout=5)
+    chunk = b"b" * 16384
+    try:
+        for _ in range(24):  # 24 x 50 x 16 KiB > the 16 MiB connection window
+            sids = []
+            for _ in range(50):
+                if c.conn.outbound_flow_control_window < len(chunk):
+                    break
+                sid = c.conn.get_next_available_stream_id()
+                c.conn.send_headers(sid, [(":method", "POST"), (":path", "/echo?over"), (":scheme", "http"),
+                                          (":authority", sc.hostport)])
+                c.conn.send_data(sid, chunk)
+                c.streams[sid] = H2Stream()
+                sids.append(sid)
+            c.sock.sendall(c.conn.data_to_send())
+            deadline = time.monotonic() + 2
+            while not all(c.streams[s].ended for s in sids) and time.monotonic() < deadline:
+                c.pump(0.05)
+        deadline = time.monotonic() + 2
+        while c.conn.outbound_flow_control_window < 1 << 20 and time.monotonic() < deadline:
+            c.pump(0.05)
+        assert c.conn.outbound_flow_control_window >= 1 << 20, "connection window not given back"
+        sid = c.request("POST", "/echo?small", body=b"s" * 512)
+        st = c.wait(sid, 3)
+        assert st.status == 200, st.headers
+    finally:
+        c.close()
+    assert not [r for r in mock.find("/echo?over") if r.finished is not None and r.body_len > 1024]

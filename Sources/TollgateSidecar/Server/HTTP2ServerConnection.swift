@@ -198,6 +198,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         }
         s.received += Int64(bytes.count)
         if s.received > context.options.maxBodyBytes {
+            // Acknowledged though dropped: unconsumed, it would shrink the connection window for good.
+            session.consume(streamID: streamID, count: bytes.count)
             session.resetStream(streamID, errorCode: .cancel)
             return
         }
