@@ -351,6 +351,12 @@ def test_h2_upstream_window_survives_abandoned_slow_downloads(mock, sidecar):
     assert r.status == 200 and len(r.body) == 20000000
 
 
+def _send(c: H2Client) -> None:
+    """Writes what the h2 connection has queued (pump() leaves a short socket timeout behind)."""
+    c.sock.settimeout(5)
+    c.sock.sendall(c.conn.data_to_send())
+
+
 def test_h2_client_window_survives_uploads_answered_early(raw_upstream, sidecar):
     """Uploads the upstream answers before reading them (413) do not use up the client's HTTP/2 connection window."""
     def handler(up, c):
@@ -385,7 +391,7 @@ def test_h2_client_window_survives_uploads_answered_early(raw_upstream, sidecar)
                     if n > 0:
                         c.conn.send_data(s, chunk[:n])
                         sent += n
-                c.sock.sendall(c.conn.data_to_send())
+                _send(c)
                 c.pump(0.001 if sent else 0.05)
             assert all(c.streams[s].status == 413 for s in sids), [c.streams[s].headers for s in sids]
             for s in sids:  # as curl does once the answer is complete
@@ -418,7 +424,7 @@ def test_h2_bodies_over_the_limit_do_not_use_up_the_connection_window(mock, side
                 c.conn.send_data(sid, chunk)
                 c.streams[sid] = H2Stream()
                 sids.append(sid)
-            c.sock.sendall(c.conn.data_to_send())
+            _send(c)
             deadline = time.monotonic() + 2
             while not all(c.streams[s].ended for s in sids) and time.monotonic() < deadline:
                 c.pump(0.05)
