@@ -438,3 +438,171 @@ def test_h2_bodies_over_the_limit_do_not_use_up_the_connection_window(mock, side
     finally:
         c.close()
     assert not [r for r in mock.find("/echo?over") if r.finished is not None and r.body_len > 1024]
+
+
+# ----------------------------------------------------------------- already right, now pinned
+
+
+def test_upstream_interim_responses_are_not_forwarded_as_the_answer(raw_upstream, sidecar):
+    """100 Continue and 103 Early Hints from the upstream precede its answer; the client gets the final response (h1 and h2)."""
+    def handler(up, c):
+        while True:
+            head, _ = up.read_head(c)
+            if not head:
+                return
+            c.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                      b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal")
+
+    up = raw_upstream(handler)
+    sc = sidecar(up.url)
+    r = h1_request(sc.url, "GET", "/v1/models", timeout=5)
+    assert (r.status, r.body) == (200, b"final")
+    c = H2Client(sc.url, timeout=5)
+    try:
+        st = c.wait(c.request("GET", "/v1/models"), 3)
+        assert st.status == 200 and bytes(st.data) == b"final", st.headers
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("reply", [b"HTTZ/1.1 200 OK\r\n\r\n", b"\x00\x01garbage\r\n\r\n", b"HTTP/1.1 2000 OK\r\n\r\n"])
+def test_upstream_garbage_status_line_is_502_json(raw_upstream, sidecar, reply):
+    """An upstream answer that is not HTTP gets the client a 502 JSON error, not the garbage and not a hang."""
+    def handler(up, c):
+        up.read_head(c)
+        c.sendall(reply)
+        time.sleep(1)
+
+    up = raw_upstream(handler)
+    sc = sidecar(up.url)
+    r = h1_request(sc.url, "GET", "/v1/models", timeout=3)
+    assert r.status == 502, r
+    assert_openai_error(r.body)
+
+
+def _h2_raw(sc, frames: bytes, timeout: float = 2) -> tuple[list, bool]:
+    import hpack  # noqa: F401  (the h2 package's dependency)
+
+    from helpers import H2_PREFACE, h2_frame, read_h2_frames
+
+    with connect(sc.url, timeout=5) as s:
+        s.sendall(H2_PREFACE + h2_frame(4, 0, 0, b"") + frames)
+        return read_h2_frames(s, timeout)
+
+
+def _h2_headers(sc, sid: int, extra=(), path: str = "/echo", end: bool = True) -> bytes:
+    import hpack
+
+    from helpers import h2_frame
+
+    block = hpack.Encoder().encode([(":method", "GET"), (":path", path), (":scheme", "http"),
+                                    (":authority", sc.hostport), *extra])
+    return h2_frame(1, 0x4 | (0x1 if end else 0), sid, block)
+
+
+@pytest.mark.parametrize("extra", [[("X-Upper", "v")], [("connection", "keep-alive")], [("transfer-encoding", "chunked")],
+                                   [("te", "gzip")], [("keep-alive", "timeout=5")]])
+def test_h2_malformed_request_headers_are_a_stream_error(mock, sidecar, extra):
+    """An h2 request with an uppercase or connection-specific field is reset with PROTOCOL_ERROR and never forwarded; the connection lives on."""
+    sc = sidecar(mock.url)
+    frames, _ = _h2_raw(sc, _h2_headers(sc, 1, extra, path="/echo?malformed") + _h2_headers(sc, 3, path="/echo?fine"), 1)
+    resets = {sid: int.from_bytes(p[:4], "big") for t, _, sid, p in frames if t == 3}
+    assert resets.get(1) == 1, frames
+    assert any(t == 1 and sid == 3 for t, _, sid, _ in frames), "the next stream was not answered"
+    assert not mock.find("/echo?malformed")
+
+
+@pytest.mark.parametrize("flood", ["settings", "ping", "continuation", "empty_continuation"])
+def test_h2_floods_end_the_connection_quickly(mock, sidecar, flood):
+    """SETTINGS, PING and CONTINUATION floods get a GOAWAY and a close; the proxy stays small and serving."""
+    from helpers import h2_frame, goaway_code
+
+    sc = sidecar(mock.url, threads=1)
+    if flood == "settings":
+        payload = h2_frame(4, 0, 0, b"") * 100000
+    elif flood == "ping":
+        payload = h2_frame(6, 0, 0, b"12345678") * 100000
+    else:
+        import hpack
+
+        enc = hpack.Encoder()
+        first = enc.encode([(":method", "GET"), (":path", "/echo?flood"), (":scheme", "http"), (":authority", sc.hostport)])
+        tail = [b""] * 100000 if flood == "empty_continuation" else [enc.encode([(f"x-c{i}", "v" * 100)]) for i in range(20000)]
+        payload = h2_frame(1, 0, 1, first) + b"".join(h2_frame(9, 0, 1, t) for t in tail)
+    frames, eof = _h2_raw(sc, payload, 3)
+    assert eof and goaway_code(frames) is not None, frames[-3:]
+    assert not mock.find("/echo?flood")
+    rss_kib = int(open(f"/proc/{sc.proc.pid}/status").read().split("VmRSS:")[1].split()[0])
+    assert rss_kib < 200_000, rss_kib
+    assert h1_request(sc.url, "GET", "/echo?after-flood").status == 200
+
+
+def test_h2_rapid_reset_is_bounded(mock, sidecar):
+    """Opening and resetting 10,000 streams (CVE-2023-44487) ends the connection; few requests reach the upstream and the proxy keeps serving."""
+    import hpack
+
+    from helpers import h2_frame
+
+    sc = sidecar(mock.url, threads=1)
+    enc = hpack.Encoder()
+    payload = bytearray()
+    for sid in range(1, 20001, 2):
+        block = enc.encode([(":method", "GET"), (":path", "/slow?ms=3000&rapid=1"), (":scheme", "http"),
+                            (":authority", sc.hostport)])
+        payload += h2_frame(1, 0x5, sid, block) + h2_frame(3, 0, sid, (8).to_bytes(4, "big"))
+    frames, eof = _h2_raw(sc, bytes(payload), 3)
+    assert eof, "connection left open under a rapid-reset flood"
+    time.sleep(0.3)
+    assert len(mock.find("/slow")) < 300, len(mock.find("/slow"))
+    assert sum(1 for c in mock.connections if c.closed is None) < 50
+    assert h1_request(sc.url, "GET", "/echo?after-rapid-reset").status == 200
+
+
+def test_h2_tiny_client_window_is_honoured_then_completes(mock, sidecar):
+    """An h2 client with INITIAL_WINDOW_SIZE=1 gets one byte until it opens the window, then the whole 2 MB answer."""
+    import h2.events
+    import h2.settings
+
+    from mock_upstream import pattern_bytes
+
+    sc = sidecar(mock.url)
+    c = H2Client(sc.url, timeout=5)
+    try:
+        c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1})
+        _send(c)
+        time.sleep(0.1)
+        sid = c.conn.get_next_available_stream_id()
+        c.conn.send_headers(sid, [(":method", "GET"), (":path", "/large?bytes=2000000"), (":scheme", "http"),
+                                  (":authority", sc.hostport)], end_stream=True)
+        _send(c)
+        got, status, ended = bytearray(), None, False
+
+        def read(seconds: float, ack: bool) -> None:
+            nonlocal status, ended
+            end = time.monotonic() + seconds
+            while not ended and time.monotonic() < end:
+                c.sock.settimeout(0.1)
+                try:
+                    data = c.sock.recv(1 << 20)
+                except socket.timeout:
+                    continue
+                assert data, "connection closed"
+                for ev in c.conn.receive_data(data):
+                    if isinstance(ev, h2.events.ResponseReceived):
+                        status = dict(ev.headers)[":status"]
+                    elif isinstance(ev, h2.events.DataReceived):
+                        got.extend(ev.data)
+                        if ack:
+                            c.conn.acknowledge_received_data(ev.flow_controlled_length, sid)
+                    elif isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset)):
+                        ended = True
+                _send(c)
+
+        read(0.5, ack=False)
+        assert status == "200" and len(got) == 1 and not ended, (status, len(got), ended)
+        c.conn.increment_flow_control_window(1 << 24, sid)
+        _send(c)
+        read(4, ack=True)
+        assert ended and bytes(got) == pattern_bytes(2000000)
+    finally:
+        c.close()
