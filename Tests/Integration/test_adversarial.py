@@ -606,3 +606,13 @@ def test_h2_tiny_client_window_is_honoured_then_completes(mock, sidecar):
         assert ended and bytes(got) == pattern_bytes(2000000)
     finally:
         c.close()
+
+
+def test_very_long_uri_is_414_and_close(mock, sidecar):
+    """A request target past the request-line limit gets 414 JSON and a closed connection; nothing is forwarded."""
+    sc = sidecar(mock.url)
+    raw, closed = send_raw_and_read(sc.url, f"GET /echo?long={'a' * 100000} HTTP/1.1\r\nHost: {sc.hostport}\r\n\r\n".encode(), 3)
+    assert status_of(raw) == 414, raw[:200]
+    assert_openai_error(raw.split(b"\r\n\r\n", 1)[1])
+    assert closed
+    assert not mock.find("/echo?long")
