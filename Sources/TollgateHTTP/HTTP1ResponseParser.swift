@@ -39,7 +39,13 @@ public struct HTTP1ResponseParser: Sendable {
         let kind = requestKind
         let endedBefore = decoder.messagesEnded
         let result = try decoder.next(input, headRules: headRules) { (b, s, e, fieldLimit) throws(HTTP1ParseError) in
-            let (head, facts) = try HTTP1HeadParser.parseResponse(b, start: s, end: e, fieldLimit: fieldLimit)
+            var (head, facts) = try HTTP1HeadParser.parseResponse(b, start: s, end: e, fieldLimit: fieldLimit)
+            if facts.sawTransferEncoding && facts.sawContentLength {
+                // Transfer-Encoding decides the framing; a Content-Length passed on beside the
+                // decoded body would split the client's stream (RFC 9112 6.3: an intermediary
+                // MUST remove it).
+                head.headers.remove("content-length")
+            }
             let status = head.status
             if status >= 100 && status < 200 && status != 101 {
                 return .interim(.responseHead(head, .none))

@@ -9,6 +9,9 @@ extension UpstreamEndpoint {
     func adapt(head: inout HTTPRequestHead, body: inout [UInt8]?, api: LLMAPI?, alias: String?, stripClientCredentials: Bool) {
         if stripClientCredentials || injectsCredential {
             head.headers.removeAll(whereName: Self.isClientCredentialHeader)
+            // A key in the query (Gemini's `?key=`, which IdentityFilter accepts on any path)
+            // is a client credential too: it went on to every provider in the URL.
+            head.target = Self.removingKeyParameter(head.target)
         }
         if !isPassthrough {
             for h in credentialHeaders { head.headers.set(h.name, h.value) }
@@ -61,11 +64,19 @@ extension UpstreamEndpoint {
             if let model, let alias, model != alias, let api, api.provider == .gemini {
                 path = path.replacingFirst("/models/\(alias):", with: "/models/\(model):")
             }
-            query = Self.removingQuery(query, "key")
         default:
             break
         }
         return query.isEmpty ? path : path + "?" + query
+    }
+
+    /// `target` without its `key` query parameters (unchanged, not copied, when it has none).
+    static func removingKeyParameter(_ target: String) -> String {
+        guard let q = target.firstIndex(of: "?") else { return target }
+        let query = String(target[target.index(after: q)...])
+        let kept = removingQuery(query, "key")
+        if kept.utf8.count == query.utf8.count { return target }
+        return kept.isEmpty ? String(target[..<q]) : target[..<q] + "?" + kept
     }
 
     static func settingQuery(_ query: String, _ name: String, _ value: String) -> String {

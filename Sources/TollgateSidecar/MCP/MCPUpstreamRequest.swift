@@ -80,6 +80,9 @@ final class MCPUpstreamRequest: UpstreamClient {
 
     var downstream: (any DownstreamStream)? { nil }
 
+    /// The body is kept and sent on every attach.
+    var canReplayRequest: Bool { true }
+
     func upstreamAttached(_ up: any UpstreamStream) {
         guard completion != nil else {
             up.cancel()

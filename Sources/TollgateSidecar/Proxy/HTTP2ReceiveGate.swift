@@ -23,4 +23,12 @@ struct HTTP2ReceiveGate {
         unacknowledged = 0
         return true
     }
+
+    /// The consumer is done with the stream (it ended, was reset or cancelled): what was held
+    /// back is acknowledged. Those bytes also count against the connection's window, which
+    /// only `consume` reopens; left held, each such stream shrank it for good, until every
+    /// stream of the connection stalled. Returns whether a WINDOW_UPDATE was queued.
+    mutating func release(streamID: Int32, session: HTTP2Session) -> Bool {
+        resume(streamID: streamID, session: session)
+    }
 }

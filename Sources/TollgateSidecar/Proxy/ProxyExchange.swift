@@ -48,6 +48,7 @@ final class ProxyExchange {
     private var pendingBody = ByteQueue()
     /// The whole (filtered) body for the attempt being opened, sent as is once the upstream
     /// attaches: copying it through `pendingBody` cost an allocation and a copy per request.
+    /// Kept until the response starts, for an upstream that refuses the stream unprocessed.
     private var attemptBody: [UInt8]?
     private var requestEnded: Bool
     private(set) var responseStarted = false
@@ -96,6 +97,15 @@ final class ProxyExchange {
     /// Runs the request-head filters, then sends the request on its way (or, when a filter
     /// needs the body, once it is complete).
     func start(fromFilter first: Int = 0) {
+        if first == 0 && requestHead.method.utf8.count == 7 && requestHead.method == "CONNECT" {
+            // Tunnels are the egress proxy's (EgressConnectHandler), never an exchange's: a
+            // forwarded CONNECT that an upstream accepted turned a pooled connection into a
+            // tunnel, and the next client's request went into it.
+            fail(ProxyError(status: 405, type: "invalid_request_error", code: "method_not_allowed",
+                            message: "CONNECT is not served here (Tollgate tunnels only on its egress proxy port, --egress)"),
+                 upstreamFault: false)
+            return
+        }
         var i = first
         while i < filters.count {
             defer { i += 1 }
@@ -334,7 +344,6 @@ final class ProxyExchange {
         }
         upstream = up
         if let body = attemptBody {
-            attemptBody = nil
             body.withUnsafeBytes { up.sendRequestBody($0) }
         }
         if !pendingBody.isEmpty {
@@ -348,6 +357,8 @@ final class ProxyExchange {
     func upstreamDrained() {
         downstream?.resumeRequestBody()
     }
+
+    var canReplayRequest: Bool { !responseStarted && (bodyShape == .none || attemptBody != nil) }
 
     func upstreamResponseHead(_ head: consuming HTTPResponseHead, endStream: Bool) {
         guard !finished, let down = downstream else { return }
@@ -369,6 +380,7 @@ final class ProxyExchange {
             attemptTimer = nil
         }
         responseStarted = true
+        attemptBody = nil
         status = head.status
         ttfbNanos = MonotonicClock.now() &- startNanos
         // The head is ours (consumed): hop-by-hop fields go in place, without a copy.

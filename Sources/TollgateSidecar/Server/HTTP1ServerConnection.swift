@@ -169,8 +169,11 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     /// Starts the exchange for an admitted request (or answers its Expect itself).
     private func startExchange(_ head: consuming HTTPRequestHead, _ framing: HTTP1BodyFraming, route: UpstreamTarget?) {
         waitingForHead = false
+        // An absolute-form target is served as its origin-form: filters match paths and the
+        // upstream (an HTTP/2 one above all) takes only origin-form.
+        head.useOriginForm()
         requestComplete = false
-        let (isKeepAlive, expectField) = Self.keepAliveAndExpect(head)
+        let (isKeepAlive, expectField, isHTTP10) = Self.keepAliveAndExpect(head)
         keepAlive = isKeepAlive
         if context.draining { closeAfterResponse = true }
         let shape: RequestBodyShape
@@ -181,7 +184,9 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         }
         if let expect = expectField {
             if expect.lowercased() == "100-continue" {
-                if shape != .none && shape != .length(0) {
+                // RFC 9110 10.1.1 and 15.2: an HTTP/1.0 client's expectation is ignored and it
+                // is never sent a 1xx, which it could not tell from the final response.
+                if shape != .none && shape != .length(0) && !isHTTP10 {
                     connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
                 }
             } else {
@@ -200,13 +205,13 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         ex.start()
     }
 
-    /// The head's keep-alive and its Expect field, read through a borrow: read from the
+    /// The head's keep-alive, its Expect field and whether it is HTTP/1.0, read through a borrow: read from the
     /// consumed head in `startExchange`, its header storage was retained and released around
     /// the reads. Not inlined, or the reads would be the consumed head's again.
     @inline(never)
-    private static func keepAliveAndExpect(_ head: borrowing HTTPRequestHead) -> (keepAlive: Bool, expect: String?) {
+    private static func keepAliveAndExpect(_ head: borrowing HTTPRequestHead) -> (keepAlive: Bool, expect: String?, isHTTP10: Bool) {
         let expect = head.headers.firstIndex(lowercase: "expect").map { head.headers.value(at: $0) }
-        return (head.isKeepAlive, expect)
+        return (head.isKeepAlive, expect, head.version == .http1_0)
     }
 
     private func protocolError(_ error: HTTP1ParseError) {

@@ -198,6 +198,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         }
         s.received += Int64(bytes.count)
         if s.received > context.options.maxBodyBytes {
+            // Acknowledged though dropped: unconsumed, it would shrink the connection window for good.
+            session.consume(streamID: streamID, count: bytes.count)
             session.resetStream(streamID, errorCode: .cancel)
             return
         }
@@ -213,6 +215,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
 
     func http2Session(_ session: HTTP2Session, streamDidClose streamID: Int32, errorCode: HTTP2ErrorCode) {
         guard var s = streams.removeValue(forKey: streamID) else { return }
+        _ = s.gate.release(streamID: streamID, session: session)
         if let ex = s.exchange {
             s.exchange = nil
             ex.downstreamClosed()
@@ -294,8 +297,12 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     }
 
     func streamFinished(_ sid: Int32) {
-        // The stream object stays until nghttp2 reports it closed.
-        if let s = streams[sid] { s.exchange = nil }
+        // The stream object stays until nghttp2 reports it closed. The rest of a request body
+        // that arrives after the response is thrown away, so what the gate held goes too (the
+        // caller flushes the WINDOW_UPDATE).
+        guard let s = streams[sid] else { return }
+        s.exchange = nil
+        _ = s.gate.release(streamID: sid, session: session)
     }
 }
 

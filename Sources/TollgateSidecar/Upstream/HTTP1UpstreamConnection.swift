@@ -14,6 +14,10 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     private var responseDone = true
     private var responseKeepAlive = true
     private var sawResponseBytes = false
+    /// Requests begun on this connection; more than one means it came from the pool.
+    private var requestsBegun = 0
+    /// The request in flight when it may be sent again on a fresh connection (see `retryFresh`).
+    private var replayableHead: HTTPRequestHead?
     private var connectTimer: LoopTimer?
     private var idleTimer: LoopTimer?
     /// When the connection last went back to the pool (see `idleTimerFired`).
@@ -70,6 +74,8 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
         responseDone = false
         sawResponseBytes = false
         responseKeepAlive = true
+        requestsBegun += 1
+        replayableHead = requestsBegun > 1 && bodyShape == .none && Self.isIdempotent(head.method) ? head : nil
         parser.expectResponse(toMethod: head.method)
         // The framing field goes out after the head's own fields, written by the serializer:
         // adding it to a copy of the head copied its fields first.
@@ -167,6 +173,13 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
             guard let event = result.event.take() else { return }
             switch consume event {
             case .responseHead(let head, let framing):
+                if head.status == 101 {
+                    // Upgrade is hop-by-hop and never forwarded, so no switch was asked for; the
+                    // bytes after it are another protocol. Skipped as an interim answer, it left
+                    // the client waiting for a response that never came.
+                    failExchange(.upstreamUnavailable("\(target.authority) answered 101 Switching Protocols to a request that asked for no upgrade"))
+                    return
+                }
                 if head.isInformational { continue }
                 responseKeepAlive = !head.headers.hasToken(lowercase: "connection", "close") && head.version != .http1_0
                 if framing == .none {
@@ -200,6 +213,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
             close()
             return
         }
+        if retryFresh() { return }
         do {
             if let ev = try parser.finishAtEOF(), ev == .end {
                 responseDone = true
@@ -211,7 +225,8 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
             }
             failExchange(.upstreamUnavailable("\(target.authority) closed the connection before responding"))
         } catch {
-            failExchange(.upstreamUnavailable("\(target.authority) closed the connection mid-response"))
+            let when = sawResponseBytes ? "mid-response" : "before responding"
+            failExchange(.upstreamUnavailable("\(target.authority) closed the connection \(when)"))
         }
     }
 
@@ -220,6 +235,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     }
 
     func connection(_ connection: Connection, didFail error: TransportError) {
+        if retryFresh() { return }
         let proxyError: ProxyError = error.code == .tlsVerification || error.code == .tls
             ? .upstreamUnavailable("TLS to \(target.authority): \(error.message)")
             : .upstreamUnavailable(error.message)
@@ -227,6 +243,27 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     }
 
     // MARK: Lifecycle
+
+    /// A pooled connection the server closed while it sat idle is only found out when it is
+    /// reused: the request dies before any byte of an answer. An idempotent request without a
+    /// body is sent again on a new connection, once, as HTTP clients do (RFC 9110 9.2.2 forbids
+    /// it for the others: the server may have acted on them); else the client got a 502.
+    private func retryFresh() -> Bool {
+        guard !sawResponseBytes, let head = replayableHead, let ex = exchange else { return false }
+        replayableHead = nil
+        exchange = nil
+        close()
+        Log.debug("upstream \(target.authority) closed a reused connection before answering \(head.method) \(head.path); retrying on a new connection")
+        pool.open(exchange: ex, target: target, head: head, bodyShape: .none, fresh: true)
+        return true
+    }
+
+    static func isIdempotent(_ method: String) -> Bool {
+        switch method {
+        case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE": return true
+        default: return false
+        }
+    }
 
     private func failExchange(_ error: ProxyError) {
         let ex = exchange
@@ -239,6 +276,7 @@ final class HTTP1UpstreamConnection: ConnectionDelegate, UpstreamStream {
     /// connection for the next request.
     private func detachAndRecycle() {
         exchange = nil
+        replayableHead = nil
         if requestDone { recycle() } else { close() }
     }
 

@@ -10,7 +10,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     let connection: Connection
     let session: HTTP2Session
     private var streams: [Int32: HTTP2UpstreamStream] = [:]
-    private var waiting: [(any UpstreamClient, HTTPRequestHead, RequestBodyShape)] = []
+    private var waiting: [(any UpstreamClient, HTTPRequestHead, RequestBodyShape, Bool)] = []
     private var isActive = false
     private var goingAway = false
     private var connectTimer: LoopTimer?
@@ -40,9 +40,10 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
 
     var acceptsNewStreams: Bool { !goingAway && !connection.isClosed }
 
-    func open(exchange: any UpstreamClient, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+    /// `replayable`: the request may be sent once more if the server refuses it unprocessed.
+    func open(exchange: any UpstreamClient, head: HTTPRequestHead, bodyShape: RequestBodyShape, replayable: Bool = true) {
         guard isActive else {
-            waiting.append((exchange, head, bodyShape))
+            waiting.append((exchange, head, bodyShape, replayable))
             return
         }
         var h = head
@@ -55,6 +56,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
             return
         }
         let stream = HTTP2UpstreamStream(connection: self, streamID: sid, exchange: exchange)
+        if replayable { stream.request = (head, bodyShape) }
         streams[sid] = stream
         flush()
         exchange.upstreamAttached(stream)
@@ -77,7 +79,8 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
     func bufferedBytes(_ sid: Int32) -> Int { session.outboundBufferedBytes(streamID: sid) }
 
     func streamCancelled(_ sid: Int32) {
-        guard streams.removeValue(forKey: sid) != nil else { return }
+        guard let s = streams.removeValue(forKey: sid) else { return }
+        _ = s.gate.release(streamID: sid, session: session)
         session.resetStream(sid, errorCode: .cancel)
         flush()
     }
@@ -90,7 +93,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
         connectTimer = nil
         let w = waiting
         waiting.removeAll()
-        for (ex, h, s) in w { open(exchange: ex, head: h, bodyShape: s) }
+        for (ex, h, s, r) in w { open(exchange: ex, head: h, bodyShape: s, replayable: r) }
         flush()
     }
 
@@ -128,7 +131,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
         let s = streams
         streams.removeAll()
         close()
-        for (ex, _, _) in w { ex.upstreamFailed(error) }
+        for (ex, _, _, _) in w { ex.upstreamFailed(error) }
         for st in s.values { st.exchange?.upstreamFailed(error) }
     }
 
@@ -148,6 +151,7 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
 
     func http2Session(_ session: HTTP2Session, didReceiveResponse head: HTTPResponseHead, streamID: Int32, endStream: Bool) {
         guard !head.isInformational, let s = streams[streamID] else { return }
+        s.request = nil
         if endStream { streams[streamID] = nil }
         s.exchange?.upstreamResponseHead(head, endStream: endStream)
     }
@@ -167,11 +171,14 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
 
     func http2Session(_ session: HTTP2Session, didReceiveEndStream streamID: Int32) {
         guard let s = streams.removeValue(forKey: streamID) else { return }
+        _ = s.gate.release(streamID: streamID, session: session)
         s.exchange?.upstreamResponseEnd(trailers: s.trailers)
     }
 
     func http2Session(_ session: HTTP2Session, streamDidClose streamID: Int32, errorCode: HTTP2ErrorCode) {
         guard let s = streams.removeValue(forKey: streamID) else { return }
+        _ = s.gate.release(streamID: streamID, session: session)
+        if errorCode == .refusedStream && retry(s) { return }
         s.exchange?.upstreamFailed(.upstreamUnavailable("\(target.authority) reset the HTTP/2 stream (\(errorCode))"))
     }
 
@@ -180,8 +187,22 @@ final class HTTP2UpstreamConnection: ConnectionDelegate, HTTP2SessionDelegate {
         pool.forget(self)
         for (sid, s) in streams where sid > lastStreamID {
             streams[sid] = nil
+            if retry(s) { continue }
             s.exchange?.upstreamFailed(.upstreamUnavailable("\(target.authority) refused the stream (GOAWAY)"))
         }
+    }
+
+    /// A stream the server refused unprocessed (above a GOAWAY's last stream id, or reset with
+    /// REFUSED_STREAM; RFC 9113 8.7: safe to retry whatever the method) is sent once more, on
+    /// another connection after a GOAWAY, when its client can send the whole request again.
+    /// A server shutting down gracefully failed such requests with 502 otherwise.
+    private func retry(_ s: HTTP2UpstreamStream) -> Bool {
+        guard let (head, shape) = s.request, let ex = s.exchange, ex.canReplayRequest else { return false }
+        s.request = nil
+        s.exchange = nil
+        Log.debug("upstream \(target.authority) refused HTTP/2 stream \(s.streamID) unprocessed; sending \(head.method) \(head.path) again")
+        pool.open(exchange: ex, target: target, head: head, bodyShape: shape, fresh: true)
+        return true
     }
 
     func http2Session(_ session: HTTP2Session, didDrainOutbound streamID: Int32) {
@@ -194,6 +215,8 @@ final class HTTP2UpstreamStream: UpstreamStream {
     let connection: HTTP2UpstreamConnection
     let streamID: Int32
     var exchange: (any UpstreamClient)?
+    /// The request as sent, while it may be sent again (see `HTTP2UpstreamConnection.retry`).
+    var request: (HTTPRequestHead, RequestBodyShape)?
     var gate = HTTP2ReceiveGate()
     var trailers: HTTPHeaders?
 

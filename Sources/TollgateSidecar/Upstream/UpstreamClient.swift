@@ -12,4 +12,8 @@ protocol UpstreamClient: AnyObject {
     func upstreamResponseBody(_ bytes: UnsafeRawBufferPointer)
     func upstreamResponseEnd(trailers: HTTPHeaders?)
     func upstreamFailed(_ error: ProxyError)
+    /// Whether `upstreamAttached` on another stream would send the whole request body again
+    /// (bodiless, or the body kept whole): an upstream that refused the request unprocessed
+    /// (HTTP/2 GOAWAY or REFUSED_STREAM) may then be asked once more.
+    var canReplayRequest: Bool { get }
 }

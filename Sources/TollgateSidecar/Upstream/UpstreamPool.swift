@@ -30,8 +30,11 @@ final class UpstreamPool {
         self.services = services
     }
 
-    /// Finds or opens a connection for `exchange` and starts its request.
-    func open(exchange: any UpstreamClient, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape) {
+    /// Finds or opens a connection for `exchange` and starts its request; `fresh` marks a
+    /// retry: it skips the idle HTTP/1.1 connections (a pooled one turned out closed) and is
+    /// not retried again when an HTTP/2 upstream refuses it too.
+    func open(exchange: any UpstreamClient, target: UpstreamTarget, head: HTTPRequestHead, bodyShape: RequestBodyShape,
+              fresh: Bool = false) {
         let key = target.poolKey
         if target.priorKnowledgeH2 || (!speaksHTTP2.isEmpty && speaksHTTP2.contains(key)) {
             let conn: HTTP2UpstreamConnection
@@ -46,13 +49,13 @@ final class UpstreamPool {
                 }
                 http2[key] = conn
             }
-            conn.open(exchange: exchange, head: head, bodyShape: bodyShape)
+            conn.open(exchange: exchange, head: head, bodyShape: bodyShape, replayable: !fresh)
             return
         }
         // Popped in place: copying the list out and back copied the array (its buffer was
         // shared) on every request.
         let s = slot(for: key)
-        while let c = idle[s].popLast() {
+        while !fresh, let c = idle[s].popLast() {
             if c.isIdle {
                 markBusy(c)
                 c.start(exchange: exchange, head: head, bodyShape: bodyShape)

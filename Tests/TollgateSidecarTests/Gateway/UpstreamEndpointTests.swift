@@ -42,11 +42,30 @@ import TollgateLLM
         #expect(e.credentialHeaders.map(\.name) == ["api-key"])
     }
 
-    /// Gemini: the model lives in the path; a key in the query string is dropped.
+    /// Gemini: the model lives in the path; a key in the query string is dropped for the provider's.
     @Test func geminiPath() throws {
         let e = try endpoint(.gemini, "https://generativelanguage.googleapis.com", model: "gemini-2.0-flash")
-        #expect(e.mappedTarget("/v1beta/models/flash:streamGenerateContent?alt=sse&key=tg-x", api: .geminiStreamGenerateContent, alias: "flash")
-                == "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse")
+        var h = head("/v1beta/models/flash:streamGenerateContent?alt=sse&key=tg-x", [])
+        var body: [UInt8]? = nil
+        e.adapt(head: &h, body: &body, api: .geminiStreamGenerateContent, alias: "flash", stripClientCredentials: true)
+        #expect(h.target == "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse")
+        #expect(h.headers["x-goog-api-key"] == "sk-provider-1")
+    }
+
+    /// A `?key=` credential never travels on to any provider once credentials are swapped, and
+    /// stays (as the client's own) when nothing replaces it.
+    @Test func queryKeyIsACredential() throws {
+        var body: [UInt8]? = nil
+        var h = head("/v1/chat/completions?key=tg-virtual", [])
+        try endpoint(.openai, "https://api.openai.com", key: nil).adapt(head: &h, body: &body, api: .openAIChat, alias: nil, stripClientCredentials: true)
+        #expect(h.target == "/v1/chat/completions")
+        h = head("/v1/files?purpose=x&key=tg-virtual&limit=2", [])
+        try endpoint(.openai, "https://api.openai.com").adapt(head: &h, body: &body, api: nil, alias: nil, stripClientCredentials: false)
+        #expect(h.target == "/v1/files?purpose=x&limit=2")
+        h = head("/v1beta/models/m:generateContent?key=client-own", [])
+        try endpoint(.gemini, "https://generativelanguage.googleapis.com", model: nil, key: nil)
+            .adapt(head: &h, body: &body, api: .geminiGenerateContent, alias: nil, stripClientCredentials: false)
+        #expect(h.target == "/v1beta/models/m:generateContent?key=client-own")
     }
 
     /// Without a provider key and without virtual keys, the client's own key goes through.
