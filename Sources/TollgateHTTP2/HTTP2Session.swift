@@ -212,7 +212,14 @@ public final class HTTP2Session {
                 fail(error)
                 throw error
             }
-            guard n > 0, let chunk else { return }
+            guard n > 0, let chunk else {
+                // Every HEADERS frame queued so far has been serialized (none waits in
+                // nghttp2's queues), so the uncopied response heads may be reused.
+                if outboundHeaders.hasUncopiedSubmissions && nghttp2_session_get_outbound_queue_size(session) == 0 {
+                    outboundHeaders.releaseSubmitted()
+                }
+                return
+            }
             out.append(contentsOf: UnsafeBufferPointer(start: chunk, count: n))
         }
     }
