@@ -2,9 +2,9 @@ import Glibc
 import TollgateHTTP
 
 /// One received header block being assembled field by field from nghttp2's on_header
-/// callbacks. nghttp2's HTTP messaging checks have already validated pseudo-headers (presence,
-/// order: all before the regular fields, no duplicates, none in trailers), so this only sorts
-/// them out and counts size.
+/// callbacks. The HTTP messaging checks (a server's `HTTP2RequestRules`, nghttp2's own on a
+/// client) have already validated pseudo-headers (presence, order: all before the regular
+/// fields, no duplicates, none in trailers), so this only sorts them out and counts size.
 ///
 /// Regular fields are packed into one reused byte buffer with their spans (as HTTPHeaders
 /// records them), and become an `HTTPHeaders` in two copies when the block is delivered: adding
