@@ -7,15 +7,15 @@
 public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Field = (name: String, value: String)
 
-    /// Where one field's name and value sit in `storage`.
-    @usableFromInline
-    struct Span: Sendable {
+    /// Where one field's name and value sit in `storage`. Public for the HTTP/2 session, which
+    /// records a block's spans as it collects the fields.
+    public struct Span: Sendable {
         @usableFromInline var nameStart: UInt32
         @usableFromInline var nameEnd: UInt32
         @usableFromInline var valueStart: UInt32
         @usableFromInline var valueEnd: UInt32
         @inlinable
-        init(nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32) {
+        public init(nameStart: UInt32, nameEnd: UInt32, valueStart: UInt32, valueEnd: UInt32) {
             self.nameStart = nameStart
             self.nameEnd = nameEnd
             self.valueStart = valueStart
@@ -51,7 +51,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     /// Fields `spans` into `block` (a parsed head's field lines): each array made in one copy.
-    init(block: UnsafeRawBufferPointer, spans: UnsafeBufferPointer<Span>) {
+    public init(block: UnsafeRawBufferPointer, spans: UnsafeBufferPointer<Span>) {
         storage = Array(block)
         self.spans = Array(spans)
     }

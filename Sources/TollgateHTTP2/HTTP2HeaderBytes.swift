@@ -5,16 +5,34 @@ final class HTTP2HeaderBytes {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private var capacity: Int
+    /// While pinned, nghttp2 holds pointers into the bytes (header blocks submitted without a
+    /// copy), so growing keeps the old buffer alive here instead of freeing it.
+    private(set) var isPinned = false
+    private var retired: [UnsafeMutablePointer<UInt8>] = []
 
     init(capacity: Int = 256) {
         self.capacity = capacity
         base = .allocate(capacity: capacity)
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        for b in retired { b.deallocate() }
+    }
 
-    /// Forgets the bytes, keeping the storage.
-    func removeAll() { count = 0 }
+    /// Every byte written so far must stay where it is until `unpin`.
+    func pin() { isPinned = true }
+
+    /// nghttp2 no longer points into the bytes: frees the replaced buffers and forgets the bytes.
+    func unpin() {
+        isPinned = false
+        count = 0
+        for b in retired { b.deallocate() }
+        retired.removeAll(keepingCapacity: true)
+    }
+
+    /// Forgets the bytes, keeping the storage (pinned bytes are kept until `unpin`).
+    func removeAll() { if !isPinned { count = 0 } }
 
     /// Forgets the bytes after the first `n`.
     func truncate(to n: Int) { count = min(count, n) }
@@ -22,6 +40,7 @@ final class HTTP2HeaderBytes {
     /// Forgets the bytes, keeping the storage unless it grew past `limit` bytes (one large
     /// block should not pin its memory for the life of a connection).
     func removeAll(keepingAtMost limit: Int) {
+        precondition(!isPinned)
         count = 0
         guard capacity > limit else { return }
         base.deallocate()
@@ -80,7 +99,7 @@ final class HTTP2HeaderBytes {
         let newCapacity = Swift.max(capacity * 2, count + extra)
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         grown.initialize(from: base, count: count)
-        base.deallocate()
+        if isPinned { retired.append(base) } else { base.deallocate() }
         base = grown
         capacity = newCapacity
     }

@@ -2,21 +2,17 @@ import Glibc
 import TollgateHTTP
 
 /// One received header block being assembled field by field from nghttp2's on_header
-/// callbacks. nghttp2's HTTP messaging checks have already validated pseudo-headers (presence,
-/// order: all before the regular fields, no duplicates, none in trailers), so this only sorts
-/// them out and counts size.
+/// callbacks. The HTTP messaging checks (a server's `HTTP2RequestRules`, nghttp2's own on a
+/// client) have already validated pseudo-headers (presence, order: all before the regular
+/// fields, no duplicates, none in trailers), so this only sorts them out and counts size.
 ///
-/// Regular fields are packed into one reused byte buffer with their spans, and become an
-/// `HTTPHeaders` in one copy when the block is delivered: adding each field to an HTTPHeaders
-/// cost two generic array appends (~250 instructions a field, measured under h2load). The
-/// session keeps one and `reset`s it per block, so a block costs no allocation here.
+/// Regular fields are packed into one reused byte buffer with their spans (as HTTPHeaders
+/// records them), and become an `HTTPHeaders` in two copies when the block is delivered: adding
+/// each field to an HTTPHeaders cost two generic array appends (~250 instructions a field,
+/// measured under h2load), and one append per span ~50. The session keeps one and `reset`s it
+/// per block, so a block costs no allocation here.
 struct HTTP2InboundHeaders {
-    /// Where one regular field sits in `bytes` (its value follows its name).
-    struct FieldSpan {
-        var nameStart: Int32
-        var nameEnd: Int32
-        var valueEnd: Int32
-    }
+    typealias FieldSpan = HTTPHeaders.Span
 
     var method: String?
     var path: String?
@@ -33,6 +29,8 @@ struct HTTP2InboundHeaders {
     /// :authority came, and is the first field ("host"): no String is made of it unless a
     /// CONNECT needs it as the target.
     private var hasAuthority = false
+    /// Where the :authority value (the first field's) ends in `bytes`.
+    private var authorityValueEnd = 0
     /// Cookie crumbs, joined with "; " on delivery (RFC 9113 section 8.2.3) so that an HTTP/1.1
     /// hop sees one Cookie field.
     private var cookies: [String] = []
@@ -60,8 +58,8 @@ struct HTTP2InboundHeaders {
     /// :authority, if the block had one.
     var authority: String? {
         guard hasAuthority, fieldCount > 0 else { return nil }
-        let s = spans[0]
-        return String(decoding: UnsafeBufferPointer(start: bytes.base + Int(s.nameEnd), count: Int(s.valueEnd - s.nameEnd)), as: UTF8.self)
+        // "host" is the first field: its value follows the four name bytes.
+        return String(decoding: UnsafeBufferPointer(start: bytes.base + 4, count: authorityValueEnd - 4), as: UTF8.self)
     }
 
     /// Adds a field; false once the block exceeds `limit` bytes.
@@ -84,11 +82,11 @@ struct HTTP2InboundHeaders {
 
     @inline(__always)
     private mutating func addField(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        let n = Int32(truncatingIfNeeded: bytes.count)
+        let n = UInt32(truncatingIfNeeded: bytes.count)
         bytes.append(name)
-        let v = Int32(truncatingIfNeeded: bytes.count)
+        let v = UInt32(truncatingIfNeeded: bytes.count)
         bytes.append(value)
-        let span = FieldSpan(nameStart: n, nameEnd: v, valueEnd: Int32(truncatingIfNeeded: bytes.count))
+        let span = FieldSpan(nameStart: n, nameEnd: v, valueStart: v, valueEnd: UInt32(truncatingIfNeeded: bytes.count))
         if fieldCount < spans.count { spans[fieldCount] = span } else { spans.append(span) }
         fieldCount += 1
     }
@@ -111,6 +109,7 @@ struct HTTP2InboundHeaders {
             guard !hasAuthority, fieldCount == 0 else { return }
             hasAuthority = true
             addField(name: UnsafeBufferPointer(start: Self.hostName.utf8Start, count: 4), value: value)
+            authorityValueEnd = bytes.count
         default:
             break  // :protocol is refused by nghttp2 unless extended CONNECT is enabled.
         }
@@ -133,14 +132,11 @@ struct HTTP2InboundHeaders {
         return memcmp(a, literal.utf8Start, v.count) == 0
     }
 
-    /// The regular fields as HTTPHeaders: the packed bytes copied once, then the spans.
+    /// The regular fields as HTTPHeaders: the packed bytes and the spans, each copied once.
     private func regularHeaders() -> HTTPHeaders {
-        var h = HTTPHeaders(block: UnsafeRawBufferPointer(start: bytes.base, count: bytes.count),
-                            fieldCapacity: fieldCount + (cookies.isEmpty ? 0 : 1))
-        spans.withUnsafeBufferPointer { spans in
-            for s in spans[0..<fieldCount] {
-                h.addBlockField(name: Int(s.nameStart)..<Int(s.nameEnd), value: Int(s.nameEnd)..<Int(s.valueEnd))
-            }
+        var h = spans.withUnsafeBufferPointer { spans in
+            HTTPHeaders(block: UnsafeRawBufferPointer(start: bytes.base, count: bytes.count),
+                        spans: UnsafeBufferPointer(rebasing: spans[0..<fieldCount]))
         }
         if !cookies.isEmpty { h.add("cookie", cookies.joined(separator: "; ")) }
         return h

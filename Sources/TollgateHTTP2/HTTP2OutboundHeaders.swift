@@ -11,9 +11,22 @@ struct HTTP2OutboundHeaders {
 
     var isEmpty: Bool { spans.isEmpty }
 
-    /// Empties the block, keeping its storage for the next one.
+    /// Empties the block, keeping its storage for the next one. The bytes of blocks submitted
+    /// without a copy stay until `releaseSubmitted`; the new block is written after them.
     mutating func removeAll() {
         bytes.removeAll()
+        spans.removeAll(keepingCapacity: true)
+    }
+
+    /// Bytes held for blocks nghttp2 has not serialized yet, plus the block being built.
+    var heldBytes: Int { bytes.count }
+
+    /// Whether a block was submitted without a copy and nghttp2 may still read it.
+    var hasUncopiedSubmissions: Bool { bytes.isPinned }
+
+    /// nghttp2 has serialized every block submitted without a copy: their bytes may go.
+    mutating func releaseSubmitted() {
+        bytes.unpin()
         spans.removeAll(keepingCapacity: true)
     }
 
@@ -112,6 +125,19 @@ struct HTTP2OutboundHeaders {
 
     /// Calls `body` with an `nghttp2_nv` array whose pointers stay valid for the call only.
     mutating func withNVArray<R>(_ body: (UnsafePointer<nghttp2_nv>?, Int) -> R) -> R {
+        withNVArray(flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue), body)
+    }
+
+    /// Calls `body` with an `nghttp2_nv` array whose names and values nghttp2 does not copy
+    /// (NO_COPY_NAME | NO_COPY_VALUE): they stay where they are until `releaseSubmitted`, which
+    /// the session calls once nghttp2 has serialized every queued frame. Saves nghttp2 a copy
+    /// and a lowercasing pass per field (names here are lowercase already).
+    mutating func withUncopiedNVArray<R>(_ body: (UnsafePointer<nghttp2_nv>?, Int) -> R) -> R {
+        bytes.pin()
+        return withNVArray(flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue), body)
+    }
+
+    private mutating func withNVArray<R>(flags: UInt8, _ body: (UnsafePointer<nghttp2_nv>?, Int) -> R) -> R {
         if spans.isEmpty { return body(nil, 0) }
         let count = spans.count
         let base = bytes.base
@@ -124,7 +150,7 @@ struct HTTP2OutboundHeaders {
                         value: base + s.value.lowerBound,
                         namelen: s.name.count,
                         valuelen: s.value.count,
-                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
+                        flags: flags
                     ))
                 }
             }

@@ -100,7 +100,16 @@ extension HTTP2Session {
         let id = frame.pointee.hd.stream_id
         if role == .server && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
             streams[id] = makeStreamState(id: id)
-        } else if streams[id] == nil {
+            if checksRequests {
+                inboundRules = HTTP2RequestRules()
+                inboundIsTrailers = false
+            }
+        } else if let s = streams[id] {
+            if checksRequests {
+                inboundRules = s.rules
+                inboundIsTrailers = true
+            }
+        } else {
             inboundStreamID = 0  // a stream we do not know: its fields are ignored
             return 0
         }
@@ -111,6 +120,20 @@ extension HTTP2Session {
 
     func handleHeader(_ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Int32 {
         guard frame.pointee.hd.stream_id == inboundStreamID, inboundStreamID != 0 else { return 0 }
+        if checksRequests {
+            switch inboundRules.check(name: name, value: value, trailer: inboundIsTrailers, streamID: inboundStreamID) {
+            case .accept:
+                break
+            case .reject:
+                // As nghttp2 does: RST_STREAM PROTOCOL_ERROR, and the rest of the block is
+                // skipped (its own INTERNAL_ERROR reset for the failure is not sent once ours is
+                // queued).
+                inbound.reset()
+                resetStream(inboundStreamID, errorCode: .protocolError)
+                inboundStreamID = 0
+                return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+            }
+        }
         // nghttp2 advertises SETTINGS_MAX_HEADER_LIST_SIZE but does not enforce it; we do, so a
         // peer cannot make us hold more than that per stream.
         if !inbound.add(name: name, value: value, limit: Int(settings.maxHeaderListSize)) {
@@ -127,11 +150,27 @@ extension HTTP2Session {
         case NGHTTP2_HEADERS.rawValue:
             // Once we reset a stream, frames the peer sent before seeing the reset are dropped.
             guard let s = streams[hd.stream_id], s.resetCode == nil else { return 0 }
+            if checksRequests && inboundStreamID == s.id {
+                let valid = s.headReceived
+                    ? inboundRules.trailersComplete(endStream: endStream)
+                    : inboundRules.requestComplete(endStream: endStream)
+                s.rules = inboundRules
+                guard valid else {
+                    inboundStreamID = 0
+                    resetStream(s.id, errorCode: .protocolError)
+                    return 0
+                }
+            }
             deliverHeaderBlock(s, endStream: endStream)
             if endStream, isLive(hd.stream_id) {
                 notify { $0.http2Session(self, didReceiveEndStream: hd.stream_id) }
             }
         case NGHTTP2_DATA.rawValue:
+            // The request ends with as many bytes as its content-length said.
+            if endStream, checksRequests, let s = streams[hd.stream_id], s.resetCode == nil, !s.rules.endMatchesLength {
+                resetStream(s.id, errorCode: .protocolError)
+                return 0
+            }
             if endStream, isLive(hd.stream_id) {
                 notify { $0.http2Session(self, didReceiveEndStream: hd.stream_id) }
             }
@@ -186,6 +225,13 @@ extension HTTP2Session {
     }
 
     func handleDataChunk(streamID: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        // DATA past the request's content-length resets the stream; like nghttp2, the bytes
+        // count as consumed for the connection only.
+        if checksRequests, let s = streams[streamID], s.resetCode == nil, !s.rules.received(bytes.count) {
+            resetStream(streamID, errorCode: .protocolError)
+            if let session { _ = nghttp2_session_consume_connection(session, bytes.count) }
+            return 0
+        }
         // The delegate is loaded once (each weak load cost a runtime call and a release).
         if isLive(streamID), let delegate = owner ?? delegate {
             delegateDepth += 1

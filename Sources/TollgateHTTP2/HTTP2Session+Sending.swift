@@ -25,12 +25,24 @@ extension HTTP2Session {
         }
         s.headSent = true
         if endStream { s.endQueued = true }
+        // The head's bytes are handed over uncopied, unless heads nghttp2 has not sent yet
+        // already hold a lot of memory (a peer that does not read while streams keep answering).
+        let uncopied = outboundHeaders.heldBytes <= Self.maxUncopiedHeaderBytes
         if s.endQueued && s.outbound.isEmpty && s.trailers == nil {
-            _ = outboundHeaders.withNVArray { nva, count in nghttp2_submit_response(session, streamID, nva, count, nil) }
+            _ = submitResponse(session, streamID, provider: nil, uncopied: uncopied)
         } else {
             var provider = Self.dataProvider
-            _ = outboundHeaders.withNVArray { nva, count in nghttp2_submit_response(session, streamID, nva, count, &provider) }
+            _ = submitResponse(session, streamID, provider: &provider, uncopied: uncopied)
         }
+    }
+
+    static let maxUncopiedHeaderBytes = 64 * 1024
+
+    private func submitResponse(_ session: OpaquePointer, _ streamID: Int32, provider: UnsafePointer<nghttp2_data_provider>?, uncopied: Bool) -> Int32 {
+        if uncopied {
+            return outboundHeaders.withUncopiedNVArray { nva, count in nghttp2_submit_response(session, streamID, nva, count, provider) }
+        }
+        return outboundHeaders.withNVArray { nva, count in nghttp2_submit_response(session, streamID, nva, count, provider) }
     }
 
     // MARK: Client role

@@ -40,6 +40,11 @@ public final class HTTP2Session {
     /// stream, and a field costs no stream lookup.
     var inbound = HTTP2InboundHeaders()
     var inboundStreamID: Int32 = 0
+    /// Server: the request rules for the block being received, and whether it is trailers.
+    var inboundRules = HTTP2RequestRules()
+    var inboundIsTrailers = false
+    /// Server sessions check requests themselves (`HTTP2RequestRules`) instead of nghttp2.
+    let checksRequests: Bool
 
     /// Frames already serialized by `receive` (see `flushControlFrames`), handed out first by
     /// the next `takeOutput`.
@@ -74,9 +79,16 @@ public final class HTTP2Session {
 
     /// Submits our SETTINGS (and the connection WINDOW_UPDATE). The client's connection preface
     /// is produced by nghttp2 on the first `takeOutput`.
-    public init(role: Role, settings: HTTP2Settings = HTTP2Settings()) {
+    public convenience init(role: Role, settings: HTTP2Settings = HTTP2Settings()) {
+        self.init(role: role, settings: settings, libraryChecksRequests: false)
+    }
+
+    /// `libraryChecksRequests`: a server leaves the HTTP messaging checks to nghttp2 (the
+    /// reference the tests compare `HTTP2RequestRules` with).
+    init(role: Role, settings: HTTP2Settings, libraryChecksRequests: Bool) {
         self.role = role
         self.settings = settings
+        checksRequests = role == .server && !libraryChecksRequests
 
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else { return }
@@ -87,8 +99,11 @@ public final class HTTP2Session {
         guard nghttp2_option_new(&option) == 0, let option else { return }
         defer { nghttp2_option_del(option) }
         // consume() is the only thing that reopens receive windows: a proxy acknowledges bytes
-        // once forwarded, so a slow reader throttles a fast writer. HTTP messaging checks stay on.
+        // once forwarded, so a slow reader throttles a fast writer.
         nghttp2_option_set_no_auto_window_update(option, 1)
+        // A server checks requests itself, with nghttp2's rules (HTTP2RequestRules); a client
+        // keeps nghttp2's response checks.
+        if checksRequests { nghttp2_option_set_no_http_messaging(option, 1) }
         // Closed streams are kept only to rebuild RFC 7540 priority trees, which a proxy does
         // not honour; keeping them cost an allocation and a tree update per request.
         nghttp2_option_set_no_closed_streams(option, 1)
@@ -212,7 +227,14 @@ public final class HTTP2Session {
                 fail(error)
                 throw error
             }
-            guard n > 0, let chunk else { return }
+            guard n > 0, let chunk else {
+                // Every HEADERS frame queued so far has been serialized (none waits in
+                // nghttp2's queues), so the uncopied response heads may be reused.
+                if outboundHeaders.hasUncopiedSubmissions && nghttp2_session_get_outbound_queue_size(session) == 0 {
+                    outboundHeaders.releaseSubmitted()
+                }
+                return
+            }
             out.append(contentsOf: UnsafeBufferPointer(start: chunk, count: n))
         }
     }
@@ -245,6 +267,15 @@ public final class HTTP2Session {
     public var wantsWrite: Bool {
         guard let session else { return false }
         return !pendingOutput.isEmpty || nghttp2_session_want_write(session) != 0
+    }
+
+    /// Server role, during `didReceiveRequest`: the request's content-length field (nil when
+    /// it has none, and always on a session leaving the checks to nghttp2, which only tests
+    /// make). Known from the request checks, so the delegate needs no lookup over the fields.
+    public var receivedContentLength: Int64? {
+        guard checksRequests else { return nil }
+        let n = inboundRules.declaredLength
+        return n < 0 ? nil : n
     }
 
     /// Streams the delegate knows about that have not closed yet.

@@ -31,6 +31,9 @@ final class HTTP2StreamState {
     var heldData = false
     /// We reset the stream with this code; nothing more is sent on it.
     var resetCode: HTTP2ErrorCode?
+    /// Server: the request rules' state after the stream's last header block (trailers and
+    /// DATA are checked against it).
+    var rules = HTTP2RequestRules()
 
     /// The next object in the session's list of spare ones.
     var nextSpare: HTTP2StreamState?
@@ -49,6 +52,7 @@ final class HTTP2StreamState {
         trailers = nil
         heldData = false
         resetCode = nil
+        rules = HTTP2RequestRules()
     }
 
     /// Whether new outbound content may still be queued.

@@ -51,6 +51,20 @@ struct HTTP2InboundHeadersTests {
             #expect(p.clientDelegate.events.contains(.trailers(req.id, ["x-trailer": "t\(req.id)"])))
         }
     }
+
+    /// A CONNECT request has no :path: its target is the :authority, read back from the block's
+    /// first field ("host").
+    @Test func connectTargetIsTheAuthority() throws {
+        let p = SessionPair()
+        _ = try p.client.sendRequestHead(
+            HTTPRequestHead(method: "CONNECT", target: "", headers: ["host": "proxy.example:8443", "x-a": "1"]),
+            scheme: "https", authority: "unused.example", endStream: false)
+        try p.pump()
+        let req = try #require(p.serverDelegate.requests.first)
+        #expect(req.head.method == "CONNECT")
+        #expect(req.head.target == "proxy.example:8443")
+        #expect(req.head.headers.fields.map { [$0.name, $0.value] } == [["host", "proxy.example:8443"], ["x-a", "1"]])
+    }
 }
 
 /// A small deterministic generator for test inputs.

@@ -110,6 +110,41 @@ struct HTTP2SessionTests {
         #expect(p.server.activeStreamCount == 0)
     }
 
+    /// Response heads go to nghttp2 uncopied, their bytes held until serialized: a hundred heads
+    /// answered before one serialization (the shared buffer grows several times meanwhile, and
+    /// passes the uncopied limit, after which heads are copied) all arrive intact, and so do
+    /// heads answered in later rounds after the buffer was released.
+    @Test func manyResponseHeadsBeforeOneSerialization() throws {
+        let p = SessionPair()
+        var ids: [Int32] = []
+        for i in 0..<100 { ids.append(try p.request("GET", "/s/\(i)")) }
+        try p.pump()
+        let value = { (id: Int32) in String(repeating: "v\(id)-", count: 200) }
+        for id in ids {
+            p.server.sendResponseHead(
+                HTTPResponseHead(status: 200, headers: ["X-Stream": "\(id)", "x-big": value(id)]), streamID: id, endStream: false)
+        }
+        #expect(p.server.outboundHeaders.heldBytes > HTTP2Session.maxUncopiedHeaderBytes)
+        for id in ids { p.server.sendData(Array("b\(id)".utf8), streamID: id, endStream: true) }
+        try p.pump()
+        #expect(!p.server.outboundHeaders.hasUncopiedSubmissions)
+        #expect(p.clientDelegate.responses.count == 100)
+        for r in p.clientDelegate.responses {
+            #expect(r.head.status == 200)
+            #expect(r.head.headers["x-stream"] == "\(r.id)")
+            #expect(r.head.headers["x-big"] == value(r.id))
+            #expect(p.clientDelegate.data[r.id] == Array("b\(r.id)".utf8))
+        }
+        // The next round reuses the released buffer.
+        let next = try p.request("GET", "/again")
+        try p.pump()
+        p.server.sendResponseHead(HTTPResponseHead(status: 204, headers: ["x-next": "yes"]), streamID: next, endStream: true)
+        try p.pump()
+        let last = try #require(p.clientDelegate.responses.last)
+        #expect(last.id == next && last.head.status == 204 && last.head.headers["x-next"] == "yes")
+        #expect(p.client.activeStreamCount == 0)
+    }
+
     /// The server answers from inside the request callback; takeOutput and receive are refused there.
     @Test func respondInsideRequestCallback() throws {
         let p = SessionPair()
