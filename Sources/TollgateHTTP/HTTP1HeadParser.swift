@@ -240,8 +240,9 @@ enum HTTP1HeadParser {
             var vs = i &+ 1
             while B.isOWS(p[vs]) { vs &+= 1 }
             // Up to the line's CR: printable ASCII eight bytes at a time, then whatever stopped it.
+            // obs-text (0x80-0xFF) is opaque data (RFC 9110 5.5): kept and forwarded byte for byte,
+            // never refused or repaired, as Latin-1 values from old servers still occur.
             var j = vs
-            var ascii = true
             while true {
                 j = B.skipPrintableASCII(b, from: j, to: end)
                 let c = p[j]
@@ -249,7 +250,6 @@ enum HTTP1HeadParser {
                 if !B.isFieldValueByte(c) {
                     throw misplaced(c, .badHeaderValue, "field value has a control byte")
                 }
-                if c >= 0x80 { ascii = false }
                 j &+= 1
             }
             let next = j &+ 2
@@ -258,9 +258,6 @@ enum HTTP1HeadParser {
             let valueRange = vs..<ve
             if noteFramingField(b, nameRange, valueRange, &facts) && isRequest {
                 try checkHost(b, valueRange)
-            }
-            if !ascii && B.string(b, valueRange, asciiOnly: false) == nil {
-                throw HTTP1ParseError(.badHeaderValue, "field value is not valid UTF-8")
             }
             try add(HTTPHeaders.Span(nameStart: UInt32(truncatingIfNeeded: nameRange.lowerBound &- from),
                                      nameEnd: UInt32(truncatingIfNeeded: nameRange.upperBound &- from),

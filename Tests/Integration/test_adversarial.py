@@ -616,3 +616,21 @@ def test_very_long_uri_is_414_and_close(mock, sidecar):
     assert_openai_error(raw.split(b"\r\n\r\n", 1)[1])
     assert closed
     assert not mock.find("/echo?long")
+
+
+def test_latin1_header_values_pass_through_byte_for_byte(raw_upstream, sidecar):
+    """Header values with obs-text (Latin-1 bytes) reach the upstream and the client unchanged, not a 400 or 502."""
+    def handler(up, c):
+        head, _ = up.read_head(c)
+        if head:
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=caf\xe9.txt\r\n"
+                      b"Content-Length: 2\r\n\r\nok")
+
+    up = raw_upstream(handler)
+    sc = sidecar(up.url)
+    with connect(sc.url) as s:
+        s.sendall(f"GET /file HTTP/1.1\r\nHost: {sc.hostport}\r\n".encode() + b"X-Note: na\xefve\r\n\r\n")
+        r = H1Reader(s, 5).read_response()
+    assert r.status == 200 and r.body == b"ok", r.raw_head
+    assert b"\r\nContent-Disposition: attachment; filename=caf\xe9.txt\r\n" in r.raw_head, r.raw_head
+    assert up.heads and b"\r\nX-Note: na\xefve\r\n" in up.heads[0], up.heads

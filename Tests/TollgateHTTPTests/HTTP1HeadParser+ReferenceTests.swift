@@ -29,19 +29,14 @@ enum ReferenceFieldParser {
             guard i > ls else { throw HTTP1ParseError(.badHeaderName, "field name is empty") }
             let nameRange = ls..<i
             let valueRange = B.trimOWS(b, (i + 1)..<le)
-            var ascii = true
             var j = valueRange.lowerBound
             while j < valueRange.upperBound {
                 let c = b[j]
                 if !B.isFieldValueByte(c) { throw HTTP1HeadParser.misplaced(c, .badHeaderValue, "field value has a control byte") }
-                if c >= 0x80 { ascii = false }
                 j += 1
             }
             _ = HTTP1HeadParser.noteFramingField(b, nameRange, valueRange, &facts)
             if isRequest && B.equalsLowercase(b, nameRange, "host") { try HTTP1HeadParser.checkHost(b, valueRange) }
-            if !ascii && B.string(b, valueRange, asciiOnly: false) == nil {
-                throw HTTP1ParseError(.badHeaderValue, "field value is not valid UTF-8")
-            }
             fields.add(name: UnsafeRawBufferPointer(rebasing: b[nameRange]), value: UnsafeRawBufferPointer(rebasing: b[valueRange]))
             ls = next
         }
