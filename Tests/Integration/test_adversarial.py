@@ -634,3 +634,31 @@ def test_latin1_header_values_pass_through_byte_for_byte(raw_upstream, sidecar):
     assert r.status == 200 and r.body == b"ok", r.raw_head
     assert b"\r\nContent-Disposition: attachment; filename=caf\xe9.txt\r\n" in r.raw_head, r.raw_head
     assert up.heads and b"\r\nX-Note: na\xefve\r\n" in up.heads[0], up.heads
+
+
+def test_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream, sidecar):
+    """While a slow upstream holds the proxy's reads back (backpressure), the body timeout does not fire."""
+    size = 16 << 20
+
+    def handler(up, c):
+        head, rest = up.read_head(c)
+        if not head:
+            return
+        time.sleep(3)  # longer than the body timeout: the proxy has paused the client meanwhile
+        got = len(rest)
+        c.settimeout(10)
+        while got < size:
+            data = c.recv(1 << 20)
+            if not data:
+                return
+            got += len(data)
+        c.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(str(got))}\r\n\r\n{got}".encode())
+
+    up = raw_upstream(handler, rcvbuf=16384)
+    sc = sidecar(up.url, "--body-timeout", "1", "--max-body-bytes", str(64 << 20))
+    with connect(sc.url, timeout=20) as s:
+        s.sendall(f"PUT /blob HTTP/1.1\r\nHost: {sc.hostport}\r\nContent-Length: {size}\r\n\r\n".encode())
+        s.sendall(b"b" * size)
+        r = H1Reader(s, 20).read_response()
+    assert r.status == 200, (r.status, r.body)
+    assert r.body == str(size).encode()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from helpers import (H1Reader, H2_PREFACE, H2Client, assert_openai_error, connect, free_port, goaway_code,
+from helpers import (H1Reader, H2_PREFACE, H2Client, H2Stream, assert_openai_error, connect, free_port, goaway_code,
                      h1_request, h2_frame, read_h2_frames, request_bytes, send_raw_and_read, status_of)
 
 pytestmark = pytest.mark.proxy_only
@@ -371,4 +371,80 @@ def test_h2_body_too_large(mock, sidecar):
     finally:
         c.close()
     assert not [x for x in mock.find("/echo?h2big") if x.finished is not None]
+    still_serving(sc, mock)
+
+
+def _stalled_post(sc, path: str, timeout: float = 8) -> tuple[object, float]:
+    """Sends a head promising 100 body bytes and only 10 of them; returns the answer and its delay."""
+    with connect(sc.url, timeout=timeout) as s:
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: {sc.hostport}\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: 100\r\n\r\n{{\"model\":".encode())
+        t0 = time.monotonic()
+        r = H1Reader(s, timeout).read_response()
+        return r, time.monotonic() - t0
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/echo?stalled"])
+def test_stalled_request_body_408_not_upstream_timeout(mock, sidecar, path):
+    """A client that stops sending its body gets 408 after --body-timeout, not a 504 blamed on the upstream."""
+    sc = sidecar(mock.url, "--body-timeout", "1", "--upstream-timeout", "30")
+    r, waited = _stalled_post(sc, path)
+    assert r.status == 408, (r.status, r.body)
+    assert assert_openai_error(r.body)["code"] == "request_timeout"
+    assert r.header("connection") == "close"
+    assert 0.8 <= waited < 6, waited
+    # Buffered (LLM) routes never reach the upstream; streamed ones are cancelled there.
+    assert not [x for x in mock.find(path) if x.finished is not None]
+    still_serving(sc, mock)
+
+
+def test_trickled_request_body_is_not_a_stall(mock, sidecar):
+    """A body whose bytes keep arriving, slower than the body timeout in total, is forwarded whole."""
+    sc = sidecar(mock.url, "--body-timeout", "1")
+    body = b"0123456789" * 8
+    with connect(sc.url, timeout=10) as s:
+        s.sendall(f"POST /echo?trickle HTTP/1.1\r\nHost: {sc.hostport}\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+        for i in range(0, len(body), 20):
+            s.sendall(body[i:i + 20])
+            time.sleep(0.5)
+        r = H1Reader(s, 10).read_response()
+    assert r.status == 200, (r.status, r.body)
+    assert [x for x in mock.find("/echo?trickle") if x.body_len == len(body)]
+
+
+def test_h2_stalled_request_body_408_other_streams_unaffected(mock, sidecar):
+    """Over HTTP/2 a stream whose body stalls is answered 408; the connection's other streams go on."""
+    sc = sidecar(mock.url, "--body-timeout", "1", "--upstream-timeout", "30")
+    c = H2Client(sc.url, timeout=10)
+    try:
+        sid = c.conn.get_next_available_stream_id()
+        c.conn.send_headers(sid, [(":method", "POST"), (":path", "/v1/chat/completions"), (":scheme", "http"),
+                                  (":authority", c.authority), ("content-type", "application/json")])
+        c.conn.send_data(sid, b'{"model":')
+        c.streams[sid] = H2Stream()
+        c.sock.sendall(c.conn.data_to_send())
+        t0 = time.monotonic()
+        st = c.wait(sid, 6)
+        waited = time.monotonic() - t0
+        assert st.headers and st.status == 408, (st.headers, st.reset_code)
+        assert assert_openai_error(bytes(st.data))["code"] == "request_timeout"
+        assert 0.8 <= waited < 6, waited
+        ok = c.request("POST", "/echo?h2after", [("content-type", "application/json")], b'{"a":1}')
+        assert c.wait(ok, 5).status == 200
+    finally:
+        c.close()
+
+
+def test_h2_body_over_limit_without_content_length_413(mock, sidecar):
+    """An h2 body with no content-length that grows past --max-body-bytes is answered 413 JSON, not a bare reset."""
+    sc = sidecar(mock.url, "--max-body-bytes", "65536")
+    c = H2Client(sc.url, timeout=10)
+    try:
+        sid = c.request("POST", "/echo?h2nolen", [("content-type", "application/octet-stream")], b"q" * 200_000)
+        st = c.wait(sid, 8)
+        assert st.headers and st.status == 413, (st.headers, st.reset_code)
+        assert_openai_error(bytes(st.data))
+    finally:
+        c.close()
+    assert not [x for x in mock.find("/echo?h2nolen") if x.finished is not None]
     still_serving(sc, mock)

@@ -40,6 +40,7 @@ public enum SidecarCommand {
     Timeouts (seconds; 500ms and 2m forms accepted):
       --idle-timeout S           keep-alive idle connection [60]
       --header-timeout S         receiving a request head [10]
+      --body-timeout S           between reads of a request body [60]
       --connect-timeout S        connecting to the upstream [5]
       --upstream-timeout S       whole upstream exchange [600]
       --upstream-idle-timeout S  idle pooled upstream connection [4]
@@ -115,6 +116,7 @@ public enum SidecarCommand {
             case "--max-body-bytes": o.maxBodyBytes = Int64(try r.int(for: f, min: 0))
             case "--idle-timeout": o.idleTimeout = try r.seconds(for: f)
             case "--header-timeout": o.headerTimeout = try r.seconds(for: f)
+            case "--body-timeout": o.bodyTimeout = try r.seconds(for: f)
             case "--connect-timeout": o.connectTimeout = try r.seconds(for: f)
             case "--upstream-timeout": o.upstreamTimeout = try r.seconds(for: f)
             case "--upstream-idle-timeout": o.upstreamIdleTimeout = try r.seconds(for: f)

@@ -38,10 +38,11 @@ extension SidecarConfigFile {
     }
 
     mutating func decodeTimeouts(_ d: ConfigDecoder) throws(ConfigDecodeError) {
-        let m = try d.mapping(allowedKeys: ["idle", "header", "connect", "upstream", "upstream_idle", "drain"])
+        let m = try d.mapping(allowedKeys: ["idle", "header", "body", "connect", "upstream", "upstream_idle", "drain"])
         let day = Duration.seconds(86_400)
         if let v = m.optional("idle") { options.idleTimeout = Self.seconds(try v.duration(range: .milliseconds(1)...day)) }
         if let v = m.optional("header") { options.headerTimeout = Self.seconds(try v.duration(range: .milliseconds(1)...day)) }
+        if let v = m.optional("body") { options.bodyTimeout = Self.seconds(try v.duration(range: .milliseconds(1)...day)) }
         if let v = m.optional("connect") { options.connectTimeout = Self.seconds(try v.duration(range: .milliseconds(1)...day)) }
         if let v = m.optional("upstream") { options.upstreamTimeout = Self.seconds(try v.duration(range: .milliseconds(1)...day)) }
         if let v = m.optional("upstream_idle") { options.upstreamIdleTimeout = Self.seconds(try v.duration(range: .milliseconds(1)...day)) }

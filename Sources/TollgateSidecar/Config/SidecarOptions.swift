@@ -22,6 +22,9 @@ public struct SidecarOptions: Sendable {
     // Timeouts, in seconds.
     public var idleTimeout: Double = 60
     public var headerTimeout: Double = 10
+    /// Longest wait for the next bytes of a request body (the client stalled: 408), as nginx's
+    /// client_body_timeout; not counted while the proxy itself holds the body back.
+    public var bodyTimeout: Double = 60
     public var connectTimeout: Double = 5
     /// Whole upstream exchange, first byte sent to last byte received. Long: LLM streams run minutes.
     public var upstreamTimeout: Double = 600

@@ -293,7 +293,7 @@ final class ProxyExchange {
         guard !finished else { return }
         if bufferingBody {
             guard Int64(bufferedBody.count + bytes.count) <= context.options.maxBodyBytes else {
-                fail(.badRequest(413, code: "bodyTooLarge", "request body exceeds the limit of \(context.options.maxBodyBytes) bytes"), upstreamFault: false)
+                refuseRequestBody(.badRequest(413, code: "bodyTooLarge", "request body exceeds the limit of \(context.options.maxBodyBytes) bytes"))
                 return
             }
             if bufferedBody.capacity == 0 { bufferedBody = context.takeBuffer() }
@@ -322,6 +322,18 @@ final class ProxyExchange {
 
     func downstreamDrained() {
         upstream?.resumeResponseBody()
+    }
+
+    /// The client broke a limit while sending its body (too large, or stalled past the body
+    /// timeout): answered with `error`, or the response cut once it has started. The upstream
+    /// attempt is abandoned and not held against the deployment: the fault is the client's.
+    func refuseRequestBody(_ error: ProxyError) {
+        guard !finished else { return }
+        if !responseStarted { endpoint?.health.recordAbandoned() }
+        let up = upstream
+        upstream = nil
+        up?.cancel()
+        fail(error, upstreamFault: false)
     }
 
     /// The client went away or reset the stream before the response ended.

@@ -27,6 +27,8 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     private var responseInProgress = false
     private var waitTimer: LoopTimer?
     private var waitingForHead = true
+    /// A request body is still expected from the client: the wait timer watches for a stall.
+    private var waitingForBody = false
     private var closed = false
     private var scratch: [UInt8] = []
     /// Egress proxy role (EgressRole.swift); a CONNECT the gate accepted waits here until the
@@ -122,11 +124,14 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
                     return input.count
                 }
             case .body(let range):
+                // Progress moves the stall deadline only; the timer re-arms itself when it fires.
+                if waitingForBody { waitDeadline = context.loop.now &+ bodyTimeoutNanos }
                 exchange?.receiveRequestBody(UnsafeRawBufferPointer(rebasing: slice[range]))
             case .trailers:
                 break
             case .end:
                 requestComplete = true
+                waitingForBody = false
                 if let ex = exchange {
                     ex.receiveRequestEnd()
                 } else if !responseInProgress {
@@ -202,6 +207,10 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         ex.pin(to: route)
         exchange = ex
         responseInProgress = true
+        if shape != .none && shape != .length(0) {
+            waitingForBody = true
+            armWaitTimer(seconds: context.options.bodyTimeout, idle: false)
+        }
         ex.start()
     }
 
@@ -373,6 +382,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
 
     private func responseFinished() {
         responseInProgress = false
+        waitingForBody = false
         exchange = nil
         guard requestComplete else {
             // Answered before the request was fully read: the connection cannot be reused.
@@ -413,12 +423,18 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         waitTimer = context.loop.schedule(afterNanos: ns) { [self] in self.waitTimerFired() }
     }
 
+    private var bodyTimeoutNanos: UInt64 { UInt64(context.options.bodyTimeout * 1e9) }
+
     private func waitTimerFired() {
         waitTimer = nil
-        guard !closed, waitingForHead else { return }
+        guard !closed, waitingForHead || waitingForBody else { return }
         let now = MonotonicClock.now()
         if now < waitDeadline {
             scheduleWaitTimer(afterNanos: waitDeadline - now)
+            return
+        }
+        if waitingForBody {
+            bodyWaitExpired(now: now)
             return
         }
         if !waitTimerIsIdle && (!inbound.isEmpty || !parser.isIdle) {
@@ -430,6 +446,26 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         } else {
             close()
         }
+    }
+
+    /// No body bytes for the body timeout. A stall is the client's only while the proxy reads:
+    /// not while it holds the body back (upstream backpressure), nor once the response has
+    /// started (the upstream answered; the connection closes when that response ends).
+    private func bodyWaitExpired(now: UInt64) {
+        guard let ex = exchange, !requestComplete else {
+            waitingForBody = false
+            return
+        }
+        if bodyPaused || ex.responseStarted {
+            waitDeadline = now &+ bodyTimeoutNanos
+            scheduleWaitTimer(afterNanos: bodyTimeoutNanos)
+            return
+        }
+        waitingForBody = false
+        keepAlive = false
+        closeAfterResponse = true
+        Log.debug("request body from \(clientIP ?? "?") stalled for \(context.options.bodyTimeout)s")
+        ex.refuseRequestBody(ProxyError.badRequest(408, code: "request_timeout", "request body stalled: no bytes for \(context.options.bodyTimeout)s"))
     }
 
     /// Gives the connection to the egress CONNECT handler; this handler is done with it.

@@ -10,6 +10,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     private var streams = HTTP2StreamMap<HTTP2ServerStream>()
     private var closed = false
     private var idleTimer: LoopTimer?
+    /// Watches streams whose request body is still expected (HTTP2ServerConnection+BodyWatch.swift).
+    var bodyWatchTimer: LoopTimer?
     private var draining = false
     /// Egress proxy role (EgressRole.swift): intercepted connections route every stream to one host.
     var egressRole = EgressRole.none
@@ -126,6 +128,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
 
     func connectionDidReadEOF(_ connection: Connection) { close() }
 
+    func forEachStream(_ body: (HTTP2ServerStream) -> Void) { streams.forEachValue(body) }
+
     func connectionDidDrain(_ connection: Connection) {
         streams.forEachValue { $0.exchange?.downstreamDrained() }
     }
@@ -158,6 +162,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         ex.pin(to: egressRole.route)
         stream.exchange = ex
         stream.isHead = head.method == "HEAD"
+        if shape != .none { watchBody(of: stream) }
         ex.start()
     }
 
@@ -171,10 +176,17 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
             return
         }
         s.received += Int64(bytes.count)
+        s.bodyDeadline = context.loop.now &+ bodyTimeoutNanos
         if s.received > context.options.maxBodyBytes {
             // Acknowledged though dropped: unconsumed, it would shrink the connection window for good.
             session.consume(streamID: streamID, count: bytes.count)
-            session.resetStream(streamID, errorCode: .cancel)
+            if ex.responseStarted {
+                session.resetStream(streamID, errorCode: .cancel)
+            } else {
+                // Not yet answered: the client learns why, in its dialect, as it would over HTTP/1.1.
+                s.awaitingBody = false
+                ex.refuseRequestBody(.badRequest(413, code: "bodyTooLarge", "request body exceeds the limit of \(context.options.maxBodyBytes) bytes"))
+            }
             return
         }
         ex.receiveRequestBody(bytes)
@@ -184,7 +196,9 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     func http2Session(_ session: HTTP2Session, didReceiveTrailers trailers: HTTPHeaders, streamID: Int32) {}
 
     func http2Session(_ session: HTTP2Session, didReceiveEndStream streamID: Int32) {
-        streams[streamID]?.exchange?.receiveRequestEnd()
+        guard let s = streams[streamID] else { return }
+        s.awaitingBody = false
+        s.exchange?.receiveRequestEnd()
     }
 
     func http2Session(_ session: HTTP2Session, streamDidClose streamID: Int32, errorCode: HTTP2ErrorCode) {
@@ -251,6 +265,8 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         closed = true
         idleTimer?.cancel()
         idleTimer = nil
+        bodyWatchTimer?.cancel()
+        bodyWatchTimer = nil
         // Spare streams hold this connection: dropped here, or the connection would leak.
         spareStreams = nil
         spareStreamCount = 0
@@ -288,6 +304,9 @@ final class HTTP2ServerStream: DownstreamStream {
     var gate = HTTP2ReceiveGate()
     var received: Int64 = 0
     var isHead = false
+    /// The request body is still expected, and by when its next bytes must arrive.
+    var awaitingBody = false
+    var bodyDeadline: UInt64 = 0
     private var ended = false
 
     /// The next object in the connection's list of spare ones.
@@ -305,6 +324,7 @@ final class HTTP2ServerStream: DownstreamStream {
         gate = HTTP2ReceiveGate()
         received = 0
         isHead = false
+        awaitingBody = false
         ended = false
     }
 
