@@ -5,12 +5,13 @@ struct SidecarCommandTests {
     /// The quick-start flags parse into options.
     @Test func parsesFlags() throws {
         let o = try SidecarCommand.parse(["--listen", "127.0.0.1:8787", "--upstream", "http://127.0.0.1:18000", "--admin", "127.0.0.1:9901",
-                                          "--threads", "3", "--idle-timeout=500ms", "--max-body-bytes", "1024", "--upstream-h2"])
+                                          "--threads", "3", "--idle-timeout=500ms", "--body-timeout", "2m", "--max-body-bytes", "1024", "--upstream-h2"])
         #expect(o.listen.port == 8787)
         #expect(o.admin?.port == 9901)
         #expect(o.upstream?.port == 18000)
         #expect(o.threads == 3)
         #expect(o.idleTimeout == 0.5)
+        #expect(o.bodyTimeout == 120)
         #expect(o.maxBodyBytes == 1024)
         #expect(o.upstreamH2)
     }

@@ -26,7 +26,7 @@ import TollgateConfig
     @Test func fullFile() throws {
         let f = try decode("""
         server: {listen: 127.0.0.1:9000, threads: 3, usage_log: /tmp/u.jsonl}
-        timeouts: {connect: 250ms, upstream: 2m}
+        timeouts: {connect: 250ms, body: 15s, upstream: 2m}
         providers:
           openai: {kind: openai, base_url: https://api.openai.com/v1, api_key: "${OPENAI_KEY}"}
         models:
@@ -42,7 +42,7 @@ import TollgateConfig
           - {id: b1, scope: {team: t1, model: fast}, unit: cost_usd, limit: 2.5, window: day}
         """)
         #expect(f.options.threads == 3 && f.options.listen.port == 9000 && f.options.usageLogPath == "/tmp/u.jsonl")
-        #expect(f.options.connectTimeout == 0.25 && f.options.upstreamTimeout == 120)
+        #expect(f.options.connectTimeout == 0.25 && f.options.upstreamTimeout == 120 && f.options.bodyTimeout == 15)
         #expect(f.providers.map(\.name) == ["openai"] && f.providers[0].baseURL.basePath == "/v1")
         #expect(f.providers[0].apiKey?.reveal() == "sk-real-1234567890")
         #expect(f.models[0].strategy == .leastInflight && f.models[0].deployments == [.init(provider: "openai", model: "gpt-4o-mini", weight: 2)])
