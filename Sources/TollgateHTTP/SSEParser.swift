@@ -17,6 +17,9 @@ public struct SSEParser: Sendable {
     /// No line of the stream has ended yet, so a UTF-8 BOM may still have to be skipped.
     var atStreamStart = true
     var failure: SSEParseError?
+    /// After `eventTooLarge`: where, in the input of the feed that failed, the bytes the parser
+    /// did not take start. With `heldBytes`, what a caller passes on to lose nothing.
+    public private(set) var failedAtInputOffset = 0
 
     // Fields of the current event.
     var eventType: String?
@@ -35,8 +38,19 @@ public struct SSEParser: Sendable {
         self.maxEventBytes = max(1, maxEventBytes)
     }
 
+    /// A parser for the rest of a stream whose beginning someone else read (no BOM is looked
+    /// for); `afterCR`: that part ended in a CR, so an LF first belongs to its line end.
+    public init(maxEventBytes: Int, continuingAfterCR afterCR: Bool) {
+        self.init(maxEventBytes: maxEventBytes)
+        atStreamStart = false
+        skipLF = afterCR
+    }
+
     /// Bytes held for the event in progress.
     public var bufferedByteCount: Int { raw.count }
+
+    /// The bytes of the event in progress (after `eventTooLarge`: the part of it that fitted).
+    public var heldBytes: [UInt8] { raw }
 
     /// Splits a text/event-stream incrementally; calls onEvent for every complete event (blank-line terminated), in order.
     /// Handles \n, \r\n and \r line ends (also split across feeds), a UTF-8 BOM at stream start, comments.
@@ -49,7 +63,7 @@ public struct SSEParser: Sendable {
         if skipLF && n > 0 {
             skipLF = false
             if bytes[0] == Self.lf {
-                try append(UnsafeRawBufferPointer(rebasing: bytes[0..<1]))
+                try append(UnsafeRawBufferPointer(rebasing: bytes[0..<1]), at: 0)
                 lineStart = raw.count
                 segStart = 1
                 i = 1
@@ -74,7 +88,7 @@ public struct SSEParser: Sendable {
                 }
             }
             let contentEnd = raw.count + (i - segStart)
-            try append(UnsafeRawBufferPointer(rebasing: bytes[segStart..<termEnd]))
+            try append(UnsafeRawBufferPointer(rebasing: bytes[segStart..<termEnd]), at: segStart)
             segStart = termEnd
             i = termEnd
             if processLine(lineStart..<contentEnd) {
@@ -86,7 +100,7 @@ public struct SSEParser: Sendable {
                 lineStart = raw.count
             }
         }
-        try append(UnsafeRawBufferPointer(rebasing: bytes[segStart..<n]))
+        try append(UnsafeRawBufferPointer(rebasing: bytes[segStart..<n]), at: segStart)
     }
 
     /// End of stream: returns the partial trailing event (raw bytes kept so nothing is lost), if
@@ -99,11 +113,13 @@ public struct SSEParser: Sendable {
         return makeEvent()
     }
 
-    private mutating func append(_ bytes: UnsafeRawBufferPointer) throws(SSEParseError) {
+    /// Appends `bytes`, which start at `offset` of the feed's input.
+    private mutating func append(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SSEParseError) {
         guard !bytes.isEmpty else { return }
         if raw.count + bytes.count > maxEventBytes {
             let e = SSEParseError(.eventTooLarge, "event is larger than \(maxEventBytes) bytes")
             failure = e
+            failedAtInputOffset = offset
             throw e
         }
         raw.append(contentsOf: bytes)

@@ -662,3 +662,44 @@ def test_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream, s
         r = H1Reader(s, 20).read_response()
     assert r.status == 200, (r.status, r.body)
     assert r.body == str(size).encode()
+
+
+def test_sse_event_over_8_mib_passes_through_and_usage_after_it_counts(raw_upstream, sidecar, tmp_path):
+    """An SSE event too large to inspect (9 MiB, e.g. a partial image) reaches the client byte for byte; later events are still read for usage."""
+    import json as _json
+    chunk = lambda obj: b"data: " + _json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
+    base = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini"}
+    huge = chunk({**base, "choices": [{"index": 0, "delta": {"content": "x" * (9 << 20)}}]})
+    stream = (chunk({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hi"}}]}) + huge
+              + chunk({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+              + chunk({**base, "choices": [], "usage": {"prompt_tokens": 11, "completion_tokens": 2359299, "total_tokens": 2359310}})
+              + b"data: [DONE]\n\n")
+
+    def handler(up, c):
+        head, rest = up.read_head(c)
+        if not head:
+            return
+        n = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
+        while len(rest) < n:
+            rest += c.recv(65536)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for i in range(0, len(stream), 100_000):  # many reads: the big event spans them
+            piece = stream[i:i + 100_000]
+            c.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        c.sendall(b"0\r\n\r\n")
+        time.sleep(0.5)
+
+    up = raw_upstream(handler)
+    log = tmp_path / "usage.jsonl"
+    sc = sidecar(up.url, "--usage-log", str(log))
+    body = _json.dumps({"model": "gpt-4o-mini", "stream": True, "stream_options": {"include_usage": True},
+                        "messages": [{"role": "user", "content": "draw"}]}).encode()
+    r = h1_request(sc.url, "POST", "/v1/chat/completions", [("Content-Type", "application/json")], body, timeout=30)
+    assert r.status == 200
+    assert r.body == stream, f"{len(r.body)} bytes vs {len(stream)}"
+    end = time.monotonic() + 5
+    recs = []
+    while time.monotonic() < end and not recs:
+        recs = [_json.loads(l) for l in log.read_text().splitlines() if l.strip()] if log.exists() else []
+        time.sleep(0.05)
+    assert recs and recs[0]["input_tokens"] == 11 and recs[0]["output_tokens"] == 2359299, recs

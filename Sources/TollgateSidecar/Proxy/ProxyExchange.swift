@@ -64,7 +64,9 @@ final class ProxyExchange {
     private var bufferingBody = false
     private var bufferedBody: [UInt8] = []
     /// The response is being split into SSE events for the filters.
-    private var events: SSEParser?
+    private var events: SSEStreamSplitter?
+    /// Larger events pass through uninspected (they carry content, e.g. a partial image, not usage).
+    static let maxStreamEventBytes = 8 << 20
     /// The first event of the stream went out (sent at once, not with the rest of its read).
     private var firstEventSent = false
     private var cut = false
@@ -400,7 +402,7 @@ final class ProxyExchange {
         ProxyHeaders.stripHopByHop(&out.headers)
         filters.forEach { $0.responseHead(self, &out) }
         if !endStream, filters.contains(where: { $0.wantsEvents }), Self.isEventStream(out) {
-            events = SSEParser(maxEventBytes: 8 << 20)
+            events = SSEStreamSplitter(maxEventBytes: Self.maxStreamEventBytes)
             // Filters may drop or rewrite events: the length is no longer the upstream's.
             out.headers.remove("content-length")
         }
@@ -424,37 +426,31 @@ final class ProxyExchange {
     /// Splits SSE bytes into events and forwards each as soon as it is complete, as the
     /// filters decide (unchanged, dropped or rewritten).
     private func forwardEvents(_ bytes: UnsafeRawBufferPointer, to down: any DownstreamStream) {
-        do {
-            try events!.feed(bytes) { event in
-                // The first filter that does not forward decides.
-                var action = StreamEventAction.forward
-                _ = filters.first { f in
-                    guard f.wantsEvents else { return false }
-                    let a = f.responseEvent(self, event)
-                    if case .forward = a { return false }
-                    action = a
-                    return true
-                }
-                switch action {
-                case .forward: event.raw.withUnsafeBytes { down.sendResponseBody($0) }
-                case .drop: return
-                case .replace(let b): b.withUnsafeBytes { down.sendResponseBody($0) }
-                }
-                if !firstEventSent {
-                    // Time to first token: the head and this event leave now, not after the
-                    // filters have seen every other event of the same upstream read.
-                    firstEventSent = true
-                    down.sendNow()
-                }
+        let oversizedBefore = events!.oversizedEvents
+        events!.feed(bytes, onEvent: { event in
+            // The first filter that does not forward decides.
+            var action = StreamEventAction.forward
+            _ = filters.first { f in
+                guard f.wantsEvents else { return false }
+                let a = f.responseEvent(self, event)
+                if case .forward = a { return false }
+                action = a
+                return true
             }
-        } catch {
-            Log.warning("SSE event over 8 MiB from upstream for \(requestHead.path): \(error); cutting the stream")
-            let up = upstream
-            upstream = nil
-            up?.cancel()
-            cut = true
-            complete(status: status)
-            down.abortResponse()
+            switch action {
+            case .forward: event.raw.withUnsafeBytes { down.sendResponseBody($0) }
+            case .drop: return
+            case .replace(let b): b.withUnsafeBytes { down.sendResponseBody($0) }
+            }
+            if !firstEventSent {
+                // Time to first token: the head and this event leave now, not after the
+                // filters have seen every other event of the same upstream read.
+                firstEventSent = true
+                down.sendNow()
+            }
+        }, passThrough: { down.sendResponseBody($0) })
+        if events!.oversizedEvents != oversizedBefore {
+            Log.warning("SSE event over \(Self.maxStreamEventBytes >> 20) MiB from upstream for \(requestHead.path): forwarded without inspection")
         }
     }
 
