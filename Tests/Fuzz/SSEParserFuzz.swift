@@ -2,7 +2,8 @@
 //
 // Input: byte 0 picks the event size limit, byte 1 seeds the feed split, the rest is the stream.
 // Fed whole and in pieces: the events' fields must agree, and the raw bytes of all events plus
-// finish()'s remainder must give back the input exactly. Nothing may trap.
+// finish()'s remainder must give back the input exactly. SSEStreamSplitter (oversized events
+// passed through) must give back the input exactly whatever the limit. Nothing may trap.
 
 struct Fields: Equatable {
     var event: String?
@@ -59,6 +60,22 @@ func fuzzRun(_ input: UnsafeRawBufferPointer, maxEventBytes: Int, seed: UInt8) -
     return (fields, raw, false)
 }
 
+/// Everything SSEStreamSplitter emits (events, pass-through pieces, the remainder), in order.
+func splitterOutput(_ input: UnsafeRawBufferPointer, maxEventBytes: Int, seed: UInt8) -> [UInt8] {
+    var splitter = SSEStreamSplitter(maxEventBytes: maxEventBytes)
+    var out: [UInt8] = []
+    var offset = 0
+    for n in fuzzPieces(input.count, seed: seed) {
+        splitter.feed(UnsafeRawBufferPointer(rebasing: input[offset..<(offset + n)]), onEvent: { e in
+            precondition(e.raw.count <= maxEventBytes, "splitter event over the limit")
+            out += e.raw
+        }, passThrough: { out += Array($0) })
+        offset += n
+    }
+    if let rest = splitter.finish() { out += rest.raw }
+    return out
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 2 else { return 0 }
@@ -74,5 +91,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(wholeRaw == Array(input), "raw bytes do not give back the input (whole)")
         precondition(splitRaw == Array(input), "raw bytes do not give back the input (split)")
     }
+    precondition(splitterOutput(input, maxEventBytes: maxEventBytes, seed: seed | 1) == Array(input), "splitter lost or reordered bytes")
     return 0
 }
