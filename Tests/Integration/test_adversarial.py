@@ -703,3 +703,18 @@ def test_sse_event_over_8_mib_passes_through_and_usage_after_it_counts(raw_upstr
         recs = [_json.loads(l) for l in log.read_text().splitlines() if l.strip()] if log.exists() else []
         time.sleep(0.05)
     assert recs and recs[0]["input_tokens"] == 11 and recs[0]["output_tokens"] == 2359299, recs
+
+
+def test_upstream_framing_error_mid_body_shows_the_cut(raw_upstream, sidecar):
+    """A bad chunk after a good one: the client gets the head and the good bytes, then a close with no last chunk (a visible cut, not an empty reply)."""
+    def handler(up, c):
+        if up.read_head(c)[0]:
+            c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\nbad\r\n")
+            time.sleep(1)
+
+    up = raw_upstream(handler)
+    sc = sidecar(up.url)
+    raw, closed = send_raw_and_read(sc.url, request_bytes("GET", "/cut", sc.hostport), timeout=5)
+    assert closed, "connection left open after a broken upstream body"
+    assert raw.startswith(b"HTTP/1.1 200 "), raw[:60]
+    assert b"hello" in raw and not raw.endswith(b"0\r\n\r\n"), raw

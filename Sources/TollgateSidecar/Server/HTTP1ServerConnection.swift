@@ -23,6 +23,8 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     private var closeAfterResponse = false
     private var bodyPaused = false
     private var responseChunked = false
+    /// The response's end is marked (chunked or Content-Length): a client can tell a cut one.
+    private var responseDelimited = false
     private var responseNoBody = false
     private var responseInProgress = false
     private var waitTimer: LoopTimer?
@@ -291,6 +293,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         let bodiless = head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200)
         responseNoBody = endStream || isHead || bodiless
         responseChunked = false
+        responseDelimited = head.headers.contains(lowercase: "content-length")
         // The fields this connection adds go out after the head's own, written by the
         // serializer: adding them to a copy of the head copied its fields first.
         var framing: HTTP1Serializer.ExtraField?
@@ -301,6 +304,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
                 } else {
                     framing = ("transfer-encoding", "chunked")
                     responseChunked = true
+                    responseDelimited = true
                 }
             }
         } else if endStream && !isHead && !bodiless && !head.headers.contains(lowercase: "content-length") {
@@ -358,7 +362,11 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
 
     func abortResponse() {
         exchange = nil
-        close()
+        // What was already queued (the head, part of the body) still goes out when the client
+        // can see the cut (no last chunk, or short of Content-Length): "transfer closed with
+        // outstanding data" tells more than an empty reply. A close-delimited body is dropped,
+        // or its cut would read as a complete response.
+        close(flushing: responseDelimited && !responseNoBody)
     }
 
     var responseBufferedBytes: Int { connection.outputBufferedBytes }
