@@ -246,6 +246,7 @@ extension HTTP2Session {
 
     func handleStreamClose(streamID: Int32, errorCode: UInt32) -> Int32 {
         guard var s = streams.removeValue(forKey: streamID) else { return 0 }
+        if s.stopPeerAfterEnd { stopPeerStreamCount -= 1 }
         if s.reported {
             reportedStreamCount -= 1
             notify { $0.http2Session(self, streamDidClose: streamID, errorCode: Self.errorCode(errorCode)) }
@@ -269,7 +270,19 @@ extension HTTP2Session {
     }
 
     func handleFrameSend(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
-        guard UInt32(frame.pointee.hd.type) == NGHTTP2_GOAWAY.rawValue else { return 0 }
+        let hd = frame.pointee.hd
+        if hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 {
+            if stopPeerStreamCount > 0, let s = streams[hd.stream_id], s.stopPeerAfterEnd, let session {
+                s.stopPeerAfterEnd = false
+                stopPeerStreamCount -= 1
+                if nghttp2_session_get_stream_remote_close(session, hd.stream_id) == 0 {
+                    s.resetCode = .noError
+                    _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), hd.stream_id, HTTP2ErrorCode.noError.rawValue)
+                }
+            }
+            return 0
+        }
+        guard UInt32(hd.type) == NGHTTP2_GOAWAY.rawValue else { return 0 }
         let g = frame.pointee.goaway
         if let i = ownGoAwayCodes.firstIndex(of: g.error_code) {
             ownGoAwayCodes.remove(at: i)

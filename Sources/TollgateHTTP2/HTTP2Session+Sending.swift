@@ -122,6 +122,17 @@ extension HTTP2Session {
         _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode.rawValue)
     }
 
+    /// Server: the response is complete (or will be) while the request is not. After the
+    /// response's END_STREAM has been sent, RST_STREAM(NO_ERROR) tells the client to stop
+    /// sending the rest of the request (RFC 9113 8.1); sent earlier, it would overtake the
+    /// response's queued DATA. Without it the client's half of the stream stays open and
+    /// counts against the concurrent-stream limit until the client ends its body.
+    public func stopPeerAfterResponse(_ streamID: Int32) {
+        guard role == .server, let s = streams[streamID], s.resetCode == nil, !s.stopPeerAfterEnd else { return }
+        s.stopPeerAfterEnd = true
+        stopPeerStreamCount += 1
+    }
+
     /// Bytes queued on the stream and not yet handed to nghttp2.
     public func outboundBufferedBytes(streamID: Int32) -> Int {
         streams[streamID]?.outbound.count ?? 0

@@ -35,6 +35,8 @@ public final class HTTP2Session {
     /// Scratch for the header blocks we submit (nghttp2 copies them during the submit call).
     var outboundHeaders = HTTP2OutboundHeaders()
     var reportedStreamCount = 0
+    /// Streams with `stopPeerAfterEnd` set: frames sent look streams up only while any are.
+    var stopPeerStreamCount = 0
     /// The header block being received and its stream (0: none). Blocks never interleave on a
     /// connection (RFC 9113 section 4.3: CONTINUATION follows at once), so one serves every
     /// stream, and a field costs no stream lookup.

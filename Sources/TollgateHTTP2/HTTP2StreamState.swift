@@ -31,6 +31,9 @@ final class HTTP2StreamState {
     var heldData = false
     /// We reset the stream with this code; nothing more is sent on it.
     var resetCode: HTTP2ErrorCode?
+    /// Server: answered before the request ended; once END_STREAM is out, RST_STREAM(NO_ERROR)
+    /// asks the client to stop sending (RFC 9113 8.1).
+    var stopPeerAfterEnd = false
     /// Server: the request rules' state after the stream's last header block (trailers and
     /// DATA are checked against it).
     var rules = HTTP2RequestRules()
@@ -52,6 +55,7 @@ final class HTTP2StreamState {
         trailers = nil
         heldData = false
         resetCode = nil
+        stopPeerAfterEnd = false
         rules = HTTP2RequestRules()
     }
 

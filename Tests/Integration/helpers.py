@@ -338,11 +338,17 @@ class H2Client:
         if body:
             view = memoryview(body)
             while view:
-                window = min(self.conn.local_flow_control_window(sid), self.conn.max_outbound_frame_size)
-                if window <= 0:
-                    self.pump(0.5)
-                    continue
-                self.conn.send_data(sid, bytes(view[:window]), end_stream=len(view) <= window)
+                # Answered early and reset (RST_STREAM NO_ERROR, RFC 9113 8.1): stop sending, as clients do.
+                if self.streams[sid].reset_code is not None or self.closed:
+                    break
+                try:
+                    window = min(self.conn.local_flow_control_window(sid), self.conn.max_outbound_frame_size)
+                    if window <= 0:
+                        self.pump(0.5)
+                        continue
+                    self.conn.send_data(sid, bytes(view[:window]), end_stream=len(view) <= window)
+                except h2.exceptions.StreamClosedError:
+                    break
                 view = view[window:]
                 self.sock.sendall(self.conn.data_to_send())
         return sid

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 
+import h2.exceptions
 import pytest
 
 from helpers import (H1Reader, H2Client, H2Stream, assert_openai_error, connect, h1_request, request_bytes,
@@ -394,8 +395,11 @@ def test_h2_client_window_survives_uploads_answered_early(raw_upstream, sidecar)
                 _send(c)
                 c.pump(0.001 if sent else 0.05)
             assert all(c.streams[s].status == 413 for s in sids), [c.streams[s].headers for s in sids]
-            for s in sids:  # as curl does once the answer is complete
-                c.reset(s, 0)
+            for s in sids:  # as curl does once the answer is complete, unless the proxy already did
+                try:
+                    c.reset(s, 0)
+                except h2.exceptions.StreamClosedError:
+                    pass
         deadline = time.monotonic() + 2
         while c.conn.outbound_flow_control_window < 1 << 20 and time.monotonic() < deadline:
             c.pump(0.05)

@@ -437,13 +437,24 @@ def test_h2_stalled_request_body_408_other_streams_unaffected(mock, sidecar):
 
 def test_h2_body_over_limit_without_content_length_413(mock, sidecar):
     """An h2 body with no content-length that grows past --max-body-bytes is answered 413 JSON, not a bare reset."""
-    sc = sidecar(mock.url, "--max-body-bytes", "65536")
+    sc = sidecar(mock.url, "--max-body-bytes", "32768")
     c = H2Client(sc.url, timeout=10)
     try:
-        sid = c.request("POST", "/echo?h2nolen", [("content-type", "application/octet-stream")], b"q" * 200_000)
+        # Past the limit but not ended: the client would go on sending.
+        sid = c.conn.get_next_available_stream_id()
+        c.conn.send_headers(sid, [(":method", "POST"), (":path", "/echo?h2nolen"), (":scheme", "http"),
+                                  (":authority", c.authority), ("content-type", "application/octet-stream")])
+        c.streams[sid] = H2Stream()
+        for _ in range(3):  # 48 KiB: past the limit, within the initial 64 KiB window
+            c.conn.send_data(sid, b"q" * 16384)
+        c.sock.sendall(c.conn.data_to_send())
         st = c.wait(sid, 8)
         assert st.headers and st.status == 413, (st.headers, st.reset_code)
         assert_openai_error(bytes(st.data))
+        end = time.monotonic() + 2
+        while st.reset_code is None and time.monotonic() < end:
+            c.pump(0.05)
+        assert st.reset_code == 0, "no RST_STREAM(NO_ERROR) after the early answer (RFC 9113 8.1)"
     finally:
         c.close()
     assert not [x for x in mock.find("/echo?h2nolen") if x.finished is not None]

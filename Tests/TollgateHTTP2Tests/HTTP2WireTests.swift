@@ -138,3 +138,48 @@ struct HTTP2WireTests {
         #expect(resp.head.headers["x-request-id"] == "r1")
     }
 }
+
+struct HTTP2EarlyAnswerTests {
+    /// A response completed before the request ended is followed, after its last DATA frame, by RST_STREAM(NO_ERROR) (RFC 9113 8.1).
+    @Test func earlyAnswerStopsThePeerAfterTheResponse() throws {
+        let server = HTTP2Session(role: .server)
+        let d = RecordingDelegate()
+        server.delegate = d
+        d.onRequest = { session, _, id, _ in
+            session.sendResponseHead(HTTPResponseHead(status: 413, headers: ["content-type": "application/json"]), streamID: id, endStream: false)
+            session.sendData(pattern(40_000), streamID: id, endStream: true)
+            session.stopPeerAfterResponse(id)
+        }
+        let block: [UInt8] = [0x83, 0x86, 0x84, 0x41, 0x0b] + Array("example.com".utf8)  // POST, http, /, :authority
+        // HEADERS without END_STREAM, and part of a body: the request is not over.
+        try server.receive(clientPreface + frame(type: 0x4, flags: 0, stream: 0, []) + frame(type: 0x1, flags: 0x4, stream: 1, block)
+                           + frame(type: 0x0, flags: 0, stream: 1, pattern(100)))
+        var out: [UInt8] = []
+        try server.takeOutput(into: &out)
+        let frames = parseFrames(out).filter { $0.streamID == 1 }
+        let kinds: [UInt8] = frames.map { $0.type }
+        #expect(kinds.first == 0x1)
+        #expect(kinds.last == 0x3, "RST_STREAM last, after every DATA frame: \(kinds)")
+        let lastData = try #require(frames.last { $0.type == 0x0 })
+        #expect(lastData.flags & 0x1 == 1, "the response's END_STREAM went out first")
+        let dataBytes = frames.filter { $0.type == 0x0 }.reduce(0) { $0 + $1.payload.count }
+        #expect(dataBytes == 40_000)
+        #expect(be32(frames.last!.payload, 0) == 0, "NO_ERROR")
+    }
+
+    /// A request that already ended gets no RST_STREAM after the response.
+    @Test func endedRequestIsNotReset() throws {
+        let server = HTTP2Session(role: .server)
+        let d = RecordingDelegate()
+        server.delegate = d
+        d.onRequest = { session, _, id, _ in
+            session.sendResponseHead(HTTPResponseHead(status: 200), streamID: id, endStream: true)
+            session.stopPeerAfterResponse(id)
+        }
+        let block: [UInt8] = [0x82, 0x86, 0x84, 0x41, 0x0b] + Array("example.com".utf8)
+        try server.receive(clientPreface + frame(type: 0x4, flags: 0, stream: 0, []) + frame(type: 0x1, flags: 0x5, stream: 1, block))
+        var out: [UInt8] = []
+        try server.takeOutput(into: &out)
+        #expect(!parseFrames(out).contains { $0.type == 0x3 })
+    }
+}

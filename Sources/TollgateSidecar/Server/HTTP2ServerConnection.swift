@@ -145,6 +145,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
         }
         let stream = makeStream(streamID)
         streams[streamID] = stream
+        stream.requestEnded = endStream
         let shape: RequestBodyShape
         if endStream {
             shape = .none
@@ -198,6 +199,7 @@ final class HTTP2ServerConnection: ConnectionDelegate, HTTP2SessionDelegate, Dow
     func http2Session(_ session: HTTP2Session, didReceiveEndStream streamID: Int32) {
         guard let s = streams[streamID] else { return }
         s.awaitingBody = false
+        s.requestEnded = true
         s.exchange?.receiveRequestEnd()
     }
 
@@ -307,6 +309,8 @@ final class HTTP2ServerStream: DownstreamStream {
     /// The request body is still expected, and by when its next bytes must arrive.
     var awaitingBody = false
     var bodyDeadline: UInt64 = 0
+    /// The client ended its side of the stream (END_STREAM received).
+    var requestEnded = false
     private var ended = false
 
     /// The next object in the connection's list of spare ones.
@@ -325,6 +329,7 @@ final class HTTP2ServerStream: DownstreamStream {
         received = 0
         isHead = false
         awaitingBody = false
+        requestEnded = false
         ended = false
     }
 
@@ -385,6 +390,9 @@ final class HTTP2ServerStream: DownstreamStream {
 
     private func finish() {
         ended = true
+        // Answered before the request ended (413, 408, an early upstream answer): the client is
+        // told to stop sending once the response is out.
+        if !requestEnded { connection.session.stopPeerAfterResponse(streamID) }
         connection.streamFinished(streamID)
     }
 }
