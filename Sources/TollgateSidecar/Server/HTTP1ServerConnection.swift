@@ -293,12 +293,14 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
         let bodiless = head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200)
         responseNoBody = endStream || isHead || bodiless
         responseChunked = false
-        responseDelimited = head.headers.contains(lowercase: "content-length")
+        // One scan of the fields for Content-Length (each scan walks every name).
+        let hasLength = head.headers.contains(lowercase: "content-length")
+        responseDelimited = hasLength
         // The fields this connection adds go out after the head's own, written by the
         // serializer: adding them to a copy of the head copied its fields first.
         var framing: HTTP1Serializer.ExtraField?
         if !responseNoBody {
-            if !head.headers.contains(lowercase: "content-length") {
+            if !hasLength {
                 if requestIsHTTP10 {
                     keepAlive = false
                 } else {
@@ -307,7 +309,7 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
                     responseDelimited = true
                 }
             }
-        } else if endStream && !isHead && !bodiless && !head.headers.contains(lowercase: "content-length") {
+        } else if endStream && !isHead && !bodiless && !hasLength {
             framing = ("content-length", "0")
         }
         var connectionValue: StaticString?
