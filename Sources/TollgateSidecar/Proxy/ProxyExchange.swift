@@ -1,3 +1,4 @@
+import Glibc
 import TollgateBudget
 import TollgateHTTP
 import TollgateLLM
@@ -447,6 +448,11 @@ final class ProxyExchange {
                 // filters have seen every other event of the same upstream read.
                 firstEventSent = true
                 down.sendNow()
+                // The woken client is often queued on this CPU (wake-affine) and would wait for
+                // the rest of this read's events: yielding once per stream lets it take its
+                // first event now. Measured (bench-sse-ttfb, 4 sets): added TTFB p50 medians
+                // +90/+105 µs before, +41 to +74 after; stream throughput and CPU unchanged.
+                _ = sched_yield()
             }
         }, passThrough: { down.sendResponseBody($0) })
         if events!.oversizedEvents != oversizedBefore {
