@@ -1,5 +1,6 @@
 import Testing
 @testable import TollgateBudget
+import TollgateTestSupport
 
 /// Random interleavings of reserve / settle / release / flush / clock steps / crash+recover,
 /// from seeded generators so any failure replays from its seed.
@@ -20,7 +21,7 @@ struct BudgetPropertyTests {
 
     /// The model of the world outside the engine: what the test knows was served and acknowledged.
     struct World {
-        var rng: SeededRandom
+        var rng: SplitMix64
         var now: UTCNanos = t0
         var engine: BudgetEngine
         var log: [WALRecord] = []
@@ -37,7 +38,7 @@ struct BudgetPropertyTests {
         var served: [WALWindowKey: Int64] = [:]
 
         init(seed: UInt64) {
-            rng = SeededRandom(seed: seed)
+            rng = SplitMix64(seed: seed)
             engine = BudgetEngine(BudgetPropertyTests.definitions, now: t0)
         }
     }

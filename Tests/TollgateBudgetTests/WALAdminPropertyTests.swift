@@ -1,5 +1,6 @@
 import Testing
 @testable import TollgateBudget
+import TollgateTestSupport
 
 /// Random interleavings of reserve / settle / release / admin adjust, set and reset / clock steps
 /// and crash + recover, through the real `WriteAheadLog` on disk with tiny segments (so rotation
@@ -33,7 +34,7 @@ struct WALAdminPropertyTests {
     }
 
     func run(seed: UInt64, steps: Int) throws -> (crashes: Int, adminOps: Int, rotations: UInt64) {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let dir = TempDir()
         let options = WriteAheadLog.Options(directory: dir.path, flushIntervalNanos: 0, segmentBytes: 700, fsync: false)
         var now = t0

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TollgateBudget
+import TollgateTestSupport
 
 /// A fresh directory under /tmp, removed when the test ends.
 final class TempDir {
@@ -161,7 +162,7 @@ struct WALCrashCopyTests {
         let key = WALWindowKey(budgetID: "life", windowID: 0)
         let wal = try WriteAheadLog.open(.init(directory: dir.path, flushIntervalNanos: 200_000))
         let engine = BudgetEngine(defs, now: t0, journal: wal)
-        var rng = SeededRandom(seed: 99)
+        var rng = SplitMix64(seed: 99)
         var inFlight: [Reservation] = []
         var ackedSum: Int64 = 0
         var pendingAck: Int64 = 0

@@ -1,4 +1,5 @@
 @testable import TollgateConfig
+import TollgateTestSupport
 
 /// A generated configuration tree: what the emitter writes and the parser must give back.
 indirect enum GenTree: Equatable, CustomStringConvertible {
@@ -31,31 +32,18 @@ struct GenEntry: Equatable {
     var value: GenTree
 }
 
-/// SplitMix64: a small deterministic generator so failures reproduce from the seed.
-struct TestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random trees and a YAML/JSON emitter that picks randomly among the styles the parser
 /// supports (block and flow collections, compact sequences, plain/single/double-quoted and
 /// literal block scalars, comments), always choosing a style that can carry the value.
 struct TestYAMLEmitter {
-    var rng: TestRNG
+    var rng: SplitMix64
     var width: Int
     /// A block scalar was written: the file must then end with a line break, or the last
     /// one's final break is (rightly) not part of its value.
     var wroteBlockScalar = false
 
     init(seed: UInt64) {
-        rng = TestRNG(seed: seed)
+        rng = SplitMix64(seed: seed)
         width = [2, 3, 4][Int(seed % 3)]
     }
 

@@ -1,6 +1,7 @@
 import Testing
 import TollgateHTTP
 @testable import TollgateHTTP2
+import TollgateTestSupport
 
 struct HTTP2InboundHeadersTests {
     /// Generated header blocks of varied sizes, one after another on one session (whose block
@@ -8,7 +9,7 @@ struct HTTP2InboundHeadersTests {
     /// lowercased, cookie crumbs joined last, response and trailer blocks too.
     @Test func reusedBlockBufferDeliversEveryBlockExactly() throws {
         let p = SessionPair()
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var expected: [Int32: [(String, String)]] = [:]
         for round in 0..<60 {
             var sent: [(name: String, value: String)] = [(name: "host", value: "h\(round).example")]
@@ -67,15 +68,3 @@ struct HTTP2InboundHeadersTests {
     }
 }
 
-/// A small deterministic generator for test inputs.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import Testing
 import TollgateHTTP
 @testable import TollgateHTTP2
+import TollgateTestSupport
 
 /// A server session checks requests itself (`HTTP2RequestRules`) instead of leaving it to
 /// nghttp2's HTTP messaging. These feed the same bytes to a session of each kind and expect
@@ -15,7 +16,7 @@ struct HTTP2RequestRulesTests {
             inputs += [[c], [0x61, c], [c, 0x61], [0x3a, c], Array("content-".utf8) + [c] + Array("type".utf8),
                        Array("abcdefgh".utf8) + [c], [c] + Array("abcdefghijklmnop".utf8), Array("abcdefghijklmno".utf8) + [c]]
         }
-        var rng = SplitMix64Generator(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for _ in 0..<20_000 {
             let alphabet: [UInt8] = Array("az-_:~ \t\u{7f}\r\n09AZ!\"%/".utf8) + [0, 0x80, 0xc3, 0xa9, 0xff]
             inputs.append((0..<Int(rng.next() % 20)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
@@ -32,7 +33,7 @@ struct HTTP2RequestRulesTests {
     /// or bad; forbidden and odd fields; content-length against the DATA sent; trailers with
     /// and without END_STREAM), get the same outcome from both sessions.
     @Test func sameOutcomesAsNghttp2() throws {
-        var rng = SplitMix64Generator(seed: 2024)
+        var rng = SplitMix64(seed: 2024)
         var rejected = 0, delivered = 0
         for round in 0..<20_000 {
             let input = Self.connectionBytes(&rng)
@@ -50,7 +51,7 @@ struct HTTP2RequestRulesTests {
     /// connection parsed them with Int64(String)); none without the field.
     @Test func receivedContentLengthIsTheFieldValue() throws {
         var values = ["0", "1", "00", "007", "284", "9223372036854775807"]
-        var rng = SplitMix64Generator(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for _ in 0..<300 { values.append(String(rng.next() % 1_000_000_000_000)) }
         for v in values + ["none"] {
             let server = HTTP2Session(role: .server)
@@ -112,7 +113,7 @@ struct HTTP2RequestRulesTests {
         "content-type", "authorization", ":PATH", "Content-Length", ":method", ":path", "host", "content-length",
     ]
 
-    static func value(for name: String, _ rng: inout SplitMix64Generator) -> String {
+    static func value(for name: String, _ rng: inout SplitMix64) -> String {
         let generic = ["v", " lead", "trail ", "tab\there", "ctl\u{1}", "del\u{7f}", "", "ünï", "x y", "\t"]
         let specific: [String]
         switch name {
@@ -129,7 +130,7 @@ struct HTTP2RequestRulesTests {
     }
 
     /// Preface, SETTINGS, then one to three streams: HEADERS, DATA, trailers.
-    static func connectionBytes(_ rng: inout SplitMix64Generator) -> [UInt8] {
+    static func connectionBytes(_ rng: inout SplitMix64) -> [UInt8] {
         var bytes = clientPreface + frame(type: 0x4, flags: 0, stream: 0, [])
         for k in 0..<(1 + Int(rng.next() % 3)) {
             let stream = UInt32(1 + 2 * k)
@@ -183,15 +184,3 @@ struct HTTP2RequestRulesTests {
     }
 }
 
-/// A small deterministic generator for test inputs.
-struct SplitMix64Generator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

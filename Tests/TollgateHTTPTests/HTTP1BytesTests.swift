@@ -1,5 +1,6 @@
 import Testing
 @testable import TollgateHTTP
+import TollgateTestSupport
 
 struct HTTP1BytesTests {
     /// The eight-bytes-at-a-time printable-ASCII scan agrees with a byte loop on random input.

@@ -1,5 +1,6 @@
 import Testing
 @testable import TollgateHTTP
+import TollgateTestSupport
 
 /// Seeded property tests: random valid requests survive serialize -> parse at random split points.
 struct HTTP1RoundTripPropertyTests {

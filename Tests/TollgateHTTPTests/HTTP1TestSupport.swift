@@ -95,19 +95,6 @@ func drive<P: HTTP1Parsing>(_ parser: inout P, _ bytes: [UInt8], cuts: [Int] = [
 
 func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
-/// Deterministic PRNG for property tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Parses a request stream whole, then one byte per call, and checks both agree.
 func parseRequests(_ s: String, limits: HTTP1Limits = HTTP1Limits()) -> Run {
     parseRequests(bytes(s), limits: limits)

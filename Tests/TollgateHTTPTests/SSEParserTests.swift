@@ -1,5 +1,6 @@
 import Testing
 @testable import TollgateHTTP
+import TollgateTestSupport
 
 /// Feeds `chunks` to a fresh parser, returning the events and the finish() remainder.
 func sse(_ chunks: [[UInt8]], max: Int = 1 << 20) throws(SSEParseError) -> (events: [SSEEvent], rest: SSEEvent?) {

@@ -1,11 +1,12 @@
 import Testing
 @testable import TollgateTransport
+import TollgateTestSupport
 
 struct TimerHeapTests {
     /// Random schedules, cancels and clock steps fire exactly the live due timers, in
     /// (deadline, schedule order), as a sorted reference list says.
     @Test func firesLiveTimersInOrderAgainstAReference() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var heap = TimerHeap()
         var reference: [(deadline: UInt64, id: Int, timer: LoopTimer)] = []
         var fired: [Int] = []
@@ -72,15 +73,3 @@ struct TimerHeapTests {
     }
 }
 
-/// Deterministic generator for the tests (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
