@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "TollgateBudgetTests", dependencies: ["TollgateBudget", "TollgateTestSupport"]),
         .testTarget(name: "TollgateSyncTests", dependencies: ["TollgateSync"]),
         .testTarget(name: "TollgateSidecarTests", dependencies: ["TollgateSidecar"]),
-        .target(name: "TollgateTestSupport", path: "Tests/TollgateTestSupport"),
+        .target(name: "TollgateTestSupport", dependencies: ["TollgateRouting"], path: "Tests/TollgateTestSupport"),
         .testTarget(name: "TollgateJSONTests", dependencies: ["TollgateJSON", "TollgateTestSupport"]),
         .testTarget(name: "TollgateConfigTests", dependencies: ["TollgateConfig", "TollgateTestSupport"]),
         .testTarget(name: "TollgateLLMTests", dependencies: ["TollgateLLM", "TollgateTestSupport"]),
