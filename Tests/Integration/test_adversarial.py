@@ -668,6 +668,37 @@ def test_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream, s
     assert r.body == str(size).encode()
 
 
+
+def test_h2_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream, sidecar, tmp_path):
+    """Over HTTP/2 too: a stream whose body the proxy holds back (slow upstream) is not answered 408 when reading resumes."""
+    import subprocess
+    size = 16 << 20
+
+    def handler(up, c):
+        head, rest = up.read_head(c)
+        if not head:
+            return
+        time.sleep(3)  # a multiple of the body timeout: the watch fires as reading resumes
+        got = len(rest)
+        c.settimeout(10)
+        while got < size:
+            data = c.recv(1 << 20)
+            if not data:
+                return
+            got += len(data)
+        c.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(str(got))}\r\n\r\n{got}".encode())
+
+    up = raw_upstream(handler, rcvbuf=16384)
+    sc = sidecar(up.url, "--body-timeout", "1", "--max-body-bytes", str(64 << 20))
+    blob = tmp_path / "blob"
+    blob.write_bytes(b"b" * size)
+    r = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-X", "PUT", "--data-binary", f"@{blob}",
+                        "-H", "Content-Type: application/octet-stream", "-w", "\n%{http_code}", f"{sc.url}/blob"],
+                       capture_output=True, timeout=30)
+    body, _, status = r.stdout.rpartition(b"\n")
+    assert status == b"200", (r.stdout[-300:], r.stderr)
+    assert body == str(size).encode()
+
 def test_sse_event_over_8_mib_passes_through_and_usage_after_it_counts(raw_upstream, sidecar, tmp_path):
     """An SSE event too large to inspect (9 MiB, e.g. a partial image) reaches the client byte for byte; later events are still read for usage."""
     import json as _json

@@ -384,6 +384,9 @@ final class HTTP1ServerConnection: ConnectionDelegate, DownstreamStream, Downstr
     func resumeRequestBody() {
         guard bodyPaused else { return }
         bodyPaused = false
+        // The stall clock restarts: the client has had no chance to send while held back, and
+        // its next bytes are a read away (the timer may fire before that read).
+        if waitingForBody { waitDeadline = context.loop.now &+ bodyTimeoutNanos }
         connection.resumeReading()
         processInbound()
     }

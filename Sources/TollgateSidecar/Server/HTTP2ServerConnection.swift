@@ -378,6 +378,8 @@ final class HTTP2ServerStream: DownstreamStream {
     func pauseRequestBody() { gate.pause() }
 
     func resumeRequestBody() {
+        // The stall clock restarts: the client sends again only after our WINDOW_UPDATE.
+        if awaitingBody && gate.paused { bodyDeadline = connection.context.loop.now &+ connection.bodyTimeoutNanos }
         if gate.resume(streamID: streamID, session: connection.session) { connection.flush() }
     }
 
