@@ -640,15 +640,15 @@ def test_latin1_header_values_pass_through_byte_for_byte(raw_upstream, sidecar):
     assert up.heads and b"\r\nX-Note: na\xefve\r\n" in up.heads[0], up.heads
 
 
-def test_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream, sidecar):
-    """While a slow upstream holds the proxy's reads back (backpressure), the body timeout does not fire."""
-    size = 16 << 20
-
+def _slow_body_reader(size):
+    """An upstream handler that reads nothing for 3 s (three body timeouts of 1 s: the proxy holds
+    the client back meanwhile, and resumes as a timer tick comes due), then reads `size` body
+    bytes and answers with the count."""
     def handler(up, c):
         head, rest = up.read_head(c)
         if not head:
             return
-        time.sleep(3)  # longer than the body timeout: the proxy has paused the client meanwhile
+        time.sleep(3)
         got = len(rest)
         c.settimeout(10)
         while got < size:
@@ -657,8 +657,13 @@ def test_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream, s
                 return
             got += len(data)
         c.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(str(got))}\r\n\r\n{got}".encode())
+    return handler
 
-    up = raw_upstream(handler, rcvbuf=16384)
+
+def test_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream, sidecar):
+    """While a slow upstream holds the proxy's reads back (backpressure), the body timeout does not fire."""
+    size = 16 << 20
+    up = raw_upstream(_slow_body_reader(size), rcvbuf=16384)
     sc = sidecar(up.url, "--body-timeout", "1", "--max-body-bytes", str(64 << 20))
     with connect(sc.url, timeout=20) as s:
         s.sendall(f"PUT /blob HTTP/1.1\r\nHost: {sc.hostport}\r\nContent-Length: {size}\r\n\r\n".encode())
@@ -668,27 +673,11 @@ def test_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream, s
     assert r.body == str(size).encode()
 
 
-
 def test_h2_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream, sidecar, tmp_path):
     """Over HTTP/2 too: a stream whose body the proxy holds back (slow upstream) is not answered 408 when reading resumes."""
     import subprocess
     size = 16 << 20
-
-    def handler(up, c):
-        head, rest = up.read_head(c)
-        if not head:
-            return
-        time.sleep(3)  # a multiple of the body timeout: the watch fires as reading resumes
-        got = len(rest)
-        c.settimeout(10)
-        while got < size:
-            data = c.recv(1 << 20)
-            if not data:
-                return
-            got += len(data)
-        c.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(str(got))}\r\n\r\n{got}".encode())
-
-    up = raw_upstream(handler, rcvbuf=16384)
+    up = raw_upstream(_slow_body_reader(size), rcvbuf=16384)
     sc = sidecar(up.url, "--body-timeout", "1", "--max-body-bytes", str(64 << 20))
     blob = tmp_path / "blob"
     blob.write_bytes(b"b" * size)
@@ -698,6 +687,7 @@ def test_h2_body_held_back_by_a_slow_upstream_is_not_a_client_stall(raw_upstream
     body, _, status = r.stdout.rpartition(b"\n")
     assert status == b"200", (r.stdout[-300:], r.stderr)
     assert body == str(size).encode()
+
 
 def test_sse_event_over_8_mib_passes_through_and_usage_after_it_counts(raw_upstream, sidecar, tmp_path):
     """An SSE event too large to inspect (9 MiB, e.g. a partial image) reaches the client byte for byte; later events are still read for usage."""
